@@ -1,0 +1,38 @@
+"""Paths, constants and environment settings. No side effects at import."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = ROOT / "data"
+ASSETS_DIR = ROOT / "assets"
+
+#: Snapshot year of the ggplot2movies IMDb extract (votes were counted in 2005).
+IMDB_SNAPSHOT_YEAR = 2005
+#: Default minimum IMDb/TMDB vote count for the strategy pages (most titles below it are obscure or shorts).
+DEFAULT_MIN_VOTES = 100
+#: Share of titles that count as a hit: the top quartile of engagement score.
+HIT_QUANTILE = 0.75
+
+TMDB_DEFAULT_BASE_URL = "https://api.themoviedb.org/3"
+TMDB_IMAGE_BASE_URL = "https://image.tmdb.org/t/p/w342"
+TMDB_DEFAULT_RPS = 35.0
+
+
+def cache_dir() -> Path:
+    """Local cache directory (gitignored). ``MARQUEE_CACHE_DIR`` overrides the default ``<repo>/.cache``."""
+    return Path(os.environ.get("MARQUEE_CACHE_DIR") or ROOT / ".cache")
+
+
+def tmdb_base_url() -> str:
+    """TMDB API base URL: ``TMDB_BASE_URL`` (proxies, tests) or the public v3 endpoint."""
+    return os.environ.get("TMDB_BASE_URL") or TMDB_DEFAULT_BASE_URL
+
+
+def tmdb_rps() -> float:
+    """Requests per second the TMDB client allows itself (``TMDB_RPS``, default 35)."""
+    try:
+        return float(os.environ.get("TMDB_RPS", TMDB_DEFAULT_RPS))
+    except ValueError:
+        return TMDB_DEFAULT_RPS
