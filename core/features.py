@@ -61,11 +61,12 @@ def _pct(s: pd.Series) -> pd.Series:
 def add_engagement(df: pd.DataFrame) -> pd.DataFrame:
     """Engagement score, its percentile, tier and hit label (see ``DEFINITIONS``)."""
     score = (np.log10(1 + df["vote_count"].astype("float64")) * df["vote_average"].astype("float64"))
-    pct = _pct(score)
-    tier = pd.cut(pct, bins=[-0.1, 25, 50, 75, 100.1], labels=list(TIERS), right=False)
-    cutoff = score.quantile(config.HIT_QUANTILE) if len(score) else np.nan
-    return df.assign(engagement_score=score, engagement_pct=pct, tier=tier,
-                     hit=(score >= cutoff).astype("int64"))
+    q25, q50, q75 = (score.quantile([0.25, 0.5, config.HIT_QUANTILE]).tolist() if len(score)
+                     else [np.nan] * 3)
+    level = (score >= q25).astype(int) + (score >= q50).astype(int) + (score >= q75).astype(int)
+    tier = pd.Categorical.from_codes(level.to_numpy(), categories=list(TIERS), ordered=True)
+    return df.assign(engagement_score=score, engagement_pct=_pct(score), tier=tier,
+                     hit=(score >= q75).astype("int64"))
 
 
 def add_percentiles(df: pd.DataFrame) -> pd.DataFrame:
