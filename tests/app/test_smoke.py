@@ -1,0 +1,69 @@
+"""Every page runs under AppTest without an exception; home-page behaviour and shareable filters."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
+def test_page_runs_without_exception(path):
+    at = AppTest.from_file(str(path), default_timeout=120).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title, "every page has a title"
+
+
+def _home() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+
+
+def test_home_metrics_come_from_the_data():
+    at = _home().run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Titles with audience data"] == "58,788"
+    assert metrics["User ratings"] == "100,004"
+    assert metrics["Subscribers"] == "7,043"
+    assert metrics["Years"] == "1893-2005"
+
+
+def test_genre_filter_changes_the_view_and_the_url():
+    at = _home().run()
+    before = at.markdown[0].value
+    at.sidebar.multiselect(key="w_flt_genres").set_value(["Animation"]).run()
+    assert not at.exception
+    after = at.markdown[0].value
+    assert before != after and "Animation" in after
+    assert at.query_params["genres"] == "Animation"
+
+
+def test_deep_link_sets_the_filters():
+    at = _home()
+    at.query_params["genres"] = "Documentary"
+    at.query_params["years"] = "1990-1999"
+    at.query_params["min_votes"] = "500"
+    at.run()
+    assert not at.exception
+    assert at.sidebar.multiselect(key="w_flt_genres").value == ["Documentary"]
+    assert at.sidebar.slider(key="w_flt_years").value == (1990, 1999)
+    assert "Documentary" in at.markdown[0].value and "1990-1999" in at.markdown[0].value
+
+
+def test_bad_deep_link_values_are_ignored():
+    at = _home()
+    at.query_params["years"] = "soon-ish"
+    at.query_params["min_votes"] = "lots"
+    at.query_params["genres"] = "NotAGenre"
+    at.run()
+    assert not at.exception
+    assert at.sidebar.multiselect(key="w_flt_genres").value == []
+
+
+def test_empty_filter_shows_a_message_not_an_error():
+    at = _home().run()
+    at.sidebar.number_input(key="w_flt_min_votes").set_value(1_000_000).run()
+    assert not at.exception
+    assert any("No titles match" in i.value for i in at.info)
