@@ -1,0 +1,272 @@
+"""Persistence for the live TMDB source: raw pages, title records, details and genres in one DuckDB file.
+
+Every row carries its fetch time (naive UTC), so a restarted sync skips what it already has, an interrupted one
+resumes, and a refresh refetches only stale rows. ``TmdbStore.titles()`` maps the stored records to the
+canonical titles frame (``schema.TITLE_COLUMNS``).
+
+DuckDB connections are not thread safe: the store opens one database handle and gives each call its own
+cursor; writes come from the sync's caller thread only. A DuckDB file takes one writer process at a time.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import pandas as pd
+
+from core import config, schema
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS pages (endpoint VARCHAR, page INTEGER, total_pages INTEGER, total_results BIGINT,
+    title_keys VARCHAR[], payload VARCHAR, fetched_at TIMESTAMP, PRIMARY KEY (endpoint, page));
+CREATE TABLE IF NOT EXISTS titles (title_key VARCHAR PRIMARY KEY, media_type VARCHAR, tmdb_id BIGINT,
+    record VARCHAR, fetched_at TIMESTAMP, seq BIGINT);
+CREATE TABLE IF NOT EXISTS details (title_key VARCHAR PRIMARY KEY, status VARCHAR, record VARCHAR,
+    fetched_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS genres (media_type VARCHAR, genre_id INTEGER, name VARCHAR, fetched_at TIMESTAMP,
+    PRIMARY KEY (media_type, genre_id));
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+"""
+_TABLES = ("pages", "titles", "details", "genres", "meta")
+
+
+def utcnow() -> datetime:
+    """Current time as naive UTC (the store's timestamp convention)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    """What the sync needs to know about a stored list page."""
+
+    total_pages: int
+    title_keys: tuple[str, ...]
+    fetched_at: datetime
+
+
+def page_items(endpoint: str, payload: dict) -> list[tuple[str, dict]]:
+    """(media_type, result) pairs of a list page; people (trending/all) and malformed rows are skipped."""
+    default = "tv" if "/tv" in endpoint else "movie"
+    out = []
+    for item in payload.get("results") or []:
+        media = item.get("media_type") or default if isinstance(item, dict) else None
+        if media in schema.MEDIA_TYPES and isinstance(item.get("id"), int):
+            out.append((media, item))
+    return out
+
+
+class TmdbStore:
+    """TMDB cache in a DuckDB file.
+
+    Args:
+        path: database file; default ``config.cache_dir() / "tmdb.duckdb"``. Created on first use.
+    """
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path else config.cache_dir() / "tmdb.duckdb"
+        self._db: duckdb.DuckDBPyConnection | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"TmdbStore({str(self.path)!r})"
+
+    def __enter__(self) -> "TmdbStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the database file (another process can then write to it)."""
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    @contextmanager
+    def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._lock:
+            if self._db is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = duckdb.connect(str(self.path))
+                self._db.execute(_DDL)
+            cur = self._db.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._cursor() as cur:
+            cur.begin()
+            try:
+                yield cur
+            except BaseException:
+                cur.rollback()
+                raise
+            cur.commit()
+
+    # -- reads ------------------------------------------------------------------------------------
+    def count(self) -> int:
+        """Number of unique titles stored."""
+        with self._cursor() as cur:
+            return cur.execute("SELECT count(*) FROM titles").fetchall()[0][0]
+
+    def last_sync(self) -> datetime | None:
+        """When the last sync or refresh finished (aware UTC), or None if never."""
+        with self._cursor() as cur:
+            rows = cur.execute("SELECT value FROM meta WHERE key = 'last_sync'").fetchall()
+        return datetime.fromisoformat(rows[0][0]).replace(tzinfo=timezone.utc) if rows else None
+
+    def page_index(self) -> dict[tuple[str, int], StoredPage]:
+        """Every stored list page: (endpoint, page) -> total pages, title keys, fetch time."""
+        with self._cursor() as cur:
+            rows = cur.execute("SELECT endpoint, page, total_pages, title_keys, fetched_at FROM pages").fetchall()
+        return {(e, p): StoredPage(t, tuple(k), f) for e, p, t, k, f in rows}
+
+    def genre_names(self) -> dict[tuple[str, int], str]:
+        """(media_type, genre id) -> genre name."""
+        with self._cursor() as cur:
+            rows = cur.execute("SELECT media_type, genre_id, name FROM genres").fetchall()
+        return {(m, i): n for m, i, n in rows}
+
+    def stale_genres(self, before: datetime) -> list[str]:
+        """Media types whose genre list is missing or was fetched before ``before``."""
+        with self._cursor() as cur:
+            fresh = {m for (m,) in cur.execute("SELECT DISTINCT media_type FROM genres WHERE fetched_at >= ?",
+                                               [before]).fetchall()}
+        return [m for m in schema.MEDIA_TYPES if m not in fresh]
+
+    def stale_pages(self, before: datetime) -> list[tuple[str, int]]:
+        """List pages fetched before ``before``, in endpoint/page order."""
+        with self._cursor() as cur:
+            return [tuple(r) for r in cur.execute("SELECT endpoint, page FROM pages WHERE fetched_at < ? "
+                                                  "ORDER BY endpoint, page", [before]).fetchall()]
+
+    def detail_keys(self, before: datetime | None = None) -> list[str]:
+        """Title keys ("movie:550") without details, or (with ``before``) with details older than that."""
+        sql = ("SELECT t.title_key FROM titles t LEFT JOIN details d USING (title_key) "
+               "WHERE d.title_key IS NULL" + (" OR d.fetched_at < ?" if before else "") + " ORDER BY t.seq")
+        with self._cursor() as cur:
+            return [k for (k,) in cur.execute(sql, [before] if before else []).fetchall()]
+
+    def titles(self) -> pd.DataFrame:
+        """All stored titles as the canonical titles frame, in first-seen order."""
+        with self._cursor() as cur:
+            rows = cur.execute("SELECT t.media_type, t.record, d.record FROM titles t "
+                               "LEFT JOIN details d USING (title_key) ORDER BY t.seq").fetchall()
+        names = self.genre_names()
+        records = [canonical_title(m, json.loads(r), json.loads(d) if d else None, names) for m, r, d in rows]
+        return schema.conform(pd.DataFrame(records, columns=list(schema.TITLE_COLUMNS)), schema.TITLE_COLUMNS)
+
+    # -- writes -----------------------------------------------------------------------------------
+    def save_genres(self, media_type: str, payload: dict, fetched_at: datetime) -> None:
+        """Replace the genre list of one media type."""
+        rows = [(media_type, g["id"], g["name"], fetched_at) for g in payload.get("genres") or []
+                if isinstance(g, dict) and "id" in g and "name" in g]
+        with self._transaction() as cur:
+            cur.execute("DELETE FROM genres WHERE media_type = ?", [media_type])
+            if rows:
+                cur.executemany("INSERT INTO genres VALUES (?, ?, ?, ?)", rows)
+
+    def save_pages(self, pages: list[tuple[str, int, dict, datetime]]) -> None:
+        """Store raw list pages (endpoint, page, payload, fetch time) and upsert their titles, in one transaction."""
+        if not pages:
+            return
+        page_rows, title_rows = [], {}
+        for endpoint, page, payload, fetched_at in pages:
+            items = page_items(endpoint, payload)
+            keys = [f"{m}:{item['id']}" for m, item in items]
+            page_rows.append((endpoint, page, int(payload.get("total_pages") or 0),
+                              int(payload.get("total_results") or 0), keys, json.dumps(payload), fetched_at))
+            title_rows.update({k: (k, m, item["id"], json.dumps(item), fetched_at) for k, (m, item) in
+                               zip(keys, items)})
+        pages_df = pd.DataFrame(page_rows, columns=["endpoint", "page", "total_pages", "total_results",
+                                                    "title_keys", "payload", "fetched_at"])
+        titles_df = pd.DataFrame(list(title_rows.values()),
+                                 columns=["title_key", "media_type", "tmdb_id", "record", "fetched_at"])
+        with self._transaction() as cur:
+            start = cur.execute("SELECT coalesce(max(seq), 0) FROM titles").fetchall()[0][0]
+            titles_df["seq"] = range(start + 1, start + 1 + len(titles_df))
+            cur.register("pages_batch", pages_df)
+            cur.register("titles_batch", titles_df)
+            cur.execute("INSERT OR REPLACE INTO pages SELECT * FROM pages_batch")
+            cur.execute("INSERT INTO titles SELECT * FROM titles_batch ON CONFLICT (title_key) DO UPDATE "
+                        "SET record = excluded.record, fetched_at = excluded.fetched_at")
+
+    def save_details(self, rows: list[tuple[str, str, dict | None, datetime]]) -> None:
+        """Upsert details: (title key, status "ok" or "not_found", payload or None, fetch time)."""
+        if not rows:
+            return
+        df = pd.DataFrame([(k, s, json.dumps(p) if p is not None else None, t) for k, s, p, t in rows],
+                          columns=["title_key", "status", "record", "fetched_at"]).drop_duplicates(
+                              "title_key", keep="last")
+        with self._transaction() as cur:
+            cur.register("details_batch", df)
+            cur.execute("INSERT OR REPLACE INTO details SELECT * FROM details_batch")
+
+    def mark_synced(self, when: datetime) -> None:
+        """Record the end of a sync or refresh."""
+        with self._transaction() as cur:
+            cur.execute("INSERT OR REPLACE INTO meta VALUES ('last_sync', ?)", [when.isoformat()])
+
+    def clear(self) -> None:
+        """Delete everything stored (the file stays)."""
+        with self._transaction() as cur:
+            for table in _TABLES:
+                cur.execute(f"DELETE FROM {table}")
+
+
+def canonical_title(media: str, item: dict, details: dict | None,
+                    genre_names: dict[tuple[str, int], str]) -> dict:
+    """One canonical titles record from a list result and optional details.
+
+    List fields come from the (fresher) list result; genres, runtime, budget and revenue from details when
+    present. TMDB's 0 for budget, revenue and runtime means unknown and becomes missing, and so does the
+    vote average of a title nobody voted on.
+    """
+    details = details or {}
+    if isinstance(details.get("genres"), list):
+        genres = [g["name"] for g in details["genres"] if isinstance(g, dict) and g.get("name")]
+    else:
+        genres = [genre_names[(media, g)] for g in item.get("genre_ids") or [] if (media, g) in genre_names]
+    date = item.get("release_date") or item.get("first_air_date") or None
+    votes = item.get("vote_count")
+    poster = item.get("poster_path")
+    return {
+        "title_id": f"tmdb:{media}:{item['id']}",
+        "title": item.get("title") or item.get("name") or None,
+        "media_type": media,
+        "genres": genres,
+        "primary_genre": genres[0] if genres else "Unknown",
+        "release_date": date,
+        "year": int(date[:4]) if date and date[:4].isdigit() else None,
+        "runtime": _runtime(media, details),
+        "budget": _positive(details.get("budget")),
+        "revenue": _positive(details.get("revenue")),
+        "vote_average": item.get("vote_average") if votes else None,
+        "vote_count": votes,
+        "popularity": item.get("popularity"),
+        "language": item.get("original_language") or None,
+        "overview": item.get("overview") or None,
+        "poster_url": f"{config.TMDB_IMAGE_BASE_URL}{poster}" if poster else None,
+        "source": "tmdb",
+    }
+
+
+def _positive(value) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and value > 0 else None
+
+
+def _runtime(media: str, details: dict) -> float | None:
+    if media == "movie":
+        return _positive(details.get("runtime"))
+    runs = [r for r in details.get("episode_run_time") or [] if isinstance(r, (int, float)) and r > 0]
+    return sum(runs) / len(runs) if runs else None
