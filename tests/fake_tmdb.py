@@ -103,6 +103,8 @@ class FakeTmdb:
             or not answered for ``hang_seconds``.
         titles_per_list: titles in each big list (popular, top rated, discover); small lists get 1/25.
         seed: RNG seed for the data and the faults.
+
+    Attributes such as ``error_rate`` and ``broken`` may be changed while the server runs.
     """
 
     def __init__(self, *, api_key: str = "fake-api-key", bearer_token: str = "fake-bearer-token",
@@ -114,6 +116,8 @@ class FakeTmdb:
         self.latency, self.retry_after, self.hang_seconds = latency, retry_after, hang_seconds
         self.error_rate, self.truncate_rate, self.hang_rate = error_rate, truncate_rate, hang_rate
         self.seed = seed
+        #: (path, page) pairs that always answer 503 (page None for details); tests may edit it.
+        self.broken: set[tuple[str, int | None]] = set()
         self.bucket = TokenBucket(rate_limit, burst or max(1.0, rate_limit / 10)) if rate_limit else None
         self._fault_rng = random.Random(seed + 1)
         self._lock = threading.Lock()
@@ -125,7 +129,8 @@ class FakeTmdb:
                        for m in ("movie", "tv")}
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.fake = self
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-tmdb", daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="fake-tmdb",
+                                        daemon=True)
         self._thread.start()
 
     # -- lifecycle and inspection -------------------------------------------------------------------
@@ -191,7 +196,8 @@ class FakeTmdb:
             seconds = self.retry_after if self.retry_after is not None else max(1, math.ceil(wait))
             return _send(req, 429, {"status_code": 25, "status_message": "Your request count is over the "
                                     "allowed limit.", "success": False}, {"Retry-After": str(seconds)})
-        fault = self._draw_fault()
+        broken = (path, page) in self.broken
+        fault = "error" if broken else self._draw_fault()
         if fault == "hang":
             self._count("hung")
             self._stopped.wait(self.hang_seconds)
@@ -199,7 +205,7 @@ class FakeTmdb:
             return None
         if fault == "error":
             self._count("server_errors")
-            return _send(req, random.choice((500, 502, 503, 504)),
+            return _send(req, 503 if broken else random.choice((500, 502, 503, 504)),
                          {"status_code": 11, "status_message": "Internal error.", "success": False})
         status, payload = self.route(path, query)
         self._count("ok" if status == 200 else "not_found" if status == 404 else "bad_request")

@@ -1,0 +1,338 @@
+"""The live TMDB source against a fake TMDB HTTP server on 127.0.0.1 (no mocks of requests)."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from core import config, schema, tmdb
+from core.tmdb_store import canonical_title, utcnow
+from tests.fake_tmdb import GENRES, FakeTmdb
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "sekret-key-5f3a9c"
+
+
+@pytest.fixture()
+def server():
+    with FakeTmdb(api_key=SECRET, titles_per_list=1000) as fake:
+        yield fake
+
+
+@pytest.fixture()
+def store(tmp_path):
+    with tmdb.TmdbStore(tmp_path / "tmdb.duckdb") as db:
+        yield db
+
+
+def make_client(server: FakeTmdb, credentials: tmdb.Credentials | None = None, **kwargs) -> tmdb.TmdbClient:
+    credentials = credentials or tmdb.Credentials(api_key=server.api_key)
+    options = {"rps": 1000, "workers": 8, "timeout": 2.0, "max_retries": 4, "backoff": 0.02, **kwargs}
+    return tmdb.TmdbClient(tmdb.make_session(credentials, options["workers"]), server.base_url, credentials,
+                           **options)
+
+
+def closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/3"
+
+
+# -- mapping to the canonical schema -----------------------------------------------------------------------
+@pytest.mark.timeout(30)
+def test_list_pages_map_to_canonical_columns(server, store):
+    tmdb.sync(make_client(server), store, target=200)
+    titles = store.titles()
+    assert list(titles.columns) == list(schema.TITLE_COLUMNS)
+    assert {c: str(t) for c, t in titles.dtypes.items()} == schema.TITLE_COLUMNS
+    assert schema.validate_titles(titles) == []
+    assert set(titles["media_type"]) == {"movie", "tv"}
+    assert (titles["source"] == "tmdb").all()
+    row = titles.iloc[0]
+    media, tid = row["title_id"].split(":")[1], int(row["title_id"].split(":")[2])
+    item = server.item(media, tid)
+    assert row["title"] == item.get("title", item.get("name"))
+    assert row["genres"] == [GENRES[media][g] for g in item["genre_ids"]]
+    assert row["primary_genre"] == (row["genres"][0] if row["genres"] else "Unknown")
+    assert row["popularity"] == item["popularity"] and row["language"] == item["original_language"]
+    assert row["poster_url"] == f"{config.TMDB_IMAGE_BASE_URL}{item['poster_path']}"
+
+
+@pytest.mark.timeout(30)
+def test_details_map_runtime_budget_revenue_and_zero_is_missing(server, store):
+    report = tmdb.sync(make_client(server), store, target=100, details=True)
+    assert report.details_ok == report.details_requested == store.count() and not report.partial
+    titles = store.titles().set_index("title_id")
+    zero_budgets = 0
+    for title_id, row in titles.iterrows():
+        _, media, tid = title_id.split(":")
+        detail = server.details(media, int(tid), [])
+        assert row["genres"] == [g["name"] for g in detail["genres"]]
+        if media == "movie":
+            zero_budgets += detail["budget"] == 0
+            assert pd.isna(row["budget"]) if detail["budget"] == 0 else row["budget"] == detail["budget"]
+            assert pd.isna(row["revenue"]) if detail["revenue"] == 0 else row["revenue"] == detail["revenue"]
+            assert pd.isna(row["runtime"]) if detail["runtime"] == 0 else row["runtime"] == detail["runtime"]
+        else:
+            assert pd.isna(row["budget"]) and pd.isna(row["revenue"])
+            runs = detail["episode_run_time"]
+            assert pd.isna(row["runtime"]) if not runs else row["runtime"] == runs[0]
+    assert zero_budgets > 0  # the fake does serve unknown budgets
+
+
+def test_canonical_title_zero_means_missing():
+    item = {"id": 7, "title": "X", "vote_count": 0, "vote_average": 0.0, "release_date": "", "genre_ids": [18],
+            "poster_path": None, "original_language": "", "overview": ""}
+    record = canonical_title("movie", item, {"budget": 0, "revenue": 0, "runtime": 0}, {("movie", 18): "Drama"})
+    assert record["budget"] is record["revenue"] is record["runtime"] is None
+    assert record["vote_average"] is None and record["vote_count"] == 0
+    assert record["release_date"] is record["year"] is record["poster_url"] is record["language"] is None
+    assert record["genres"] == ["Drama"] and record["title_id"] == "tmdb:movie:7"
+
+
+@pytest.mark.timeout(30)
+def test_titles_are_unique_by_media_type_and_id(server, store):
+    tmdb.sync(make_client(server), store, target=1500)
+    titles = store.titles()
+    assert titles["title_id"].is_unique and len(titles) == store.count() >= 1500
+    ids = titles["title_id"].str.split(":").str[2]
+    shared = set(ids[titles["media_type"] == "movie"]) & set(ids[titles["media_type"] == "tv"])
+    assert shared  # the same numeric id as a movie and as a show: two titles
+
+
+# -- auth ------------------------------------------------------------------------------------------------
+@pytest.mark.timeout(30)
+def test_bad_key_raises_auth_error_at_once_without_the_key(server, store):
+    client = make_client(server, tmdb.Credentials(api_key="wrong-" + SECRET))
+    with pytest.raises(tmdb.TmdbAuthError) as info:
+        client.check()
+    with pytest.raises(tmdb.TmdbAuthError):
+        tmdb.sync(client, store, target=100)
+    assert server.counters["unauthorized"] == 2  # no retries
+    assert "401" in str(info.value) and SECRET not in str(info.value) and SECRET not in repr(info.value)
+
+
+@pytest.mark.timeout(30)
+def test_bearer_token_and_api_key_both_authenticate(server):
+    make_client(server, tmdb.Credentials(bearer_token=server.bearer_token)).check()
+    make_client(server, tmdb.Credentials(api_key=server.api_key)).check()
+    with pytest.raises(tmdb.TmdbAuthError):
+        make_client(server, tmdb.Credentials(bearer_token="nope")).check()
+
+
+def test_credentials_from_env_and_repr_hide_the_secret():
+    assert tmdb.credentials_from_env({}) is None
+    assert tmdb.credentials_from_env({"TMDB_API_KEY": " "}) is None
+    key = tmdb.credentials_from_env({"TMDB_API_KEY": SECRET})
+    assert key.kind == "api_key" and key.params() == {"api_key": SECRET}
+    both = tmdb.credentials_from_env({"TMDB_API_KEY": "k", "TMDB_BEARER_TOKEN": SECRET})
+    assert both.kind == "bearer" and both.headers() == {"Authorization": f"Bearer {SECRET}"}
+    for creds in (key, both):
+        assert SECRET not in repr(creds) and SECRET not in str(creds) and SECRET not in f"{creds}"
+
+
+# -- rate limits, faults, lost pages ---------------------------------------------------------------------------
+@pytest.mark.timeout(30)
+def test_retry_after_is_honoured():
+    with FakeTmdb(rate_limit=0.5, burst=1, retry_after=1, titles_per_list=100) as server:
+        client = make_client(server)
+        client.get_json("/movie/popular", {"page": 1})
+        started = time.monotonic()
+        client.get_json("/movie/popular", {"page": 2})  # bucket empty: 429, Retry-After: 1
+        assert time.monotonic() - started >= 1.0
+        assert server.counters["rate_limited"] >= 1 and client.stats["rate_limited"] >= 1
+        assert client.stats["retries"] == server.counters["rate_limited"]
+
+
+@pytest.mark.timeout(60)
+def test_sync_under_a_server_rate_limit_loses_nothing(tmp_path):
+    with FakeTmdb(rate_limit=20, burst=2, titles_per_list=500) as server, \
+            tmdb.TmdbStore(tmp_path / "t.duckdb") as store:
+        report = tmdb.sync(make_client(server, rps=40, workers=4, max_retries=8), store, target=300)
+        assert not report.partial and report.pages_lost == 0 and store.count() >= 300
+        assert report.rate_limited == server.counters["rate_limited"] > 0
+        # Retry-After pauses every worker, so 429s stay a fraction of the pages instead of a storm.
+        assert report.rate_limited < report.pages_ok
+
+
+@pytest.mark.timeout(120)
+def test_faulty_sync_of_10000_loses_no_page_and_matches_a_clean_run(tmp_path):
+    def run(name: str, **faults) -> tuple[tmdb.SyncReport, set[str], dict]:
+        with FakeTmdb(latency=0.002, hang_seconds=2.0, **faults) as server, \
+                tmdb.TmdbStore(tmp_path / f"{name}.duckdb") as store:
+            client = make_client(server, rps=2000, workers=16, timeout=0.5, max_retries=8, backoff=0.05,
+                                 max_backoff=0.5)
+            report = tmdb.sync(client, store, target=10_000)
+            return report, set(store.titles()["title_id"]), server.counters
+
+    clean, clean_ids, _ = run("clean")
+    faulty, faulty_ids, counters = run("faulty", error_rate=0.05, truncate_rate=0.02, hang_rate=0.02)
+    assert counters["server_errors"] and counters["truncated"] and counters["hung"]
+    assert faulty.pages_lost == 0 and faulty.lost_pages == [] and not faulty.partial
+    assert faulty.pages_ok == clean.pages_ok and faulty.retries > 0
+    assert len(clean_ids) >= 10_000 and faulty_ids == clean_ids
+
+
+@pytest.mark.timeout(30)
+def test_a_page_failing_every_retry_is_reported_then_fetched_on_resume(server, store):
+    server.broken.add(("/movie/popular", 2))
+    report = tmdb.sync(make_client(server, max_retries=2), store, target=400)
+    assert report.partial and report.pages_lost == 1
+    assert [(p["endpoint"], p["page"]) for p in report.lost_pages] == [("/movie/popular", 2)]
+    assert "HTTP 503" in report.lost_pages[0]["error"]
+    server.broken.clear()
+    again = tmdb.sync(make_client(server), store, target=400)
+    assert not again.partial and again.pages_requested == 1 and again.pages_ok == 1
+
+
+@pytest.mark.timeout(30)
+def test_a_server_that_stops_answering_aborts_with_unavailable(server, store):
+    tmdb.sync(make_client(server), store, target=40)  # genres are cached
+    server.error_rate = 1.0
+    with pytest.raises(tmdb.TmdbUnavailable, match="stopped answering"):
+        tmdb.sync(make_client(server, max_retries=0), store, target=2000)
+
+
+@pytest.mark.timeout(30)
+def test_unreachable_server_raises_unavailable_with_a_clear_message(store):
+    url = closed_port_url()
+    credentials = tmdb.Credentials(api_key=SECRET)
+    client = tmdb.TmdbClient(tmdb.make_session(credentials, 2), url, credentials, max_retries=1, backoff=0.01)
+    with pytest.raises(tmdb.TmdbUnavailable) as info:
+        client.check()
+    message = str(info.value)
+    assert "unreachable" in message and url.split("/")[2] in message and "refused" in message.lower()
+    assert SECRET not in message
+    with pytest.raises(tmdb.TmdbUnavailable):
+        tmdb.sync(client, store, target=100)
+
+
+# -- persistence ---------------------------------------------------------------------------------------------
+@pytest.mark.timeout(30)
+def test_restart_does_not_refetch(server, tmp_path):
+    path = tmp_path / "tmdb.duckdb"
+    with tmdb.TmdbStore(path) as first:
+        report = tmdb.sync(make_client(server), first, target=300)
+        titles = first.titles()
+    served = server.counters["requests"]
+    with tmdb.TmdbStore(path) as second:  # a new process would see the same file
+        again = tmdb.sync(make_client(server), second, target=300)
+        pd.testing.assert_frame_equal(second.titles(), titles)
+        assert second.last_sync() is not None
+    assert server.counters["requests"] == served
+    assert again.pages_requested == again.requests == 0 and again.pages_cached == report.pages_ok
+
+
+@pytest.mark.timeout(30)
+def test_larger_target_resumes_without_refetching(server, store):
+    tmdb.sync(make_client(server), store, target=200)
+    report = tmdb.sync(make_client(server), store, target=800)
+    assert report.pages_cached > 0 and store.count() >= 800
+    assert max(server.hit_keys().values()) == 1  # no page or genre list fetched twice
+
+
+@pytest.mark.timeout(30)
+def test_cancelled_sync_keeps_its_pages_and_resumes(server, store):
+    cancel = threading.Event()
+
+    def progress(done: int, total: int, message: str) -> None:
+        if done >= 300:
+            cancel.set()
+
+    first = tmdb.sync(make_client(server, rps=200), store, target=1200, progress=progress, cancel=cancel)
+    assert first.cancelled and first.partial and 300 <= store.count() < 1200
+    second = tmdb.sync(make_client(server), store, target=1200)
+    assert not second.partial and store.count() >= 1200 and second.pages_cached >= first.pages_ok
+    assert max(server.hit_keys().values()) == 1
+
+
+@pytest.mark.timeout(30)
+def test_refresh_fetches_only_stale_entries(server, store):
+    tmdb.sync(make_client(server), store, target=100, details=True)
+    first_pages = {k for k in server.hit_keys() if k[1] is not None}
+    time.sleep(0.05)
+    cutoff = utcnow()
+    time.sleep(0.05)
+    tmdb.sync(make_client(server), store, target=300)
+    before = server.hit_keys()
+    report = tmdb.refresh(make_client(server), store, max_age=utcnow() - cutoff, details=True)
+    after = server.hit_keys()
+    refetched = {k for k in after if after[k] > before.get(k, 0)}
+    assert {k for k in refetched if k[1] is not None} == first_pages
+    assert report.pages_ok == len(first_pages) and not report.partial
+    assert 0 < report.details_ok <= len([k for k in refetched if k[1] is None and "/genre/" not in k[0]])
+    assert store.count() >= 300
+
+
+def test_clear_and_empty_store(store):
+    assert store.count() == 0 and store.last_sync() is None
+    empty = store.titles()
+    assert empty.empty and list(empty.columns) == list(schema.TITLE_COLUMNS)
+    store.clear()
+
+
+# -- progress, secrets, CLI ------------------------------------------------------------------------------------
+@pytest.mark.timeout(30)
+def test_progress_is_reported_from_the_caller_thread(server, store):
+    calls = []
+    tmdb.sync(make_client(server), store, target=300, details=True,
+              progress=lambda done, total, msg: calls.append((threading.get_ident(), done, total, msg)))
+    assert calls and {c[0] for c in calls} == {threading.get_ident()}
+    assert all(0 <= done <= total for _, done, total, _ in calls)
+
+
+@pytest.mark.timeout(30)
+def test_the_key_never_appears_in_logs_errors_or_reports(caplog, store):
+    caplog.set_level(logging.DEBUG)
+    with FakeTmdb(api_key=SECRET, titles_per_list=300, error_rate=0.2) as server:
+        server.broken.add(("/tv/popular", 1))
+        client = make_client(server, max_retries=1)
+        report = tmdb.sync(client, store, target=200)
+        texts = [report.as_json(), repr(client)]
+    with pytest.raises(tmdb.TmdbUnavailable) as info:
+        tmdb.TmdbClient(tmdb.make_session(client.credentials, 1), closed_port_url(), client.credentials,
+                        max_retries=0).check()
+    texts += [str(info.value), repr(info.value), caplog.text]
+    assert report.lost_pages and "api_key=***" in caplog.text  # urllib3 logged URLs, redacted
+    assert not [t for t in texts if SECRET in t]
+
+
+def test_core_tmdb_does_not_import_streamlit():
+    code = "import sys, core.tmdb; sys.exit('streamlit' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+REPORT_KEYS = {"ok", "target", "pages_requested", "pages_ok", "pages_lost", "lost_pages", "titles", "requests",
+               "retries", "seconds", "partial", "requests_per_second", "db"}
+
+
+@pytest.mark.timeout(60)
+def test_cli_sync_prints_a_json_report_last(server, tmp_path):
+    env = {**os.environ, "TMDB_API_KEY": SECRET, "TMDB_BEARER_TOKEN": ""}
+    cmd = [sys.executable, "-m", "core.tmdb", "sync", "--base-url", server.base_url, "--target", "300",
+           "--workers", "4", "--rps", "200", "--details", "--cache-dir", str(tmp_path)]
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=50)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert REPORT_KEYS <= set(report) and report["ok"] and report["titles"] >= 300
+    assert report["details_ok"] == report["titles"] and (tmp_path / "tmdb.duckdb").exists()
+    assert SECRET not in done.stdout + done.stderr
+
+
+def test_cli_without_credentials_says_so(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TMDB_")}
+    done = subprocess.run([sys.executable, "-m", "core.tmdb", "sync", "--cache-dir", str(tmp_path)], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert "TMDB_API_KEY" in json.loads(done.stdout.strip().splitlines()[-1])["error"]
