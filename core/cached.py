@@ -116,3 +116,214 @@ def home_insights(source: str, media_types: tuple, genres: tuple, years: tuple, 
     from core import overview
 
     return overview.year_insights(strategy_frame(source, media_types, genres, years, min_votes))
+
+
+# ---------------------------------------------------------------- decide
+@st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
+def copilot_status(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int) -> dict:
+    """What the Investment Copilot can do with this view (see ``core.copilot.status``)."""
+    from core import copilot
+
+    return copilot.status(strategy_frame(source, media_types, genres, years, min_votes))
+
+
+@st.cache_data(max_entries=MODEL_ENTRIES, show_spinner=False)
+def copilot_evaluation(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int,
+                       booster: str) -> dict:
+    """Cross-validated quality of the copilot models vs baselines, with out-of-fold predictions."""
+    from core import copilot
+
+    view = strategy_frame(source, media_types, genres, years, min_votes)
+    return copilot.evaluate(copilot.build_training(view), booster)
+
+
+@st.cache_resource(max_entries=MODEL_ENTRIES, show_spinner=False)
+def copilot_models(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int, booster: str):
+    """Fitted copilot models for a view (read-only ``core.copilot.CopilotModels``)."""
+    from core import copilot
+
+    view = strategy_frame(source, media_types, genres, years, min_votes)
+    evaluation = copilot_evaluation(source, media_types, genres, years, min_votes, booster)
+    return copilot.fit_models(copilot.build_training(view), evaluation, booster)
+
+
+@st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
+def h2h_options(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int, mode: str,
+                extra: tuple = ()) -> list[str]:
+    """Head-to-Head picker options: genres largest first, or title labels best engagement first."""
+    from core import h2h
+
+    view = strategy_frame(source, media_types, genres, years, min_votes)
+    if mode == "genre":
+        return h2h.genre_options(view)
+    return h2h.title_options(h2h.title_labels(view), tuple(extra))
+
+
+@st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
+def h2h_comparison(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int, mode: str,
+                   a: str, b: str) -> dict:
+    """Head-to-Head table, verdict, trend and insights for a valid pair (see ``core.h2h.comparison``)."""
+    from core import h2h
+
+    view = strategy_frame(source, media_types, genres, years, min_votes)
+    ratings = embedded_data().ratings if mode == "title" and source == "embedded" else None
+    return h2h.comparison(view, mode, a, b, ratings)
+
+
+# ---------------------------------------------------------------- explore
+# Content Universe, Performance Deep Dive and Market Opportunities. Every function takes the view's filter
+# fields (source, media_types, genres, years, min_votes) plus its own small parameters.
+@st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
+def universe_overview(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int) -> dict:
+    """Genre shares and the genre x tier matrix with their insights, plus the media types in view."""
+    from core import universe
+
+    view = strategy_frame(source, media_types, genres, years, min_votes)
+    stats, matrix = universe.genre_stats(view), universe.performance_matrix(view)
+    return {"stats": stats, "stats_insights": universe.genre_insights(stats), "matrix": matrix,
+            "matrix_insights": universe.matrix_insights(matrix), "media": universe.media_types(view)}
+
+
+@st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
+def universe_titles(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int, media: str,
+                    n: int) -> dict:
+    """Quality/popularity points, top-``n`` table and cards for one media type (``""`` = all)."""
+    from core import features, universe
+
+    view = universe.media_view(strategy_frame(source, media_types, genres, years, min_votes), media)
+    view = features.engineer(view[[c for c in view.columns if c not in _DERIVED]]) if media else view
+    return {"titles": len(view), "points": universe.quality_popularity(view),
+            "points_insights": universe.quality_popularity_insights(view), "top": universe.top_titles(view, n),
+            "cards": universe.title_cards(view, 12)}
+
+
+_DERIVED = ("engagement_score", "engagement_pct", "tier", "hit", "popularity_pct", "rating_pct", "release_month",
+            "release_quarter", "decade", "days_since_release", "velocity", "budget_level", "log_budget", "log_votes")
+
+
+@st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
+def deepdive_overview(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int) -> dict:
+    """Correlations, engagement drivers and the seasonal bases the view supports, with insights."""
+    from core import deepdive
+
+    view = strategy_frame(source, media_types, genres, years, min_votes)
+    corr, drivers = deepdive.correlations(view), deepdive.driver_table(view)
+    return {"corr": corr, "corr_insights": deepdive.correlation_insights(corr, source), "drivers": drivers,
+            "driver_insights": deepdive.driver_insights(drivers), "bases": deepdive.seasonal_bases(view),
+            "overall": float(view["engagement_score"].mean()) if len(view) else float("nan")}
+
+
+@st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
+def deepdive_seasonal(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int,
+                      basis: str) -> dict:
+    """Mean engagement and hit rate per period of ``basis`` with insights."""
+    from core import deepdive
+
+    view = strategy_frame(source, media_types, genres, years, min_votes)
+    profile = deepdive.seasonal_profile(view, basis)
+    return {"profile": profile, "insights": deepdive.seasonal_insights(profile, basis)}
+
+
+@st.cache_data(max_entries=FRAME_ENTRIES, show_spinner="Scoring titles with an Isolation Forest...")
+def anomaly_scores(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int) -> dict:
+    """Isolation Forest scores and per-feature z-scores for every title (threshold applied later)."""
+    from core import deepdive_models
+    from models import anomaly
+
+    view = strategy_frame(source, media_types, genres, years, min_votes)
+    X = deepdive_models.anomaly_input(view)
+    if len(X) < deepdive_models.MIN_ANOMALY_TITLES or X.empty:
+        return {}
+    model = anomaly.AnomalyModel(contamination=0.02, n_estimators=200, random_state=0).fit(X)
+    return {"X": X, "scores": model.score_samples(X), "explained": model.explain(X),
+            "features": model.feature_names_}
+
+
+@st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
+def deepdive_anomalies(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int,
+                       contamination: float) -> dict:
+    """Flagged titles at ``contamination`` (share 0-0.5): points, table with reasons, insights."""
+    from core import deepdive_models
+    from models import anomaly
+
+    fit = anomaly_scores(source, media_types, genres, years, min_votes)
+    if not fit:
+        return {}
+    view = strategy_frame(source, media_types, genres, years, min_votes)
+    flagged = anomaly.flag_share(fit["scores"], contamination)
+    table = deepdive_models.anomaly_table(view, fit["X"], fit["scores"], fit["explained"], flagged)
+    shape = (anomaly.vote_shape(view["r1"], view["r10"]) if "r1" in fit["X"]
+             else pd.Series("No vote shares", index=view.index))
+    points = view[["title", "year", "log_votes", "vote_average"]].assign(flagged=flagged, pattern=shape)
+    return {"points": points, "table": table, "features": fit["features"],
+            "insights": deepdive_models.anomaly_insights(table, len(view), contamination)}
+
+
+@st.cache_resource(max_entries=MODEL_ENTRIES, show_spinner="Segmenting titles (K-Means, k = 2..8)...")
+def segment_model(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int):
+    """``(SegmentModel, evaluation)`` fitted on 75% of the view, evaluated on the rest; ``(None, {})`` when the
+    view has too few titles. Read-only: the Investment Copilot uses ``model.assign_new(runtime=..., ...)``."""
+    from core import deepdive_models
+    from models import segment
+
+    X = deepdive_models.segment_input(strategy_frame(source, media_types, genres, years, min_votes))
+    usable = X.dropna(subset=list(segment.FEATURES))
+    if len(usable) < segment.MIN_TITLES:
+        return None, {}
+    train = usable.sample(frac=0.75, random_state=0) if len(usable) >= 2 * segment.MIN_TITLES else usable
+    model = segment.SegmentModel().fit(train)
+    test = usable.drop(train.index)
+    return model, segment.evaluate(model, test) if len(test) else {"k": model.k_,
+                                                                    "train_silhouette": model.silhouette_}
+
+
+@st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
+def deepdive_segments(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int) -> dict:
+    """Segment curves, profiles with hit rates, points and insights; ``{}`` when too few titles."""
+    from core import deepdive_models
+
+    model, evaluation = segment_model(source, media_types, genres, years, min_votes)
+    if model is None:
+        return {}
+    view = strategy_frame(source, media_types, genres, years, min_votes)
+    labels = model.predict(deepdive_models.segment_input(view))
+    table = deepdive_models.segment_table(view, labels, model.names_)
+    points = view.loc[labels >= 0, ["title", "log_votes", "vote_average"]].assign(
+        segment=[model.names_[i] for i in labels[labels >= 0]])
+    return {"scores": model.scores_, "k": model.k_, "table": table, "points": points, "evaluation": evaluation,
+            "insights": deepdive_models.segment_insights(table, model.scores_, evaluation)}
+
+
+@st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
+def market_overview(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int) -> dict:
+    """Saturation by genre, genre pairings and the co-occurrence network, with insights."""
+    from core import deepdive, market
+
+    view = strategy_frame(source, media_types, genres, years, min_votes)
+    sat, pairs = market.saturation(view), market.cooccurrence(view)
+    nodes, edges = market.genre_network(view, pairs)
+    return {"saturation": sat, "saturation_insights": market.saturation_insights(sat), "pairs": pairs,
+            "best_pairs": market.best_pairings(pairs), "nodes": nodes, "edges": edges,
+            "network_insights": market.network_insights(view, pairs), "bases": deepdive.seasonal_bases(view)}
+
+
+@st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
+def market_pareto(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int,
+                  measure: str) -> dict:
+    """Concentration curve of ``measure`` (engagement_score or vote_count), its 80/20 summary and insights."""
+    from core import market
+
+    view = strategy_frame(source, media_types, genres, years, min_votes)
+    summary = market.pareto_summary(view, measure)
+    return {"curve": market.pareto(view, measure), "summary": summary,
+            "insights": market.pareto_insights(summary, measure)}
+
+
+@st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
+def market_release_window(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int,
+                          basis: str) -> dict:
+    """Genre x period hit-rate grid on ``basis`` with insights."""
+    from core import market
+
+    window = market.release_window(strategy_frame(source, media_types, genres, years, min_votes), basis)
+    return {"window": window, "insights": market.release_window_insights(window, basis)}

@@ -1,0 +1,95 @@
+"""Anomalous titles: an Isolation Forest over audience metrics, with per-title explanations.
+
+``AnomalyModel`` follows the scikit-learn contract. Its flag rule is IsolationForest's own: a title is flagged
+when its score falls below the ``contamination`` quantile of the training scores, which :func:`flag_share`
+reproduces so a cached set of scores can be re-thresholded for any contamination without refitting.
+
+The embedded IMDb data carries the share of votes at each star (``r1`` .. ``r10``, decile mid-points: 4.5 means
+0-10%, 24.5 means 20-30%). :func:`vote_shape` uses them to tell a one-sided extreme (a famously bad or a beloved
+film) from a two-sided one (heavy at both 1 and 10 stars, the ballot-stuffing signature).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, OutlierMixin
+from sklearn.ensemble import IsolationForest
+
+#: ``r1``/``r10`` mid-point at or above which that end is "heavy" (at least 20% of votes).
+HEAVY = 24.5
+#: ... and "extreme" (at least 30% of votes).
+EXTREME = 34.5
+SHAPES = ("One-sided: panned", "One-sided: beloved", "Two-sided: polarised", "Not a vote-share extreme",
+          "No vote shares")
+
+
+class AnomalyModel(BaseEstimator, OutlierMixin):
+    """Isolation Forest on numeric title features; missing values are filled with training medians.
+
+    Input: a frame of numeric feature columns (e.g. ``vote_average, log_votes, runtime, r1, r10``); the columns
+    seen in ``fit`` are the ones ``score_samples``/``predict``/``explain`` read.
+    """
+
+    def __init__(self, contamination: float = 0.02, n_estimators: int = 200, random_state: int = 0):
+        self.contamination = contamination
+        self.n_estimators = n_estimators
+        self.random_state = random_state
+
+    def _matrix(self, X: pd.DataFrame) -> np.ndarray:
+        return X[self.feature_names_].astype("float64").fillna(self.medians_).to_numpy()
+
+    def fit(self, X: pd.DataFrame, y=None) -> "AnomalyModel":
+        """Fit the forest and the flag threshold on ``X``."""
+        if not 0 < self.contamination <= 0.5:
+            raise ValueError("contamination must be in (0, 0.5]")
+        data = X.astype("float64")
+        if len(data) < 2 or data.shape[1] == 0:
+            raise ValueError("need at least 2 rows and 1 feature")
+        self.feature_names_ = list(data.columns)
+        self.medians_ = data.median().fillna(0.0)
+        self.means_ = data.mean().fillna(0.0)
+        self.stds_ = data.std(ddof=0).replace(0, np.nan).fillna(1.0)
+        self.estimator_ = IsolationForest(n_estimators=self.n_estimators, contamination=self.contamination,
+                                          random_state=self.random_state).fit(self._matrix(data))
+        self.offset_ = float(self.estimator_.offset_)
+        return self
+
+    def score_samples(self, X: pd.DataFrame) -> np.ndarray:
+        """Isolation Forest scores: the lower, the more abnormal."""
+        return self.estimator_.score_samples(self._matrix(X))
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """-1 for anomalies, 1 for normal titles (scikit-learn's outlier convention)."""
+        return np.where(self.score_samples(X) < self.offset_, -1, 1)
+
+    def explain(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Per-feature z-scores against the training data, plus the most extreme feature of each row."""
+        z = (X[self.feature_names_].astype("float64") - self.means_) / self.stds_
+        pos = z.abs().fillna(0.0).to_numpy().argmax(axis=1) if len(z) else np.zeros(0, dtype=int)
+        top_z = z.to_numpy()[np.arange(len(z)), pos] if len(z) else np.zeros(0)
+        return z.add_prefix("z_").assign(top_feature=np.asarray(self.feature_names_, dtype=object)[pos],
+                                          top_z=top_z)
+
+
+def flag_share(scores: np.ndarray, contamination: float) -> np.ndarray:
+    """Flag the ``contamination`` share of lowest scores, exactly as IsolationForest's threshold does."""
+    scores = np.asarray(scores, dtype="float64")
+    if scores.size == 0:
+        return np.zeros(0, dtype=bool)
+    return scores < np.percentile(scores, 100.0 * contamination)
+
+
+def vote_shape(r1: pd.Series, r10: pd.Series) -> pd.Series:
+    """Classify each title's vote split at the two ends of the scale.
+
+    Rules (shares are IMDb decile mid-points): two-sided when both ends hold at least 20% of votes; one-sided
+    when one end holds at least 30% and the other under 20% ("panned" at 1 star, "beloved" at 10 stars);
+    otherwise not a vote-share extreme; "No vote shares" when the source has none.
+    """
+    r1, r10 = r1.astype("float64"), r10.astype("float64")
+    out = pd.Series(SHAPES[3], index=r1.index, dtype="object")
+    out[(r1 >= EXTREME) & (r10 < HEAVY)] = SHAPES[0]
+    out[(r10 >= EXTREME) & (r1 < HEAVY)] = SHAPES[1]
+    out[(r1 >= HEAVY) & (r10 >= HEAVY)] = SHAPES[2]
+    out[r1.isna() | r10.isna()] = SHAPES[4]
+    return out.astype("string")
