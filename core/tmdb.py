@@ -146,7 +146,12 @@ def make_session(credentials: Credentials | None, pool_size: int = 8) -> request
 
 
 class RateLimiter:
-    """Evenly spaced request slots shared by all workers (thread safe); ``pause`` delays every slot."""
+    """Request slots ``1/rps`` apart shared by all workers (thread safe); ``pause`` delays every slot.
+
+    A slot is taken when the request actually goes out, not booked ahead: threads that wake up late (GIL,
+    scheduler) cannot then fire together. Up to half an interval of lateness is caught up, so small wake-up
+    delays do not lower the rate, and no two requests are ever closer than half an interval.
+    """
 
     def __init__(self, rps: float) -> None:
         self.interval = 1.0 / rps if rps and rps > 0 else 0.0
@@ -154,12 +159,15 @@ class RateLimiter:
         self._lock = threading.Lock()
 
     def acquire(self, cancel: threading.Event | None = None) -> None:
-        """Wait for the next free slot."""
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next)
-            self._next = slot + self.interval
-        _sleep(slot - now, cancel)
+        """Wait for the next free slot and take it."""
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                if now >= self._next:
+                    self._next = max(self._next + self.interval, now + 0.5 * self.interval)
+                    return
+                wait = self._next - now
+            _sleep(wait, cancel)
 
     def pause(self, seconds: float) -> None:
         """No slot before ``seconds`` from now (server said ``Retry-After``)."""
@@ -421,6 +429,7 @@ class _Run:
         self.pending: dict[Future, _Job] = {}
         self.pages: list = []
         self.details: list = []
+        self.genres: list = []
         self.flushed_at = time.monotonic()
         self.failures_in_a_row = 0
         self.start_stats = client.stats
@@ -456,9 +465,11 @@ class _Run:
     def flush(self, force: bool = False) -> None:
         """Write buffered pages and details (batched: DuckDB statements cost milliseconds each)."""
         if force or time.monotonic() - self.flushed_at >= _FLUSH_SECONDS:
+            for media, payload, fetched_at in self.genres:
+                self.store.save_genres(media, payload, fetched_at)
             self.store.save_pages(self.pages)
             self.store.save_details(self.details)
-            self.pages, self.details, self.flushed_at = [], [], time.monotonic()
+            self.pages, self.details, self.genres, self.flushed_at = [], [], [], time.monotonic()
 
     def tell(self, done: int, total: int, message: str) -> None:
         if self.progress is not None:
@@ -549,7 +560,8 @@ def sync(client: TmdbClient, store: TmdbStore, target: int = 10_000, details: bo
     started = time.monotonic()
     run = _Run(client, store, SyncReport(target=target), progress, cancel)
     try:
-        _fetch_genres(run, store.stale_genres(datetime.min))
+        for media in store.stale_genres(datetime.min):  # fetched alongside the first pages
+            run.submit(_Job(f"/genre/{media}/list", key=media))
         _walk_pages(run, target)
         if details and not run.stop.is_set():
             _fetch_details(run, store.detail_keys())
@@ -569,22 +581,15 @@ def refresh(client: TmdbClient, store: TmdbStore, max_age: timedelta, details: b
     cutoff = datetime.now(timezone.utc).replace(tzinfo=None) - max_age
     run = _Run(client, store, SyncReport(), progress, cancel)
     try:
-        _fetch_genres(run, store.stale_genres(cutoff))
-        jobs = [_Job(e, p, params={"page": p}) for e, p in store.stale_pages(cutoff)]
-        _run_unordered(run, jobs, _on_page)
+        jobs = [_Job(f"/genre/{media}/list", key=media) for media in store.stale_genres(cutoff)]
+        jobs += [_Job(e, p, params={"page": p}) for e, p in store.stale_pages(cutoff)]
+        _run_unordered(run, jobs)
         if details and not run.stop.is_set():
             _fetch_details(run, store.detail_keys(before=cutoff))
     finally:
         report = run.close(started)
     store.mark_synced(datetime.now(timezone.utc).replace(tzinfo=None))
     return report
-
-
-def _fetch_genres(run: _Run, media_types: list[str]) -> None:
-    """Genre lists (id -> name) for the given media types, fetched in the caller thread."""
-    for media in media_types:
-        payload = run.client.get_json(f"/genre/{media}/list", cancel=run.stop)
-        run.store.save_genres(media, payload, datetime.now(timezone.utc).replace(tzinfo=None))
 
 
 def _walk_pages(run: _Run, target: int) -> None:
@@ -606,24 +611,38 @@ def _walk_pages(run: _Run, target: int) -> None:
         if not run.pending:
             break
         for job, outcome in run.outcomes():
-            _on_page(run, job, outcome)
-            keys, total = _page_keys(job, outcome)
-            walk.complete(job, keys, total)
+            _on_outcome(run, job, outcome)
+            if job.page is not None:
+                walk.complete(job, *_page_keys(job, outcome))
         run.flush()
     run.flush(force=True)
     run.report.exhausted = walk.exhausted and len(walk.seen) < target
 
 
-def _on_page(run: _Run, job: _Job, outcome: dict | TmdbError) -> None:
+def _on_outcome(run: _Run, job: _Job, outcome: dict | TmdbError) -> None:
+    """Record one finished request (caller thread): buffer it for the store, or count it as lost.
+
+    Job kinds: list page (``page`` set), genre list (``key`` = media type), details (``key`` = "movie:550").
+    """
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    is_details = job.page is None and ":" in (job.key or "")
     if isinstance(outcome, TmdbCancelled):
         return
-    if isinstance(outcome, TmdbError):
-        run.report.pages_lost += 1
+    if isinstance(outcome, TmdbError) and not (is_details and isinstance(outcome, TmdbNotFound)):
+        setattr(run.report, "details_lost" if is_details else "pages_lost",
+                getattr(run.report, "details_lost" if is_details else "pages_lost") + 1)
         run.lost(job, outcome)
         return
-    run.report.pages_ok += 1
     run.failures_in_a_row = 0
-    run.pages.append((job.path, job.page, outcome, datetime.now(timezone.utc).replace(tzinfo=None)))
+    if job.page is not None:
+        run.report.pages_ok += 1
+        run.pages.append((job.path, job.page, outcome, now))
+    elif is_details:
+        run.report.details_ok += 1
+        found = not isinstance(outcome, TmdbNotFound)
+        run.details.append((job.key, "ok" if found else "not_found", outcome if found else None, now))
+    else:
+        run.genres.append((job.key, outcome, now))
 
 
 def _page_keys(job: _Job, outcome: dict | TmdbError) -> tuple[tuple[str, ...], int | None]:
@@ -638,27 +657,11 @@ def _fetch_details(run: _Run, keys: list[str]) -> None:
     jobs = [_Job(f"/{key.replace(':', '/')}", key=key, params={"append_to_response": DETAILS_APPEND})
             for key in keys]
     run.report.details_requested += len(jobs)
-    _run_unordered(run, jobs, _on_detail)
+    _run_unordered(run, jobs)
 
 
-def _on_detail(run: _Run, job: _Job, outcome: dict | TmdbError) -> None:
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
-    if isinstance(outcome, TmdbNotFound):
-        run.details.append((job.key, "not_found", None, now))
-    elif isinstance(outcome, TmdbCancelled):
-        return
-    elif isinstance(outcome, TmdbError):
-        run.report.details_lost += 1
-        run.lost(job, outcome)
-        return
-    else:
-        run.details.append((job.key, "ok", outcome, now))
-    run.report.details_ok += 1
-    run.failures_in_a_row = 0
-
-
-def _run_unordered(run: _Run, jobs: list[_Job], handle: Callable[[_Run, _Job, dict | TmdbError], None]) -> None:
-    """Fetch ``jobs`` with at most ``2 * workers`` in flight; ``handle`` each outcome in this thread."""
+def _run_unordered(run: _Run, jobs: list[_Job]) -> None:
+    """Fetch ``jobs`` with at most ``2 * workers`` in flight; outcomes are recorded in this thread."""
     queue, done, limit = iter(jobs), 0, 2 * run.client.workers
     while True:
         while not run.stop.is_set() and len(run.pending) < limit and (job := next(queue, None)) is not None:
@@ -666,7 +669,7 @@ def _run_unordered(run: _Run, jobs: list[_Job], handle: Callable[[_Run, _Job, di
         if not run.pending:
             return
         for job, outcome in run.outcomes():
-            handle(run, job, outcome)
+            _on_outcome(run, job, outcome)
             done += 1
             run.tell(done, len(jobs), job.path if job.page is None else f"{job.path} page {job.page}")
         run.flush()
