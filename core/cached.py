@@ -181,7 +181,8 @@ def universe_overview(source: str, media_types: tuple, genres: tuple, years: tup
     view = strategy_frame(source, media_types, genres, years, min_votes)
     stats, matrix = universe.genre_stats(view), universe.performance_matrix(view)
     return {"stats": stats, "stats_insights": universe.genre_insights(stats), "matrix": matrix,
-            "matrix_insights": universe.matrix_insights(matrix), "media": universe.media_types(view)}
+            "matrix_insights": universe.matrix_insights(matrix), "media": universe.media_types(view),
+            "headline": universe.headline(view)}
 
 
 @st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
@@ -235,7 +236,7 @@ def anomaly_scores(source: str, media_types: tuple, genres: tuple, years: tuple,
     if len(X) < deepdive_models.MIN_ANOMALY_TITLES or X.empty:
         return {}
     model = anomaly.AnomalyModel(contamination=0.02, n_estimators=200, random_state=0).fit(X)
-    return {"X": X, "scores": model.score_samples(X), "explained": model.explain(X),
+    return {"X": X, "scores": model.train_scores_, "explained": model.explain(X),
             "features": model.feature_names_}
 
 

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import plotly.colors as pc
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from core import charts, deepdive, market
 
@@ -26,9 +25,9 @@ HOW_TO_READ: dict[str, str] = {
     "anomalies": "Each dot is a title by reach and rating; red dots are the ones the Isolation Forest isolates "
                  "fastest (the most unusual combinations).",
     "seasonal": "Bars: mean engagement of titles in each period; hover for the title count and hit rate.",
-    "drivers": "Each panel is one driver: bars are mean engagement per band, the dashed line is the view's mean.",
-    "segment_curves": "Left: inertia falls as k grows (look for the bend); right: silhouette, higher = cleaner "
-                      "segments. The ringed point is the chosen k.",
+    "drivers": "Bars are mean engagement per band, grouped by driver; the dashed line is the view's mean.",
+    "segment_curves": "Silhouette (solid, left axis): higher = cleaner segments; inertia (dotted, right axis) "
+                      "falls as k grows, look for the bend. The ringed point is the chosen k.",
     "segments": "Each dot is a title by reach and rating, coloured by its segment.",
     "saturation": "Each bubble is a genre: right = more supply, up = higher hit rate, size = titles. Top-left is "
                   "the opportunity zone; bottom-right is saturated.",
@@ -65,14 +64,13 @@ def quality_popularity(df: pd.DataFrame) -> go.Figure:
     """
     fig = go.Figure()
     for genre, g in df.groupby("primary_genre", sort=True):
-        year = g["year"].astype("float64").fillna(0).astype(int).astype(str).replace("0", "n/a")
+        year = g["year"].astype("float64").map(lambda y: "n/a" if np.isnan(y) else str(int(y)))
         fig.add_trace(go.Scattergl(
-            x=g["popularity"], y=g["vote_average"], mode="markers", name=str(genre),
-            marker=dict(size=5, opacity=0.6, color=charts.genre_color(str(genre))),
-            customdata=np.column_stack([g["title"].astype(str), year, np.full(len(g), str(genre)),
-                                        g["vote_count"].to_numpy()]),
-            hovertemplate="<b>%{customdata[0]}</b> (%{customdata[1]})<br>%{customdata[2]}<br>Rating %{y:.1f}"
-                          " · popularity %{x:,.1f}<br>%{customdata[3]:,.0f} votes<extra></extra>"))
+            x=g["popularity"].to_numpy("float64"), y=g["vote_average"].to_numpy("float64"), mode="markers",
+            name=str(genre), marker=dict(size=5, opacity=0.6, color=charts.genre_color(str(genre))),
+            text=(g["title"].astype(str) + " (" + year + ")").to_numpy(str), customdata=g["vote_count"].to_numpy("float64"),
+            hovertemplate="<b>%{text}</b><br>" + str(genre) + "<br>Rating %{y:.1f} · popularity %{x:,.1f}"
+                          "<br>%{customdata:,.0f} votes<extra></extra>"))
     fig.update_xaxes(type="log", title="Popularity (log scale)")
     fig.update_yaxes(title="Rating (0-10)")
     return charts.style(fig, height=480)
@@ -112,11 +110,11 @@ def anomalies(df: pd.DataFrame) -> go.Figure:
     for flagged, name, color, size in ((False, "Typical", "rgba(160,160,160,0.35)", 4),
                                        (True, "Flagged", "#E4572E", 8)):
         g = df[df["flagged"] == flagged]
-        fig.add_trace(go.Scattergl(x=g["log_votes"], y=g["vote_average"], mode="markers", name=name,
-                                   marker=dict(size=size, color=color),
-                                   customdata=np.column_stack([g["title"].astype(str), g["pattern"].astype(str)]),
-                                   hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<br>Rating %{y:.1f}"
-                                                 " · log votes %{x:.2f}<extra></extra>"))
+        fig.add_trace(go.Scattergl(x=g["log_votes"].to_numpy("float64"), y=g["vote_average"].to_numpy("float64"),
+                                   mode="markers", name=name, marker=dict(size=size, color=color),
+                                   text=(g["title"].astype(str) + "<br>" + g["pattern"].astype(str)).to_numpy(str),
+                                   hovertemplate="<b>%{text}</b><br>Rating %{y:.1f} · log votes %{x:.2f}"
+                                                 "<extra></extra>"))
     fig.update_xaxes(title="log10(1 + votes)")
     fig.update_yaxes(title="Rating (0-10)")
     return charts.style(fig, height=440)
@@ -134,34 +132,33 @@ def seasonal(profile: pd.DataFrame, basis: str) -> go.Figure:
 
 
 def drivers(table: pd.DataFrame, overall: float) -> go.Figure:
-    """One panel per driver: mean engagement per band. Columns: driver, band, titles, mean_engagement,
-    hit_rate; ``overall`` is the mean engagement of the view (dashed line)."""
-    names = list(dict.fromkeys(table["driver"]))
-    fig = make_subplots(rows=1, cols=max(len(names), 1), subplot_titles=names, shared_yaxes=True)
-    for i, name in enumerate(names, start=1):
-        g = table[table["driver"] == name]
-        fig.add_trace(go.Bar(x=g["band"], y=g["mean_engagement"], marker_color="#7E57C2", showlegend=False,
-                             customdata=np.column_stack([g["titles"], g["hit_rate"]]),
-                             hovertemplate="%{x}: mean %{y:.1f}<br>%{customdata[0]:,} titles · hit rate "
-                                           "%{customdata[1]:.0%}<extra></extra>"), row=1, col=i)
-        fig.add_hline(y=overall, line_dash="dash", line_color="white", opacity=0.5, row=1, col=i)
-    fig.update_xaxes(type="category")
-    fig.update_yaxes(title="Mean engagement", row=1, col=1)
-    return charts.style(fig, height=360, legend=False)
+    """Mean engagement per band, grouped by driver on a two-level axis. Columns: driver, band, titles,
+    mean_engagement, hit_rate; ``overall`` is the mean engagement of the view (dashed line)."""
+    fig = go.Figure(go.Bar(x=[table["driver"].to_numpy(str), table["band"].to_numpy(str)],
+                           y=table["mean_engagement"].to_numpy("float64"), marker_color="#7E57C2",
+                           customdata=np.column_stack([table["titles"], table["hit_rate"]]).astype("float64"),
+                           hovertemplate="%{x}: mean %{y:.1f}<br>%{customdata[0]:,.0f} titles · hit rate "
+                                         "%{customdata[1]:.0%}<extra></extra>"))
+    if np.isfinite(overall):
+        fig.add_hline(y=overall, line_dash="dash", line_color="white", opacity=0.5)
+    fig.update_yaxes(title="Mean engagement score")
+    return charts.style(fig, height=380, legend=False)
 
 
 def segment_curves(scores: pd.DataFrame, k: int) -> go.Figure:
-    """Elbow (inertia) and silhouette by k, the chosen k ringed. Columns: k, inertia, silhouette."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Inertia (elbow)", "Silhouette"))
+    """Silhouette (left axis) and inertia (right axis) by k, the chosen k ringed. Columns: k, inertia,
+    silhouette."""
     chosen = scores[scores["k"] == k]
-    for col, metric in ((1, "inertia"), (2, "silhouette")):
-        fig.add_trace(go.Scatter(x=scores["k"], y=scores[metric], mode="lines+markers", line_color="#26C6DA",
-                                 showlegend=False, hovertemplate="k=%{x}: %{y:.3g}<extra></extra>"), row=1, col=col)
-        fig.add_trace(go.Scatter(x=chosen["k"], y=chosen[metric], mode="markers", showlegend=False,
-                                 marker=dict(size=16, color="rgba(0,0,0,0)", line=dict(width=2, color="#FFC857")),
-                                 hoverinfo="skip"), row=1, col=col)
-    fig.update_xaxes(title="k (segments)", dtick=1)
-    return charts.style(fig, height=320, legend=False)
+    fig = go.Figure([
+        go.Scatter(x=scores["k"], y=scores["silhouette"], mode="lines+markers", name="Silhouette (higher = cleaner)",
+                   line_color="#26C6DA", hovertemplate="k=%{x}: silhouette %{y:.3f}<extra></extra>"),
+        go.Scatter(x=scores["k"], y=scores["inertia"], mode="lines+markers", name="Inertia (elbow)", yaxis="y2",
+                   line=dict(color="#FFC857", dash="dot"), hovertemplate="k=%{x}: inertia %{y:,.0f}<extra></extra>"),
+        go.Scatter(x=chosen["k"], y=chosen["silhouette"], mode="markers", name=f"Chosen k = {k}",
+                   marker=dict(size=18, color="rgba(0,0,0,0)", line=dict(width=2, color="white")), hoverinfo="skip")])
+    fig.update_layout(xaxis=dict(title="k (segments)", dtick=1), yaxis=dict(title="Silhouette"),
+                      yaxis2=dict(title="Inertia", overlaying="y", side="right", showgrid=False))
+    return charts.style(fig, height=340)
 
 
 def segments(df: pd.DataFrame) -> go.Figure:
@@ -169,9 +166,10 @@ def segments(df: pd.DataFrame) -> go.Figure:
     segment."""
     fig = go.Figure()
     for i, (name, g) in enumerate(df.groupby("segment", sort=True)):
-        fig.add_trace(go.Scattergl(x=g["log_votes"], y=g["vote_average"], mode="markers", name=str(name),
+        fig.add_trace(go.Scattergl(x=g["log_votes"].to_numpy("float64"), y=g["vote_average"].to_numpy("float64"),
+                                   mode="markers", name=str(name),
                                    marker=dict(size=4, opacity=0.6, color=SEGMENT_COLORS[i % len(SEGMENT_COLORS)]),
-                                   text=g["title"].astype(str),
+                                   text=g["title"].to_numpy(str),
                                    hovertemplate="<b>%{text}</b><br>Rating %{y:.1f} · log votes %{x:.2f}"
                                                  "<extra>" + str(name) + "</extra>"))
     fig.update_xaxes(title="log10(1 + votes)")

@@ -70,9 +70,12 @@ def correlation_insights(corr: pd.DataFrame, source: str = "embedded") -> list[s
     if pairs.empty:
         return []
     real = pairs[~pairs["by_construction"]]
-    lab = METRIC_LABELS.get
-    out = [f"**{lab(r.a)}** and **{lab(r.b)}** move {'together' if r.rho > 0 else 'in opposite directions'} "
-           f"(Spearman {r.rho:+.2f})." for r in real.head(2).itertuples()]
+    lab, used, out = METRIC_LABELS.get, set(), []
+    for r in real.itertuples():  # the two strongest pairs that share no metric (avoids restating one link)
+        if len(out) < 2 and not used & {r.a, r.b}:
+            used |= {r.a, r.b}
+            way = "together" if r.rho > 0 else "in opposite directions"
+            out.append(f"**{lab(r.a)}** and **{lab(r.b)}** move {way} (Spearman {r.rho:+.2f}).")
     weak = real[real["rho"].abs() < 0.1]
     if len(weak):
         r = weak.iloc[0]

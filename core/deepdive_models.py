@@ -122,10 +122,15 @@ def segment_insights(table: pd.DataFrame, scores: pd.DataFrame, evaluation: dict
     sil = evaluation.get("holdout_silhouette", np.nan)
     null = evaluation.get("null_silhouette", np.nan)
     lo, hi = scores["silhouette"].min(), scores["silhouette"].max()
-    strength = "weak" if sil < 0.5 else "clear"
+    measured = sil if not np.isnan(sil) else evaluation.get("train_silhouette", np.nan)
+    reading = ("Structure this weak means the segments are convenient slices of a continuum, not natural groups."
+               if measured < 0.5 else "The segments are well separated.")
+    held = (f"held-out silhouette {sil:.2f}" if not np.isnan(sil)
+            else f"silhouette {measured:.2f}; too few titles for a held-out check")
     return [f"**{best['segment']}** has the highest hit rate ({best['hit_rate']:.0%} of {int(best['titles']):,} "
             f"titles); **{worst['segment']}** the lowest ({worst['hit_rate']:.0%}).",
-            f"Silhouette picks k = {evaluation.get('k', len(table))} (held-out silhouette {sil:.2f}; every k scores {lo:.2f}-{hi:.2f}). "
-            f"Structure this {strength} means segments are convenient slices of a continuum, not natural groups.",
+            f"Silhouette picks k = {evaluation.get('k', len(table))} ({held}; every k scores "
+            f"{lo:.2f}-{hi:.2f}). {reading}",
             f"Against a no-structure baseline (columns shuffled) the silhouette is {null:.2f}, so the segments "
-            f"{'do' if sil - null >= 0.05 else 'barely'} capture real joint structure."]
+            f"{'do' if sil - null >= 0.05 else 'barely'} capture real joint structure." if not np.isnan(null)
+            else "No held-out baseline: too few titles to set a quarter aside."]

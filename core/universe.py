@@ -171,3 +171,26 @@ def media_types(df: pd.DataFrame) -> list[str]:
 def media_view(df: pd.DataFrame, media: str) -> pd.DataFrame:
     """The titles of one media type (``""`` = all)."""
     return df if not media else df[df["media_type"] == media].reset_index(drop=True)
+
+
+MIN_TITLES = 10  # below this the pages list titles instead of charting them
+
+
+def headline(df: pd.DataFrame) -> dict:
+    """Headline figures of the view: titles, genres, median rating and votes, the hit cutoff."""
+    if df.empty:
+        return {"titles": 0, "genres": 0, "median_rating": float("nan"), "median_votes": float("nan"),
+                "hit_cutoff": float("nan")}
+    return {"titles": int(len(df)), "genres": int(features.genre_long(df[["genres"]])["genre"].nunique()),
+            "median_rating": float(df["vote_average"].median()), "median_votes": float(df["vote_count"].median()),
+            "hit_cutoff": float(df.loc[df["hit"] == 1, "engagement_score"].min())}
+
+
+def media_note(media: list[str], source: str) -> str:
+    """Why there are no movie/TV tabs when the view holds a single media type."""
+    if len(media) != 1:
+        return ""
+    only = MEDIA_LABELS.get(media[0], media[0])
+    why = ("the embedded IMDb source has films only" if source == "embedded"
+           else "the content-type filter or the synced titles hold only this type")
+    return f"Only {only.lower()} are in view ({why}), so there are no Movies / TV tabs."

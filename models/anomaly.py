@@ -49,9 +49,13 @@ class AnomalyModel(BaseEstimator, OutlierMixin):
         self.medians_ = data.median().fillna(0.0)
         self.means_ = data.mean().fillna(0.0)
         self.stds_ = data.std(ddof=0).replace(0, np.nan).fillna(1.0)
-        self.estimator_ = IsolationForest(n_estimators=self.n_estimators, contamination=self.contamination,
-                                          random_state=self.random_state).fit(self._matrix(data))
-        self.offset_ = float(self.estimator_.offset_)
+        matrix = self._matrix(data)
+        # contamination="auto" skips sklearn's own pass over the training scores; the threshold below is the
+        # same rule (the contamination quantile of the training scores), computed from one scoring pass.
+        self.estimator_ = IsolationForest(n_estimators=self.n_estimators, contamination="auto",
+                                          random_state=self.random_state).fit(matrix)
+        self.train_scores_ = self.estimator_.score_samples(matrix)
+        self.offset_ = float(np.percentile(self.train_scores_, 100.0 * self.contamination))
         return self
 
     def score_samples(self, X: pd.DataFrame) -> np.ndarray:

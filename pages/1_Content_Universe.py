@@ -1,0 +1,82 @@
+"""Content Universe: what exists in the catalogue, which genres carry the engagement, and which titles lead?"""
+import streamlit as st
+
+from core import cached, charts_explore as cx, ui, universe
+
+flt = ui.page_setup("Content Universe", "What exists? Genres, quality against reach, engagement tiers and the "
+                                        "titles that lead the view.")
+top_n = st.sidebar.slider("Top performers to list", 10, 100, 25, step=5, key="cu_top_n")
+
+view = cached.frame(flt)
+if view.empty:
+    ui.empty_state("No titles match these filters.")
+    st.stop()
+args = (flt.source, flt.media_types, flt.genres, flt.years, flt.min_votes)
+overview = cached.universe_overview(*args)
+head = overview["headline"]
+
+st.markdown(ui.filters_summary(flt, len(view)))
+cols = st.columns(4)
+cols[0].metric("Titles", f"{head['titles']:,}")
+cols[1].metric("Genres", head["genres"])
+cols[2].metric("Median rating", f"{head['median_rating']:.1f}")
+cols[3].metric("Median votes", f"{head['median_votes']:,.0f}")
+if len(view) < universe.MIN_TITLES:
+    st.info(f"Only {len(view)} titles in view: too few to chart distributions (at least {universe.MIN_TITLES}). "
+            "Here they are as a list.", icon=":material/info:")
+    st.dataframe(cached.universe_titles(*args, "", top_n)["top"], width="stretch", hide_index=True)
+    st.stop()
+
+
+def titles_section(media: str) -> None:
+    """Quality vs popularity, top performers and title cards for one media type ("" = all)."""
+    data = cached.universe_titles(*args, media, top_n)
+    if data["titles"] == 0:
+        ui.empty_state("No titles of this type match these filters.")
+        return
+    st.markdown("#### Quality vs popularity")
+    if len(data["points"]) >= 3:
+        ui.chart(cx.quality_popularity(data["points"]), cx.HOW_TO_READ["quality_popularity"],
+                 data["points_insights"], key=f"cu_scatter_{media or 'all'}")
+    else:
+        st.info("Too few titles with a popularity score to plot.", icon=":material/info:")
+    st.markdown(f"#### Top {len(data['top'])} performers by engagement score")
+    st.dataframe(data["top"], width="stretch", hide_index=True,
+                 column_config={"vote_average": st.column_config.NumberColumn("rating", format="%.1f"),
+                                "engagement_score": st.column_config.NumberColumn("engagement", format="%.1f"),
+                                "popularity": st.column_config.NumberColumn(format="%.1f")})
+    ui.download(data["top"], f"top_performers_{media or 'all'}", key=f"cu_dl_top_{media or 'all'}")
+    cards = data["cards"]
+    with_posters = any(c["poster_url"] for c in cards)
+    st.markdown("#### Poster wall" if with_posters else "#### Title cards")
+    if not with_posters:
+        st.caption("This source has no posters, so the leading titles are shown as cards.")
+    grid = st.columns(4)
+    for i, card in enumerate(cards):
+        with grid[i % 4].container(border=True):
+            if card["poster_url"]:
+                st.image(card["poster_url"], width="stretch")
+            st.markdown(f"**{card['title']}** ({card['year']})")
+            st.caption(f"{card['genre']} · :material/star: {card['rating']:.1f} · {card['votes']:,} votes")
+
+
+st.subheader("Genre distribution")
+st.caption("A title counts once in each of its genres, so shares are of genre-title pairs and add up to 100%.")
+ui.chart(cx.genre_shares(overview["stats"]), cx.HOW_TO_READ["genre_shares"], overview["stats_insights"],
+         key="cu_genres")
+ui.download(overview["stats"], "genre_distribution", key="cu_dl_genres", label="Download genre table")
+
+st.subheader("Performance matrix")
+ui.chart(cx.tier_matrix(overview["matrix"]), cx.HOW_TO_READ["tier_matrix"], overview["matrix_insights"],
+         key="cu_matrix")
+
+st.subheader("Titles")
+media = overview["media"]
+if len(media) > 1:
+    tabs = st.tabs([universe.MEDIA_LABELS.get(m, m) for m in media])
+    for tab, m in zip(tabs, media):
+        with tab:
+            titles_section(m)
+else:
+    st.caption(universe.media_note(media, flt.source))
+    titles_section("")
