@@ -357,8 +357,6 @@ def _retry_after(resp: requests.Response) -> float | None:
     return min(120.0, max(0.0, seconds))
 
 
-
-
 # -- sync --------------------------------------------------------------------------------------------------
 #: List endpoints walked round-robin, page by page (trending/all covers trending movie and tv).
 LIST_ENDPOINTS = ("/movie/popular", "/tv/popular", "/movie/top_rated", "/tv/top_rated", "/discover/movie",
@@ -721,7 +719,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 report = refresh(client, store, timedelta(hours=args.max_age_hours), args.details, _printer(),
                                  cancel)
-    except TmdbError as exc:
+    except (TmdbError, OSError) as exc:  # OSError: the cache file is locked or not writable
         print(json.dumps({"ok": False, "error": redact(exc), "error_type": type(exc).__name__}))
         return 1
     print(json.dumps({"ok": not report.partial, "command": args.command, "db": str(path), **report.as_dict()}))

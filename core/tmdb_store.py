@@ -94,7 +94,11 @@ class TmdbStore:
         with self._lock:
             if self._db is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._db = duckdb.connect(str(self.path))
+                try:
+                    self._db = duckdb.connect(str(self.path))
+                except duckdb.IOException as exc:
+                    raise OSError(f"The TMDB cache {self.path} is in use by another process (one writer at a "
+                                  f"time): {str(exc).splitlines()[0][:200]}") from exc
                 self._db.execute(_DDL)
             cur = self._db.cursor()
         try:
