@@ -1,0 +1,253 @@
+"""Investment Copilot advice for one scenario: prediction, risk and call, radar profile, benchmarks, segment.
+
+Neighbour space (benchmarks and segments): each genre flag (and the TV flag) counts 0/1; budget level,
+runtime and release quarter are centred on the training median and divided by their 10-90% spread, so the
+middle 80% of titles spans one unit and a genre mismatch weighs about as much as that whole spread.
+
+Segment a new title would join: the portfolio segmentation (``models/segment.py``, K-Means on log votes,
+rating and runtime, shared with the Performance Deep Dive) places a title that is not out yet with
+``SegmentModel.assign_new`` on the columns it does have: runtime and log budget (the median log budget of the
+chosen budget level). When that segmentation is not available (too few titles), the copilot falls back to its
+own small K-Means (k <= 5) on genres, budget level and runtime of the training titles, nearest centroid.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+from threadpoolctl import threadpool_limits
+
+from core.copilot import (THIN_EVIDENCE, CopilotModels, Scenario, TrainingSet, budget_curve, percentile,
+                          recommendation, risk_level, scenario_rows)
+from models.copilot import GENRE_PREFIX
+
+SEGMENTS = 5
+NUMERIC = ("budget_level", "runtime", "release_quarter")
+
+
+def neighbour_space(X: pd.DataFrame) -> dict:
+    """Scaling of the neighbour space fitted on the training features, plus the training titles in it."""
+    cols = list(X.columns)
+    num = [c for c in NUMERIC if c in cols]
+    center = np.zeros(len(cols))
+    spread = np.ones(len(cols))
+    for c in num:
+        i, values = cols.index(c), X[c].astype("float64")
+        width = values.quantile(0.9) - values.quantile(0.1)
+        center[i] = values.median() if values.notna().any() else 0.0
+        spread[i] = width if width > 0 else 1.0
+    space = {"columns": cols, "numeric": np.isin(cols, num), "center": center, "spread": spread}
+    return {**space, "Z": to_space(space, X)}
+
+
+def to_space(space: dict, X: pd.DataFrame) -> np.ndarray:
+    """Rows of model features as points of the neighbour space (plain numpy: it runs on every slider move)."""
+    values = X[space["columns"]].to_numpy(dtype="float64")
+    values = np.where(np.isnan(values), space["center"], values)
+    scaled = np.clip((values - space["center"]) / space["spread"], -3, 3)
+    return np.where(space["numeric"], scaled, values)
+
+
+def fit_segments(ts: TrainingSet, space: dict, random_state: int = 0) -> dict:
+    """K-Means segments of the training titles on pre-release features, with a description of each."""
+    k = int(min(SEGMENTS, max(1, len(ts.hit) // 20)))
+    with threadpool_limits(limits=1):  # the default BLAS/OpenMP threads oversubscribe small shared machines
+        km = KMeans(n_clusters=k, n_init=4, random_state=random_state).fit(space["Z"])
+    t = ts.titles.assign(segment=km.labels_ + 1, log_pop=ts.log_popularity)
+    rows = []
+    for seg, grp in t.groupby("segment"):
+        top = grp["primary_genre"].value_counts().index[0]
+        level, runtime = grp["budget_level"].astype("float64").median(), grp["runtime"].astype("float64").median()
+        rows.append({"segment": int(seg), "label": f"{top}, budget level ~{level:.0f}, ~{runtime:.0f} min",
+                     "titles": len(grp), "hit_rate": float(grp["hit"].mean()),
+                     "median_popularity": float(10 ** grp["log_pop"].median()), "top_genre": top})
+    return {"model": km, "table": pd.DataFrame(rows),
+            "method": f"K-Means (k = {k}) on genres, budget level and runtime of the titles with a known budget"}
+
+
+def assign_segment(models: CopilotModels, scenario: Scenario) -> dict:
+    """The segment (row of the segments table, as a dict) nearest to the scenario."""
+    z = to_space(models.space, scenario_rows(models.training, scenario, [scenario.budget_level]))
+    centers = models.segments["model"].cluster_centers_
+    seg = int(np.argmin(((centers - z) ** 2).sum(axis=1))) + 1  # nearest centroid = KMeans.predict
+    table = models.segments["table"]
+    return table[table["segment"] == seg].iloc[0].to_dict()
+
+
+def level_log_budget(ts: TrainingSet, level: int) -> float | None:
+    """Median log10 budget of the training titles at a budget level (None if there are none)."""
+    budget = ts.titles.loc[ts.X["budget_level"].to_numpy() == level, "budget"].astype("float64").dropna()
+    return float(np.log10(budget.median())) if len(budget) else None
+
+
+def new_title_segment(models: CopilotModels, scenario: Scenario, seg_model=None,
+                      seg_table: pd.DataFrame | None = None) -> dict:
+    """The segment a new title would join: ``name``, ``detail`` (size and hit rate) and ``method``.
+
+    Args:
+        seg_model: a fitted ``models.segment.SegmentModel`` (the portfolio segmentation) or None.
+        seg_table: its profile table (columns segment, titles, hit_rate), if available.
+    """
+    if seg_model is not None:
+        res = seg_model.assign_new(runtime=scenario.runtime,
+                                   log_budget=level_log_budget(models.training, scenario.budget_level))
+        detail = ""
+        if seg_table is not None and {"segment", "titles", "hit_rate"} <= set(seg_table.columns):
+            row = seg_table[seg_table["segment"] == res["name"]]
+            if len(row):
+                detail = f"{int(row['titles'].iloc[0]):,} titles in view, {row['hit_rate'].iloc[0]:.0%} hits"
+        used = " and ".join(c.replace("log_budget", "budget").replace("_", " ") for c in res["features_used"])
+        return {"name": res["name"], "detail": detail,
+                "method": f"portfolio segmentation (K-Means on votes, rating, runtime), nearest centre on {used}"}
+    own = assign_segment(models, scenario)
+    return {"name": f"Segment {own['segment']} ({own['label']})",
+            "detail": f"{own['titles']:,} titles with a known budget, {own['hit_rate']:.0%} hits",
+            "method": models.segments["method"] + ", nearest centroid"}
+
+
+def similar_titles(models: CopilotModels, scenario: Scenario, k: int = 8) -> pd.DataFrame:
+    """The ``k`` training titles nearest to the scenario, with their actual outcomes."""
+    z = to_space(models.space, scenario_rows(models.training, scenario, [scenario.budget_level]))
+    dist = np.sqrt(((models.space["Z"] - z) ** 2).sum(axis=1))
+    idx = np.argsort(dist, kind="stable")[:k]
+    out = models.training.titles.iloc[idx].reset_index(drop=True)
+    return out.assign(genres=out["genres"].map(", ".join), hit=np.where(out["hit"] == 1, "Hit", ""),
+                      distance=dist[idx])
+
+
+def _genre_mask(ts: TrainingSet, scenario: Scenario) -> np.ndarray:
+    """Training titles sharing at least one genre with the scenario (all titles if it has none)."""
+    cols = [f"{GENRE_PREFIX}{g}" for g in scenario.genres if f"{GENRE_PREFIX}{g}" in ts.X.columns]
+    if not scenario.genres:
+        return np.ones(len(ts.hit), dtype=bool)
+    return (ts.X[cols].to_numpy() > 0).any(axis=1) if cols else np.zeros(len(ts.hit), dtype=bool)
+
+
+def genre_label(scenario: Scenario) -> str:
+    """How the page names the scenario's comparison group."""
+    return " / ".join(scenario.genres) if scenario.genres else "portfolio"
+
+
+def radar_profile(models: CopilotModels, scenario: Scenario, log_pop: float, hit_prob: float,
+                  similar: pd.DataFrame) -> pd.DataFrame:
+    """Scenario vs its genre average on five axes, each as a percentile (0-100) of the training titles.
+
+    Returns:
+        Columns ``axis``, ``scenario``, ``genre`` (percentiles) and ``scenario_value``, ``genre_value`` (raw).
+    """
+    ts, mask = models.training, _genre_mask(models.training, scenario)
+    if not mask.any():
+        mask = np.ones(len(ts.hit), dtype=bool)
+    runtime = ts.titles["runtime"].to_numpy(dtype="float64", na_value=np.nan)
+    engagement = ts.titles["engagement_score"].to_numpy(dtype="float64")
+    axes = [("Budget level", scenario.budget_level, ts.X["budget_level"].to_numpy()[mask].mean(),
+             ts.X["budget_level"].to_numpy()),
+            ("Runtime", scenario.runtime, np.nanmean(runtime[mask]), runtime[~np.isnan(runtime)]),
+            ("Popularity", log_pop, ts.log_popularity[mask].mean(), ts.log_popularity),
+            ("Hit probability", hit_prob, models.oof_hit[mask].mean(), models.oof_hit),
+            ("Similar titles' engagement", similar["engagement_score"].mean(), engagement[mask].mean(), engagement)]
+    return pd.DataFrame([{"axis": name, "scenario": percentile(s, ref), "genre": percentile(g, ref),
+                          "scenario_value": float(s), "genre_value": float(g)} for name, s, g, ref in axes])
+
+
+@dataclass(frozen=True)
+class Advice:
+    """Everything the page shows for one scenario."""
+
+    scenario: Scenario
+    popularity: float
+    popularity_pct_view: float   # percentile of the predicted popularity among every title in view
+    hit_probability: float
+    hit_pct: float               # percentile among the portfolio's out-of-fold hit probabilities
+    pop_pct: float               # percentile among the portfolio's out-of-fold popularity predictions
+    support: int                 # training titles sharing a genre within one budget level
+    risk: str
+    recommendation: str
+    reasons: list
+    curve: pd.DataFrame
+    radar: pd.DataFrame
+    similar: pd.DataFrame
+
+
+def advise(models: CopilotModels, scenario: Scenario) -> Advice:
+    """Predictions, risk, call with reasons, budget curve, radar, benchmarks and segment for a scenario."""
+    ts = models.training
+    curve = budget_curve(models, scenario)
+    row = curve[curve["selected"]].iloc[0]
+    log_pop, prob = float(row["log_popularity"]), float(row["hit_probability"])
+    mask = _genre_mask(ts, scenario)
+    support = int((mask & (np.abs(ts.X["budget_level"].to_numpy() - scenario.budget_level) <= 1)).sum())
+    hit_pct, pop_pct = percentile(prob, models.oof_hit), percentile(log_pop, models.oof_log_pop)
+    risk = risk_level(hit_pct, support)
+    similar = similar_titles(models, scenario)
+    group = genre_label(scenario)
+    gpop = 10 ** np.median(ts.log_popularity[mask]) if mask.any() else 10 ** np.median(ts.log_popularity)
+    best = curve.loc[curve["hit_probability"].idxmax()]
+    reasons = [
+        f"Hit probability {prob:.0%} is higher than {hit_pct:.0f}% of the {len(ts.hit):,} portfolio titles' "
+        f"estimates (Risk {risk}).",
+        f"Predicted popularity {10 ** log_pop:,.1f} is {'above' if 10 ** log_pop >= gpop else 'below'} the median "
+        f"of {group} titles with a known budget ({gpop:,.1f}) and higher than {pop_pct:.0f}% of the portfolio's "
+        "predictions.",
+        (f"Thin evidence: only {support} titles with a known budget share a genre within one budget level."
+         if support < THIN_EVIDENCE else f"{support:,} comparable titles (shared genre, budget level within one) back this."),
+        f"With everything else fixed, hit probability peaks at budget level {int(best['budget_level'])} "
+        f"({best['hit_probability']:.0%}).",
+    ]
+    return Advice(scenario, 10 ** log_pop, percentile(10 ** log_pop, ts.view_popularity), prob, hit_pct, pop_pct,
+                  support, risk, recommendation(risk, pop_pct), reasons, curve,
+                  radar_profile(models, scenario, log_pop, prob, similar), similar)
+
+
+# ------------------------------------------------------------------ insights
+def budget_insights(curve: pd.DataFrame) -> list[str]:
+    """Sentences about the budget-impact curve (columns budget_level, popularity, hit_probability)."""
+    if curve.empty:
+        return []
+    lo, hi = curve.iloc[0], curve.iloc[-1]
+    steps = curve["hit_probability"].diff().iloc[1:]
+    jump = int(steps.abs().idxmax()) if len(steps) else 0
+    return [f"From budget level 1 to 10, predicted popularity moves from {lo['popularity']:,.1f} to "
+            f"{hi['popularity']:,.1f} and hit probability from {lo['hit_probability']:.0%} to "
+            f"{hi['hit_probability']:.0%}.",
+            f"The biggest single step in hit probability is from level {int(curve.loc[jump, 'budget_level']) - 1} "
+            f"to {int(curve.loc[jump, 'budget_level'])} ({steps.loc[jump] * 100:+.0f} points)."]
+
+
+def radar_insights(radar: pd.DataFrame, group: str) -> list[str]:
+    """Which axes the scenario is above / below its genre average on."""
+    if radar.empty:
+        return []
+    gap = radar["scenario"] - radar["genre"]
+    above = radar.loc[gap > 5, "axis"].tolist()
+    below = radar.loc[gap < -5, "axis"].tolist()
+    out = [f"Against the {group} average the scenario is higher on {', '.join(above) or 'no axis'} and lower on "
+           f"{', '.join(below) or 'no axis'} (more than 5 percentile points)."]
+    big = gap.abs().idxmax()
+    out.append(f"The largest gap is {radar.loc[big, 'axis'].lower()}: percentile {radar.loc[big, 'scenario']:.0f} "
+               f"vs {radar.loc[big, 'genre']:.0f}.")
+    return out
+
+
+def similar_insights(similar: pd.DataFrame, popularity: float) -> list[str]:
+    """How the benchmark titles actually did, against the prediction."""
+    if similar.empty:
+        return []
+    hits = int((similar["hit"] == "Hit").sum())
+    med = float(similar["popularity"].astype("float64").median())
+    return [f"{hits} of the {len(similar)} most similar titles were hits; their median popularity is {med:,.1f} "
+            f"against {popularity:,.1f} predicted.",
+            f"The closest benchmark is {similar.loc[0, 'title']} ({int(similar.loc[0, 'year'])})."]
+
+
+def quality_insights(evaluation: dict) -> list[str]:
+    """Sentences comparing each model with its best baseline."""
+    reg, clf = evaluation["regression"], evaluation["classification"]
+    m, b = reg.iloc[0], reg.iloc[1:].sort_values("r2", ascending=False).iloc[0]
+    c, cb = clf.iloc[0], clf.iloc[1:].sort_values("roc_auc", ascending=False).iloc[0]
+    return [f"Popularity: cross-validated R2 {m['r2']:.2f} (MAE {m['mae']:.2f} in log10 units, i.e. typically off "
+            f"by x{10 ** m['mae']:.1f}) against {b['r2']:.2f} for the {b['model'].lower()}.",
+            f"Hits: ROC-AUC {c['roc_auc']:.2f} against {cb['roc_auc']:.2f} for the {cb['model'].lower()}, "
+            f"{evaluation['folds']}-fold on {evaluation['n']:,} titles."]

@@ -1,0 +1,252 @@
+"""Investment Copilot: training set, estimators (incl. the LightGBM -> XGBoost fallback), rules and advice."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core import copilot, copilot_advice, features, schema
+from models import copilot as mc
+
+
+@pytest.fixture(scope="module")
+def trained(strategy_frame):
+    """Models fitted once on the same 600-title real sample as ``small_frame`` (read-only in the tests)."""
+    sample = features.engineer(strategy_frame.sample(600, random_state=0)[list(schema.TITLE_COLUMNS)])
+    ts = copilot.build_training(sample)
+    evaluation = copilot.evaluate(ts)
+    return copilot.fit_models(ts, evaluation), evaluation
+
+
+@pytest.fixture()
+def tmdb_trained(tmdb_like_frame):
+    ts = copilot.build_training(tmdb_like_frame)
+    return copilot.fit_models(ts, copilot.evaluate(ts))
+
+
+# ------------------------------------------------------------------ training set
+def test_empty_frame_gets_a_reason(small_frame):
+    assert "No titles" in copilot.unusable_reason(small_frame.iloc[0:0])
+    assert copilot.status(small_frame.iloc[0:0])["reason"]
+
+
+def test_too_few_known_budgets_gets_a_reason(small_frame):
+    tiny = small_frame[small_frame["budget_level"].notna()].head(copilot.MIN_TRAIN - 1)
+    assert "Only 39 titles" in copilot.unusable_reason(tiny)
+
+
+def test_one_class_gets_a_reason(small_frame):
+    assert "one side of the hit line" in copilot.unusable_reason(small_frame.assign(hit=1))
+
+
+def test_training_set_uses_only_known_budgets_and_no_target_features(small_frame):
+    ts = copilot.build_training(small_frame)
+    assert len(ts.X) == int(small_frame["budget_level"].notna().sum())
+    banned = ("vote", "rating", "popularity", "engagement", "velocity", "hit", "tier")
+    assert not [c for c in ts.X.columns if any(b in c for b in banned)]
+    assert {"budget_level", "runtime"} <= set(ts.X.columns)
+    assert np.allclose(10 ** ts.log_popularity, ts.titles["popularity"].astype(float))
+
+
+def test_embedded_has_no_quarter_or_tv_feature(small_frame):
+    ts = copilot.build_training(small_frame)
+    assert not ts.has_quarter and "release_quarter" not in ts.X and "is_tv" not in ts.X
+
+
+def test_tmdb_like_frame_has_quarter_and_tv_features(tmdb_like_frame):
+    ts = copilot.build_training(tmdb_like_frame)
+    assert ts.has_quarter and {"release_quarter", "is_tv"} <= set(ts.X.columns)
+    assert ts.media_types == ("movie", "tv")
+
+
+def test_status_lists_genres_without_unclassified(small_frame):
+    out = copilot.status(small_frame)
+    assert out["reason"] == "" and "Unclassified" not in out["genres"]
+    assert out["genres"][0] == "Drama"  # the largest genre among titles with a known budget
+    assert out["runtime_min"] < out["runtime_default"] < out["runtime_max"]
+
+
+# ------------------------------------------------------------------ estimators
+def test_popularity_model_is_deterministic(small_frame):
+    ts = copilot.build_training(small_frame)
+    p1 = mc.PopularityModel().fit(ts.X, ts.log_popularity).predict(ts.X)
+    p2 = mc.PopularityModel().fit(ts.X, ts.log_popularity).predict(ts.X)
+    assert np.array_equal(p1, p2)
+
+
+def test_lightgbm_failure_falls_back_to_xgboost(small_frame, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ImportError("no lightgbm here")
+
+    monkeypatch.setattr(mc, "_lightgbm_regressor", broken)
+    ts = copilot.build_training(small_frame)
+    model = mc.PopularityModel("lightgbm").fit(ts.X, ts.log_popularity)
+    assert model.booster_ == "xgboost" and "LightGBM failed" in model.fallback_reason_
+    assert np.isfinite(model.predict(ts.X)).all()
+
+
+def test_fallback_is_reported_by_evaluate(small_frame, monkeypatch):
+    monkeypatch.setattr(mc, "_lightgbm_regressor", lambda *a, **k: (_ for _ in ()).throw(ImportError("x")))
+    ev = copilot.evaluate(copilot.build_training(small_frame))
+    assert ev["booster"] == "xgboost" and ev["fallback"]
+    assert "fallback" in ev["regression"]["model"].iloc[0]
+
+
+def test_xgboost_can_be_chosen(small_frame):
+    ts = copilot.build_training(small_frame)
+    model = mc.PopularityModel("xgboost").fit(ts.X, ts.log_popularity)
+    assert model.booster_ == "xgboost" and model.fallback_reason_ == ""
+
+
+def test_unknown_booster_raises():
+    with pytest.raises(ValueError):
+        mc.make_booster("catboost")
+
+
+def test_hit_model_fast_probabilities_match_sklearn(small_frame):
+    ts = copilot.build_training(small_frame)
+    model = mc.HitModel().fit(ts.X, ts.hit)
+    X = ts.X.copy()
+    X.loc[X.index[:5], "runtime"] = np.nan  # imputed the same way on both paths
+    assert np.allclose(model.predict_proba(X), model.estimator_.predict_proba(X.astype("float64")))
+
+
+def test_hit_model_is_deterministic(small_frame):
+    ts = copilot.build_training(small_frame)
+    a = mc.HitModel().fit(ts.X, ts.hit).predict_proba(ts.X)
+    b = mc.HitModel().fit(ts.X, ts.hit).predict_proba(ts.X)
+    assert np.array_equal(a, b)
+
+
+def test_genre_baselines_use_group_values_then_overall():
+    X = pd.DataFrame({"g_A": [1, 1, 0, 0], "g_B": [0, 0, 1, 1], "runtime": [1, 2, 3, 4]})
+    reg = mc.GenreMedianRegressor().fit(X, [1.0, 3.0, 10.0, 20.0])
+    new = pd.DataFrame({"g_A": [1, 1], "g_B": [0, 1], "runtime": [0, 0]})
+    assert reg.predict(new).tolist() == [2.0, 6.5]  # A's median; unseen A+B -> overall median
+    clf = mc.GenreRateClassifier().fit(X, [1, 0, 1, 1])
+    assert clf.predict_proba(new)[:, 1].tolist() == [0.5, 0.75]
+
+
+# ------------------------------------------------------------------ evaluation
+def test_evaluate_reports_models_and_baselines(trained):
+    _, ev = trained
+    assert ev["folds"] == 5 and ev["n"] == len(ev["oof_hit"]) == len(ev["oof_log_pop"])
+    assert ev["regression"]["model"].str.startswith("Baseline").sum() == 2
+    assert ev["classification"]["roc_auc"].between(0, 1).all()
+    assert ev["classification"].set_index("model").loc["Baseline: prior", "roc_auc"] == 0.5
+
+
+def test_models_beat_baselines_on_the_real_view(strategy_frame):
+    ev = copilot.evaluate(copilot.build_training(strategy_frame))
+    reg, clf = ev["regression"].set_index("model"), ev["classification"].set_index("model")
+    assert reg["r2"].iloc[0] > reg.loc["Baseline: genre median", "r2"] + 0.2
+    assert clf["roc_auc"].iloc[0] > clf.loc["Baseline: genre hit rate", "roc_auc"] + 0.05
+
+
+# ------------------------------------------------------------------ rules
+@pytest.mark.parametrize("hit_pct,support,expected", [
+    (90, 100, "Low"), (copilot.RISK_LOW_PCT, 100, "Low"), (50, 100, "Medium"), (copilot.RISK_HIGH_PCT, 100, "Medium"),
+    (10, 100, "High"), (90, copilot.THIN_EVIDENCE - 1, "Medium"), (10, 0, "High")])
+def test_risk_level_thresholds(hit_pct, support, expected):
+    assert copilot.risk_level(hit_pct, support) == expected
+
+
+@pytest.mark.parametrize("risk,pop_pct,expected", [
+    ("Low", 50, "greenlight"), ("Low", 49, "consider"), ("Medium", 90, "consider"), ("High", 49, "pass"),
+    ("High", 60, "consider")])
+def test_recommendation_rules(risk, pop_pct, expected):
+    assert copilot.recommendation(risk, pop_pct) == expected
+
+
+def test_percentile_counts_ties_half():
+    assert copilot.percentile(2, np.array([1, 2, 3, 4])) == 37.5
+    assert np.isnan(copilot.percentile(1, np.array([])))
+
+
+# ------------------------------------------------------------------ curve, advice
+def test_budget_curve_has_ten_levels_and_one_selection(trained):
+    models, _ = trained
+    curve = copilot.budget_curve(models, copilot.Scenario(("Drama",), budget_level=3, runtime=100))
+    assert curve["budget_level"].tolist() == list(range(1, 11))
+    assert curve["selected"].sum() == 1 and curve.loc[curve["selected"], "budget_level"].item() == 3
+    assert curve["hit_probability"].between(0, 1).all() and (curve["popularity"] > 0).all()
+
+
+def test_predictions_change_with_budget_level(trained):
+    models, _ = trained
+    curve = copilot.budget_curve(models, copilot.Scenario(("Drama",), budget_level=5, runtime=100))
+    assert curve["popularity"].nunique() > 1 and curve["hit_probability"].nunique() > 1
+
+
+def test_advise_gives_call_reasons_and_benchmarks(trained):
+    models, _ = trained
+    adv = copilot_advice.advise(models, copilot.Scenario(("Comedy",), budget_level=8, runtime=95))
+    assert adv.risk in copilot.RISKS and adv.recommendation in ("greenlight", "consider", "pass")
+    assert len(adv.reasons) >= 3 and "Hit probability" in adv.reasons[0]
+    assert 0 <= adv.popularity_pct_view <= 100 and len(adv.similar) == 8
+    assert adv.radar["scenario"].between(0, 100).all() and len(adv.radar) == 5
+
+
+def test_similar_titles_finds_a_title_from_its_own_features(trained):
+    models, _ = trained
+    ts = models.training
+    row = ts.titles.iloc[0]
+    scenario = copilot.Scenario(tuple(row["genres"]), budget_level=int(row["budget_level"]),
+                                runtime=float(row["runtime"]))
+    similar = copilot_advice.similar_titles(models, scenario, k=5)
+    assert similar["distance"].iloc[0] == 0 and row["title_id"] in similar["title_id"].tolist()
+    assert similar["distance"].is_monotonic_increasing
+
+
+def test_similar_titles_share_the_genre(trained):
+    models, _ = trained
+    similar = copilot_advice.similar_titles(models, copilot.Scenario(("Action",), budget_level=9, runtime=120))
+    assert similar["genres"].str.contains("Action").all()
+
+
+def test_scenario_without_genre_is_compared_with_the_portfolio(trained):
+    models, _ = trained
+    adv = copilot_advice.advise(models, copilot.Scenario((), budget_level=5, runtime=100))
+    assert copilot_advice.genre_label(adv.scenario) == "portfolio" and len(adv.radar) == 5
+
+
+def test_tmdb_like_frame_advice_uses_quarter_and_tv(tmdb_trained):
+    base = copilot.Scenario(("Drama",), media_type="movie", budget_level=5, runtime=110, quarter=1)
+    tv = copilot.Scenario(("Drama",), media_type="tv", budget_level=5, runtime=110, quarter=4)
+    assert copilot.scenario_rows(tmdb_trained.training, tv, [5])[["is_tv", "release_quarter"]].iloc[0].tolist() == [
+        1.0, 4.0]
+    assert copilot_advice.advise(tmdb_trained, base).recommendation in ("greenlight", "consider", "pass")
+
+
+def test_new_title_segment_falls_back_to_own_clusters(trained):
+    models, _ = trained
+    seg = copilot_advice.new_title_segment(models, copilot.Scenario(("Drama",), budget_level=5, runtime=100))
+    assert seg["name"].startswith("Segment") and "K-Means" in seg["method"]
+
+
+def test_new_title_segment_uses_the_portfolio_segmentation(trained, small_frame):
+    from core import deepdive_models
+    from models import segment
+
+    models, _ = trained
+    seg_model = segment.SegmentModel(k_max=4).fit(deepdive_models.segment_input(small_frame).dropna(
+        subset=list(segment.FEATURES)))
+    seg = copilot_advice.new_title_segment(models, copilot.Scenario(("Drama",), budget_level=9, runtime=150),
+                                           seg_model, None)
+    assert seg["name"] in seg_model.names_ and "runtime" in seg["method"] and "budget" in seg["method"]
+
+
+# ------------------------------------------------------------------ insights
+def test_budget_insights_quote_the_curve():
+    curve = pd.DataFrame({"budget_level": range(1, 11), "popularity": np.linspace(10, 100, 10),
+                          "hit_probability": [0.1, 0.2, 0.25, 0.3, 0.6, 0.62, 0.64, 0.66, 0.68, 0.7]})
+    lines = copilot_advice.budget_insights(curve)
+    assert "10.0 to 100.0" in lines[0] and "10% to 70%" in lines[0]
+    assert "level 4 to 5 (+30 points)" in lines[1]
+    assert copilot_advice.budget_insights(curve.iloc[0:0]) == []
+
+
+def test_quality_insights_compare_with_the_best_baseline(trained):
+    _, ev = trained
+    lines = copilot_advice.quality_insights(ev)
+    assert "R2" in lines[0] and "baseline" in lines[0] and "ROC-AUC" in lines[1]
