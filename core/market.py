@@ -30,7 +30,7 @@ def saturation(df: pd.DataFrame) -> pd.DataFrame:
     stats = universe.genre_stats(df)
     if stats.empty:
         return stats.assign(saturation_index=[], zone=[])
-    index = stats["title_share"] / stats["hit_share"].replace(0, np.nan)
+    index = (stats["title_share"] / stats["hit_share"].replace(0, np.nan)).astype("float64")
     x_cut, y_cut = zone_cuts(stats)
     zone = [ZONES[(bool(s >= x_cut), bool(h >= y_cut))] for s, h in zip(stats["title_share"], stats["hit_rate"])]
     return stats.assign(saturation_index=index, zone=zone)

@@ -44,6 +44,9 @@ def genre_stats(df: pd.DataFrame) -> pd.DataFrame:
     out["genre"] = out["genre"].astype("string")
     out = out.assign(title_share=_share(out["titles"]), engagement_share=_share(out["engagement"]),
                      hit_share=_share(out["hits"]), hit_rate=out["hits"] / out["titles"])
+    out = out.astype({"titles": "int64", "hits": "int64", "engagement": "float64", "mean_engagement": "float64",
+                      "title_share": "float64", "engagement_share": "float64", "hit_share": "float64",
+                      "hit_rate": "float64"})
     return out[GENRE_STAT_COLUMNS].sort_values(["titles", "genre"], ascending=[False, True],
                                                ignore_index=True)
 

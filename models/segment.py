@@ -105,6 +105,8 @@ class SegmentModel(BaseEstimator, ClusterMixin):
         self.silhouette_ = float(self.scores_.set_index("k").loc[self.k_, "silhouette"])
         self.kmeans_ = fits[self.k_]
         self.center_z_ = pd.DataFrame(self.kmeans_.cluster_centers_, columns=self.feature_names_)
+        self.centers_ = pd.DataFrame(self.scaler_.inverse_transform(self.kmeans_.cluster_centers_),
+                                     columns=self.feature_names_)
         self.names_ = name_segments(self.center_z_)
         self.labels_ = pd.Series(-1, index=X.index, dtype="int64")
         self.labels_[data.index] = self.kmeans_.labels_

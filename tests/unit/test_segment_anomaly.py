@@ -1,0 +1,219 @@
+"""Unit tests of the segment and anomaly models and their deep-dive read-outs."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.ensemble import IsolationForest
+
+from core import deepdive_models as dm
+from core import features
+from models import anomaly, segment
+
+
+@pytest.fixture(scope="module")
+def embedded_sample(embedded_data, strategy_frame) -> pd.DataFrame:
+    """600 real titles of the default view, re-featured with the embedded-only columns (r1..r10, mpaa, ml_*)."""
+    ids = strategy_frame["title_id"].sample(600, random_state=0)
+    titles = embedded_data.titles
+    return features.engineer(titles[titles["title_id"].isin(ids)])
+
+
+def blobs(n_per: int = 60, centres=((2.0, 8.0, 90.0), (4.5, 5.0, 100.0), (3.0, 3.0, 150.0), (5.0, 8.0, 170.0)),
+          seed: int = 0) -> pd.DataFrame:
+    """Well-separated groups in (log_votes, vote_average, runtime)."""
+    rng = np.random.default_rng(seed)
+    parts = [pd.DataFrame({"log_votes": rng.normal(c[0], 0.1, n_per), "vote_average": rng.normal(c[1], 0.1, n_per),
+                           "runtime": rng.normal(c[2], 2.0, n_per)}) for c in centres]
+    return pd.concat(parts, ignore_index=True)
+
+
+# ---------------------------------------------------------------- anomaly model
+@pytest.fixture()
+def anomaly_X(embedded_sample) -> pd.DataFrame:
+    return dm.anomaly_input(embedded_sample)
+
+
+@pytest.mark.parametrize("contamination", [0.02, 0.1])
+def test_anomaly_flags_match_sklearn_isolation_forest(anomaly_X, contamination):
+    model = anomaly.AnomalyModel(contamination=contamination).fit(anomaly_X)
+    filled = anomaly_X.fillna(anomaly_X.median())
+    reference = IsolationForest(n_estimators=200, contamination=contamination, random_state=0).fit(filled)
+    assert (model.predict(anomaly_X) == reference.predict(filled)).all()
+    assert np.array_equal(anomaly.flag_share(model.train_scores_, contamination), model.predict(anomaly_X) == -1)
+
+
+def test_flag_share_grows_with_contamination(anomaly_X):
+    scores = anomaly.AnomalyModel().fit(anomaly_X).train_scores_
+    counts = [anomaly.flag_share(scores, c).sum() for c in (0.005, 0.02, 0.1)]
+    assert counts[0] < counts[1] < counts[2]
+    assert counts[2] == pytest.approx(0.1 * len(scores), abs=1)
+    assert anomaly.flag_share(np.array([]), 0.02).size == 0
+
+
+def test_anomaly_model_rejects_bad_settings(anomaly_X):
+    with pytest.raises(ValueError):
+        anomaly.AnomalyModel(contamination=0.9).fit(anomaly_X)
+    with pytest.raises(ValueError):
+        anomaly.AnomalyModel().fit(anomaly_X.head(1))
+
+
+def test_explain_points_at_the_injected_extreme_feature():
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"a": rng.normal(0, 1, 300), "b": rng.normal(0, 1, 300)})
+    X.loc[0, "b"] = 12.0
+    model = anomaly.AnomalyModel(contamination=0.01).fit(X)
+    explained = model.explain(X)
+    assert explained.loc[0, "top_feature"] == "b" and explained.loc[0, "top_z"] > 5
+    assert model.predict(X)[0] == -1
+
+
+def test_anomaly_model_fills_missing_values_with_training_medians(anomaly_X):
+    holed = anomaly_X.copy()
+    holed.iloc[:5, 0] = np.nan
+    assert np.isfinite(anomaly.AnomalyModel().fit(holed).score_samples(holed)).all()
+
+
+def test_vote_shape_tells_one_sided_from_two_sided():
+    r1 = pd.Series([44.5, 4.5, 24.5, 14.5, np.nan, 34.5])
+    r10 = pd.Series([4.5, 64.5, 34.5, 14.5, 4.5, 24.5])
+    assert list(anomaly.vote_shape(r1, r10)) == ["One-sided: panned", "One-sided: beloved", "Two-sided: polarised",
+                                                 "Not a vote-share extreme", "No vote shares",
+                                                 "Two-sided: polarised"]
+
+
+def test_anomaly_input_uses_vote_shares_only_where_the_source_has_them(embedded_sample, tmdb_like_frame):
+    assert {"r1", "r10"} <= set(dm.anomaly_input(embedded_sample).columns)
+    tm = dm.anomaly_input(tmdb_like_frame)
+    assert "r1" not in tm.columns and "log_popularity" in tm.columns
+
+
+def test_anomaly_table_explains_each_flag_most_unusual_first(embedded_sample, anomaly_X):
+    model = anomaly.AnomalyModel(contamination=0.05).fit(anomaly_X)
+    flagged = anomaly.flag_share(model.train_scores_, 0.05)
+    table = dm.anomaly_table(embedded_sample, anomaly_X, model.train_scores_, model.explain(anomaly_X), flagged)
+    assert len(table) == flagged.sum() and table["score"].is_monotonic_increasing
+    assert table["why"].str.contains(r"sd\)").all()
+    assert set(table["pattern"]) <= set(anomaly.SHAPES)
+
+
+def test_anomaly_table_on_tmdb_says_there_are_no_vote_shares(tmdb_like_frame):
+    X = dm.anomaly_input(tmdb_like_frame)
+    model = anomaly.AnomalyModel(contamination=0.05).fit(X)
+    flagged = anomaly.flag_share(model.train_scores_, 0.05)
+    table = dm.anomaly_table(tmdb_like_frame, X, model.train_scores_, model.explain(X), flagged)
+    assert (table["pattern"] == "No vote shares").all()
+    lines = dm.anomaly_insights(table, len(tmdb_like_frame), 0.05)
+    assert "Without per-star vote shares" in lines[1]
+
+
+def test_anomaly_insights_count_one_and_two_sided_flags():
+    table = pd.DataFrame({"title": ["a", "b", "c", "d"], "why": ["rating 1 (-3.0 sd)"] * 4,
+                          "pattern": ["One-sided: panned", "One-sided: beloved", "One-sided: panned",
+                                      "Two-sided: polarised"]})
+    lines = dm.anomaly_insights(table, 200, 0.02)
+    assert "4 of 200 titles (2.0%)" in lines[0] and "**a**" in lines[0]
+    assert lines[1].startswith("75% have a one-sided") and lines[2].startswith("25% are two-sided")
+    assert dm.anomaly_insights(table.iloc[0:0], 200, 0.02) == []
+
+
+def test_why_lists_features_beyond_two_standard_deviations():
+    row = pd.Series({"vote_average": 1.5, "runtime": 95.0, "r1": 64.5, "z_vote_average": -3.2, "z_runtime": 0.1,
+                     "z_r1": 6.0})
+    text = dm.why(row, ["z_vote_average", "z_runtime", "z_r1"])
+    assert text.startswith("1-star share 60-70% (+6.0 sd)") and "rating 1.5 (-3.2 sd)" in text
+    assert "runtime" not in text
+
+
+# ---------------------------------------------------------------- segment model
+@pytest.mark.parametrize(("centre", "name"), [
+    ({"log_votes": 1.2, "vote_average": 0.8, "runtime": 0.0}, "Blockbusters"),
+    ({"log_votes": 1.2, "vote_average": 0.0, "runtime": 0.0}, "Crowd pleasers"),
+    ({"log_votes": 1.2, "vote_average": -0.8, "runtime": 0.0}, "Widely seen, poorly rated"),
+    ({"log_votes": -0.8, "vote_average": 1.0, "runtime": 0.0}, "Cult classics"),
+    ({"log_votes": -0.8, "vote_average": 0.4, "runtime": 0.0}, "Niche favourites"),
+    ({"log_votes": -0.5, "vote_average": -1.2, "runtime": 0.0}, "Low performers"),
+    ({"log_votes": 0.0, "vote_average": 0.0, "runtime": 2.5}, "Long-form epics"),
+    ({"log_votes": 0.0, "vote_average": 0.0, "runtime": -3.0}, "Shorts"),
+    ({"log_votes": 0.0, "vote_average": 0.0, "runtime": 0.0}, "Mainstream middle"),
+])
+def test_segment_naming_rules(centre, name):
+    assert segment.name_segments(pd.DataFrame([centre])) == [name]
+
+
+def test_repeated_segment_names_are_numbered_by_reach():
+    centres = pd.DataFrame({"log_votes": [1.0, 2.0], "vote_average": [1.0, 1.0], "runtime": [0.0, 0.0]})
+    assert segment.name_segments(centres) == ["Blockbusters 2", "Blockbusters 1"]
+
+
+def test_segment_model_finds_the_true_number_of_groups():
+    model = segment.SegmentModel().fit(blobs())
+    assert model.k_ == 4 and model.silhouette_ > 0.8
+    assert list(model.scores_["k"]) == list(range(2, 9))
+    assert model.scores_["inertia"].is_monotonic_decreasing
+    assert len(set(model.names_)) == 4
+
+
+def test_segment_model_is_deterministic():
+    data = blobs(seed=3)
+    a, b = segment.SegmentModel().fit(data), segment.SegmentModel().fit(data)
+    assert np.array_equal(a.predict(data), b.predict(data)) and a.names_ == b.names_
+
+
+def test_segment_model_needs_thirty_titles():
+    with pytest.raises(ValueError, match="at least 30"):
+        segment.SegmentModel().fit(blobs(n_per=7))
+
+
+def test_segment_predict_marks_rows_with_missing_features():
+    data = blobs()
+    model = segment.SegmentModel().fit(data)
+    probe = data.head(3).copy()
+    probe.loc[1, "runtime"] = np.nan
+    labels = model.predict(probe)
+    assert labels[1] == -1 and labels[0] >= 0 and labels[2] >= 0
+
+
+def test_assign_new_uses_only_the_features_given():
+    data = blobs().assign(log_budget=lambda d: 6 + d["runtime"] / 100)
+    model = segment.SegmentModel().fit(data)
+    long_one = model.assign_new(runtime=170.0, log_budget=None, genre="Drama")
+    assert long_one["features_used"] == ["runtime"]
+    assert model.centers_.loc[long_one["segment"], "runtime"] > 160
+    both = model.assign_new(runtime=90.0, log_budget=6.9)
+    assert both["features_used"] == ["runtime", "log_budget"] and both["distance"] >= 0
+    with pytest.raises(ValueError):
+        model.assign_new(genre="Drama")
+
+
+def test_evaluation_beats_the_shuffled_baseline_on_real_groups():
+    data = blobs(n_per=80)
+    train = data.sample(frac=0.75, random_state=0)
+    model = segment.SegmentModel().fit(train)
+    ev = segment.evaluate(model, data.drop(train.index))
+    assert ev["holdout_silhouette"] > ev["null_silhouette"] + 0.2 and ev["k"] == model.k_
+
+
+def test_segment_table_and_insights_on_the_real_sample(embedded_sample):
+    X = dm.segment_input(embedded_sample)
+    model = segment.SegmentModel().fit(X)
+    labels = model.predict(X)
+    table = dm.segment_table(embedded_sample, labels, model.names_)
+    assert table["titles"].sum() == (labels >= 0).sum() and table["hit_rate"].between(0, 1).all()
+    ev = {"k": model.k_, "holdout_silhouette": 0.31, "null_silhouette": 0.25}
+    lines = dm.segment_insights(table, model.scores_, ev)
+    assert "k = " in lines[1] and "0.31" in lines[1] and "weak" in lines[1]
+    assert "0.25" in lines[2]
+
+
+def test_segment_insights_without_a_holdout_say_so(embedded_sample):
+    table = pd.DataFrame({"segment": ["A", "B"], "titles": [20, 20], "hit_rate": [0.5, 0.1]})
+    scores = pd.DataFrame({"k": [2], "inertia": [1.0], "silhouette": [0.4]})
+    lines = dm.segment_insights(table, scores, {"k": 2, "train_silhouette": 0.4})
+    assert "too few titles for a held-out check" in lines[1] and "No held-out baseline" in lines[2]
+
+
+def test_segments_on_the_tmdb_like_frame(tmdb_like_frame):
+    X = dm.segment_input(tmdb_like_frame)
+    model = segment.SegmentModel().fit(X)
+    assert 2 <= model.k_ <= 8 and (model.predict(X) >= 0).all()
