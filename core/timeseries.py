@@ -80,13 +80,14 @@ def seasonal_profile(history: pd.DataFrame) -> pd.DataFrame:
     ds = pd.to_datetime(history["ds"])
     y = pd.to_numeric(history["y"], errors="coerce")
     stats = y.groupby(ds.dt.month).agg(["mean", "count"]).reindex(range(1, 13))
-    overall = stats["mean"].mean()
-    index = stats["mean"] / overall if overall and np.isfinite(overall) else np.nan
+    means = stats["mean"].to_numpy(dtype=float)
+    overall = np.nanmean(means) if np.isfinite(means).any() else np.nan
+    index = means / overall if np.isfinite(overall) and overall != 0 else np.full(12, np.nan)
     return pd.DataFrame({
         "month": range(1, 13),
         "month_name": MONTH_NAMES,
-        "mean": stats["mean"].to_numpy(),
-        "index": np.asarray(index, dtype=float) * np.ones(12),
+        "mean": means,
+        "index": index,
         "n": stats["count"].fillna(0).astype(int).to_numpy(),
     })
 
