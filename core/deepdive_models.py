@@ -32,20 +32,28 @@ def _share_text(mid: float) -> str:
     return f"{lo}-{lo + 10}%"
 
 
-def why(row: pd.Series, z_cols: list[str]) -> str:
-    """Plain-language reason: the features beyond 2 standard deviations (or the most extreme one)."""
-    z = row[z_cols].astype("float64").dropna()
-    if z.empty:
-        return "No feature stands out on its own: the combination is rare."
-    picked = z[z.abs() >= 2].sort_values(key=np.abs, ascending=False).head(2)
-    picked = picked if len(picked) else z.reindex(z.abs().sort_values(ascending=False).index).head(1)
-    parts = []
-    for col, val in picked.items():
-        feat = col[2:]
-        raw = row.get(feat)
-        shown = _share_text(raw) if feat in ("r1", "r10") else f"{raw:.1f}"
-        parts.append(f"{FEATURE_LABELS.get(feat, feat)} {shown} ({val:+.1f} sd)")
-    return "; ".join(parts)
+def _part(feature: str, value: float, z: float) -> str:
+    shown = _share_text(value) if feature in ("r1", "r10") else f"{value:.1f}"
+    return f"{FEATURE_LABELS.get(feature, feature)} {shown} ({z:+.1f} sd)"
+
+
+def reasons(X: pd.DataFrame, z: pd.DataFrame) -> list[str]:
+    """Plain-language reason per row: the features beyond 2 standard deviations (at most two, most extreme
+    first), or the single most extreme feature when none is.
+
+    Args:
+        X: feature values; z: their z-scores in columns named ``z_<feature>`` (same rows, same order).
+    """
+    feats = [c[2:] for c in z.columns]
+    zv, xv = z.to_numpy("float64"), X[feats].to_numpy("float64")
+    out = []
+    for zr, xr in zip(zv, xv):
+        known = ~np.isnan(zr)
+        order = [j for j in np.argsort(-np.abs(np.where(known, zr, 0.0)), kind="stable") if known[j]]
+        picked = [j for j in order if abs(zr[j]) >= 2][:2] or order[:1]
+        out.append("; ".join(_part(feats[j], xr[j], zr[j]) for j in picked)
+                   or "No feature stands out on its own: the combination is rare.")
+    return out
 
 
 def anomaly_table(df: pd.DataFrame, X: pd.DataFrame, scores: np.ndarray, explained: pd.DataFrame,
@@ -63,10 +71,9 @@ def anomaly_table(df: pd.DataFrame, X: pd.DataFrame, scores: np.ndarray, explain
     shape = (anomaly.vote_shape(df["r1"], df["r10"]) if has_shares
              else pd.Series("No vote shares", index=df.index, dtype="string"))
     z_cols = [c for c in explained.columns if c.startswith("z_")]
-    full = pd.concat([X, explained[z_cols]], axis=1)
     out = df.loc[flagged, ["title", "year", "primary_genre", "vote_average", "vote_count"]].assign(
         score=np.asarray(scores)[flagged], pattern=shape[flagged],
-        why=[why(full.loc[i], z_cols) for i in df.index[flagged]])
+        why=reasons(X.loc[flagged], explained.loc[flagged, z_cols]))
     return out.sort_values("score", ignore_index=True)
 
 

@@ -68,7 +68,7 @@ class SegmentModel(BaseEstimator, ClusterMixin):
     """
 
     def __init__(self, features: tuple[str, ...] = FEATURES, k_min: int = 2, k_max: int = 8, n_init: int = 5,
-                 sample_size: int = 3000, random_state: int = 0):
+                 sample_size: int = 2000, random_state: int = 0):
         self.features = features
         self.k_min = k_min
         self.k_max = k_max
@@ -77,9 +77,7 @@ class SegmentModel(BaseEstimator, ClusterMixin):
         self.random_state = random_state
 
     def _kmeans(self, z: np.ndarray, k: int) -> KMeans:
-        # One BLAS/OpenMP thread: on small shared machines the default oversubscribes and runs 30x slower.
-        with threadpool_limits(limits=1):
-            return KMeans(n_clusters=k, n_init=self.n_init, random_state=self.random_state).fit(z)
+        return KMeans(n_clusters=k, n_init=self.n_init, random_state=self.random_state).fit(z)
 
     def _silhouette(self, z: np.ndarray, labels: np.ndarray) -> float:
         if len(set(labels)) < 2:
@@ -96,9 +94,11 @@ class SegmentModel(BaseEstimator, ClusterMixin):
         self.scaler_ = StandardScaler().fit(data)
         z = self.scaler_.transform(data)
         rows, fits = [], {}
-        for k in range(self.k_min, min(self.k_max, len(data) - 1) + 1):
-            fits[k] = self._kmeans(z, k)
-            rows.append((k, float(fits[k].inertia_), self._silhouette(z, fits[k].labels_)))
+        # One BLAS/OpenMP thread: on small shared machines the default oversubscribes and runs up to 30x slower.
+        with threadpool_limits(limits=1):
+            for k in range(self.k_min, min(self.k_max, len(data) - 1) + 1):
+                fits[k] = self._kmeans(z, k)
+                rows.append((k, float(fits[k].inertia_), self._silhouette(z, fits[k].labels_)))
         self.scores_ = pd.DataFrame(rows, columns=["k", "inertia", "silhouette"])
         best = self.scores_.dropna(subset=["silhouette"])
         self.k_ = int(best.loc[best["silhouette"].idxmax(), "k"]) if len(best) else int(self.scores_["k"].iloc[0])
@@ -171,10 +171,10 @@ def evaluate(model: SegmentModel, X_test: pd.DataFrame, random_state: int = 0) -
     labels = model.kmeans_.predict(z) if len(z) else np.zeros(0, dtype=int)
     rng = np.random.default_rng(random_state)
     shuffled = np.column_stack([rng.permutation(z[:, j]) for j in range(z.shape[1])]) if len(z) else z
-    null_sil = float("nan")
+    null_sil = holdout_sil = float("nan")
     if len(z) > model.k_:
-        null_labels = model._kmeans(shuffled, model.k_).labels_
-        null_sil = model._silhouette(shuffled, null_labels)
-    return {"k": model.k_, "train_silhouette": model.silhouette_,
-            "holdout_silhouette": model._silhouette(z, labels) if len(z) > model.k_ else float("nan"),
+        with threadpool_limits(limits=1):
+            null_sil = model._silhouette(shuffled, model._kmeans(shuffled, model.k_).labels_)
+            holdout_sil = model._silhouette(z, labels)
+    return {"k": model.k_, "train_silhouette": model.silhouette_, "holdout_silhouette": holdout_sil,
             "null_silhouette": null_sil, "holdout_titles": int(len(z))}

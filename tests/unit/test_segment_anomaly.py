@@ -117,12 +117,13 @@ def test_anomaly_insights_count_one_and_two_sided_flags():
     assert dm.anomaly_insights(table.iloc[0:0], 200, 0.02) == []
 
 
-def test_why_lists_features_beyond_two_standard_deviations():
-    row = pd.Series({"vote_average": 1.5, "runtime": 95.0, "r1": 64.5, "z_vote_average": -3.2, "z_runtime": 0.1,
-                     "z_r1": 6.0})
-    text = dm.why(row, ["z_vote_average", "z_runtime", "z_r1"])
-    assert text.startswith("1-star share 60-70% (+6.0 sd)") and "rating 1.5 (-3.2 sd)" in text
-    assert "runtime" not in text
+def test_reasons_list_features_beyond_two_standard_deviations():
+    X = pd.DataFrame({"vote_average": [1.5, 6.0], "runtime": [95.0, 300.0], "r1": [64.5, 4.5]})
+    z = pd.DataFrame({"z_vote_average": [-3.2, 0.1], "z_runtime": [0.1, 1.5], "z_r1": [6.0, np.nan]})
+    first, second = dm.reasons(X, z)
+    assert first.startswith("1-star share 60-70% (+6.0 sd)") and "rating 1.5 (-3.2 sd)" in first
+    assert "runtime" not in first
+    assert second == "runtime 300.0 (+1.5 sd)"  # nothing beyond 2 sd: the most extreme feature
 
 
 # ---------------------------------------------------------------- segment model
