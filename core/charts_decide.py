@@ -41,8 +41,11 @@ def budget_curve(curve: pd.DataFrame, genre: str = "") -> go.Figure:
                              line=dict(color=HIT_COLOR, width=3), name="Hit probability",
                              hovertemplate="Level %{x}: %{y:.0%}<extra></extra>"), secondary_y=True)
     fig.update_xaxes(title_text="Budget level (1 = cheapest tenth)", dtick=1)
-    fig.update_yaxes(title_text="Predicted popularity", type="log", secondary_y=False)
-    fig.update_yaxes(title_text="Hit probability", tickformat=".0%", range=[0, 1], secondary_y=True)
+    fig.update_yaxes(title_text="Predicted popularity", type="log", dtick="D2", tickformat=",.0f",
+                     secondary_y=False)
+    # Own ticks and no grid on the right axis: overlaying axes otherwise sync to the log axis' tick positions.
+    fig.update_yaxes(title_text="Hit probability", tickformat=".0%", range=[0, 1], tickmode="linear", tick0=0,
+                     dtick=0.2, showgrid=False, secondary_y=True)
     return style(fig, height=360)
 
 
@@ -74,7 +77,7 @@ def diff_bars(table: pd.DataFrame, name_a: str, name_b: str, colors: tuple[str, 
     text = [f"{d:+.0f}{' pts' if k == 'pct' else '%'}" for d, k in zip(data["diff"], data["kind"])]
     fig = go.Figure(go.Bar(x=data["diff"], y=data["metric"], orientation="h", marker_color=bar_colors, text=text,
                            textposition="outside", hovertemplate="%{y}: %{text}<extra></extra>"))
-    limit = max(10.0, float(data["diff"].abs().max()) * 1.25)
+    limit = max(10.0, float(data["diff"].abs().max()) * 1.4)  # room for the labels
     fig.update_xaxes(range=[-limit, limit], zeroline=True, zerolinecolor="#BDBDBD",
                      title_text=f"<- favours {name_b}   |   favours {name_a} ->")
     return style(fig, height=max(260, 34 * len(data) + 80), legend=False)

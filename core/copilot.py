@@ -255,12 +255,14 @@ def status(df: pd.DataFrame) -> dict:
     """What the copilot page can offer for a view: why not (``reason``), counts and the inputs available.
 
     Returns:
-        ``reason`` ("" when the models can train), ``n_view``, ``n_train`` and, when trainable, ``genres``
+        ``reason`` ("" when the models can train), ``n_view``, ``n_train``, ``view_media_types`` and, when
+        trainable, ``genres``
         (largest first, without "Unclassified"), ``media_types``, ``has_quarter``, ``runtime_min/max/default``
         and the hit rates among the training titles and the whole view.
     """
     n_train = int((df["budget_level"].notna() & (df["popularity"].astype("float64") > 0)).sum()) if len(df) else 0
-    out = {"reason": unusable_reason(df) or "", "n_view": len(df), "n_train": n_train}
+    out = {"reason": unusable_reason(df) or "", "n_view": len(df), "n_train": n_train,
+           "view_media_types": sorted(df["media_type"].dropna().unique().tolist()) if len(df) else []}
     if out["reason"]:
         return out
     ts = build_training(df)

@@ -66,8 +66,8 @@ def resolve_pair(options: list[str], a: str, b: str) -> tuple[tuple[str, str] | 
 # ------------------------------------------------------------------ metric tables
 def _members(df: pd.DataFrame, genre: str) -> pd.DataFrame:
     if genre == "Unclassified":
-        return df[df["genres"].map(len) == 0]
-    return df[df["genres"].map(lambda g: genre in g)]
+        return df.loc[(df["genres"].map(len) == 0).astype(bool)]
+    return df.loc[df["genres"].map(lambda g: genre in g).astype(bool)]
 
 
 def genre_stats(sub: pd.DataFrame) -> dict:
@@ -171,13 +171,17 @@ def verdict(table: pd.DataFrame, name_a: str, name_b: str) -> dict:
 
 # ------------------------------------------------------------------ trends
 def genre_trend(df: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
-    """Per year and genre: ``titles`` and mean ``engagement`` (columns year, genre, titles, engagement)."""
-    parts = [_members(df, g).assign(genre=g) for g in (a, b)]
-    both = pd.concat(parts, ignore_index=True) if parts else df.iloc[0:0].assign(genre="")
+    """Per year and genre: ``titles`` and mean ``engagement`` (columns genre, year, titles, engagement; A first)."""
+    both = pd.concat([_members(df, g).assign(genre=g) for g in (a, b)], ignore_index=True)
     both = both[both["year"].notna()]
+    if both.empty:
+        return pd.DataFrame({"genre": pd.Series(dtype="string"), "year": pd.Series(dtype="int64"),
+                             "titles": pd.Series(dtype="int64"), "engagement": pd.Series(dtype="float64")})
     out = (both.groupby(["genre", "year"]).agg(titles=("title_id", "size"),
                                                engagement=("engagement_score", "mean")).reset_index())
-    return out.assign(year=out["year"].astype("int64"))
+    order = out["genre"].map({a: 0, b: 1})
+    return (out.assign(year=out["year"].astype("int64"), _order=order)
+            .sort_values(["_order", "year"], ignore_index=True).drop(columns="_order"))
 
 
 def rating_trend(ratings: pd.DataFrame, ids: dict[str, str]) -> pd.DataFrame:

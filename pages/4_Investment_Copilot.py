@@ -113,6 +113,9 @@ def what_if() -> None:
     scenario = inputs("ic")
     if not status["has_quarter"]:
         st.caption("Release quarter is disabled: the embedded IMDb data has release years only.")
+    if len(status["view_media_types"]) > len(status["media_types"]):
+        st.caption(f"Content type is fixed to {status['media_types'][0]}: the other type in view has no known "
+                   "budgets, so the models cannot learn from it.")
     started = time.perf_counter()
     adv = advice.advise(models, scenario)
     st.caption(f"Scored in {(time.perf_counter() - started) * 1000:.0f} ms with the cached models (no retraining).")

@@ -49,15 +49,11 @@ score[1].metric(f"Metrics won by {b}", verdict["wins_b"])
 score[2].metric("Ties", verdict["ties"], help=f"Within {h2h.TIE_TOLERANCE:.0f}% (or percentile point).")
 
 colors = (charts.genre_color(a), charts.genre_color(b)) if mode == "genre" else cd.SIDE_COLORS
-left, right = st.columns([5, 6])
-with left:
-    st.markdown("**Side by side**")
-    st.dataframe(h2h.display_table(table, a, b), width="stretch", hide_index=True)
-    ui.download(table, f"head_to_head_{mode}", key="hh_table_dl")
-    st.caption("Scored metrics: higher is better. Counts, runtime, budget and year are shown but not scored.")
-with right:
-    ui.chart(cd.diff_bars(table, a, b, colors), cd.HOW_TO_READ["diff_bars"], result["diff_insights"],
-             key="hh_diff")
+st.markdown("**Side by side**")
+st.dataframe(h2h.display_table(table, a, b), width="stretch", hide_index=True)
+ui.download(table, f"head_to_head_{mode}", key="hh_table_dl")
+st.caption("Scored metrics: higher is better. Counts, runtime, budget and year are shown but not scored.")
+ui.chart(cd.diff_bars(table, a, b, colors), cd.HOW_TO_READ["diff_bars"], result["diff_insights"], key="hh_diff")
 
 st.subheader("Over time")
 if mode == "genre":

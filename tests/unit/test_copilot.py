@@ -250,3 +250,10 @@ def test_quality_insights_compare_with_the_best_baseline(trained):
     _, ev = trained
     lines = copilot_advice.quality_insights(ev)
     assert "R2" in lines[0] and "baseline" in lines[0] and "ROC-AUC" in lines[1]
+
+
+def test_tv_without_budgets_is_left_out_of_the_inputs(tmdb_like_frame):
+    no_tv_budget = tmdb_like_frame.assign(budget_level=tmdb_like_frame["budget_level"].where(
+        tmdb_like_frame["media_type"] == "movie"))
+    out = copilot.status(no_tv_budget)
+    assert out["media_types"] == ["movie"] and out["view_media_types"] == ["movie", "tv"]

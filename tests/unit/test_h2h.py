@@ -148,3 +148,9 @@ def test_display_table_formats_by_metric(small_frame):
     row = shown.set_index("Metric").loc["Hit rate"]
     assert row["Drama"].endswith("%") and row["Difference"].endswith("%")
     assert shown.set_index("Metric").loc["Titles", "Favours"] == "not scored"
+
+
+def test_genre_trend_lists_option_a_first(small_frame):
+    trend = h2h.genre_trend(small_frame, "Romance", "Action")
+    assert trend["genre"].iloc[0] == "Romance" and trend["genre"].iloc[-1] == "Action"
+    assert h2h.genre_trend(small_frame.iloc[0:0], "Drama", "Comedy").empty
