@@ -38,6 +38,11 @@ HOW_TO_READ: dict[str, str] = {
     "network": "Nodes are genres (size = titles); a line joins genres that share titles: thicker = more shared "
                "titles, colour = the pair's hit rate.",
 }
+def _sentence(label: str) -> str:
+    """Capitalise the first letter only (``str.capitalize`` would lower-case "MovieLens")."""
+    return label[:1].upper() + label[1:]
+
+
 SEGMENT_COLORS = ("#26C6DA", "#FFC857", "#E4572E", "#66BB6A", "#BA68C8", "#F06292", "#8D6E63", "#90A4AE")
 
 
@@ -126,7 +131,7 @@ def seasonal(profile: pd.DataFrame, basis: str) -> go.Figure:
                            customdata=np.column_stack([profile["titles"], profile["hit_rate"]]),
                            hovertemplate="%{x}: mean %{y:.1f}<br>%{customdata[0]:,} titles · hit rate "
                                          "%{customdata[1]:.0%}<extra></extra>"))
-    fig.update_xaxes(title=deepdive.BASIS_LABELS[basis].capitalize(), type="category")
+    fig.update_xaxes(title=_sentence(deepdive.BASIS_LABELS[basis]), type="category")
     fig.update_yaxes(title="Mean engagement score")
     return charts.style(fig, height=340, legend=False)
 
@@ -227,7 +232,7 @@ def release_window(window: pd.DataFrame, basis: str) -> go.Figure:
                                colorscale="Viridis", text=n.fillna(0).to_numpy(), texttemplate="%{z:.0%}",
                                hovertemplate="%{y} · %{x}: hit rate %{z:.0%} (%{text:,.0f} titles)<extra></extra>",
                                colorbar=dict(tickformat=".0%", title="Hit rate")))
-    fig.update_xaxes(title=deepdive.BASIS_LABELS[basis].capitalize(), type="category")
+    fig.update_xaxes(title=_sentence(deepdive.BASIS_LABELS[basis]), type="category")
     return charts.style(fig, height=max(280, 30 * len(z) + 100), legend=False)
 
 

@@ -147,22 +147,34 @@ def seasonal_insights(profile: pd.DataFrame, basis: str) -> list[str]:
     return out
 
 
+MPAA_ORDER = ("G", "PG", "PG-13", "R", "NC-17")
+
+
+def _ordered(values: pd.Series, order: list[str]) -> pd.Series:
+    """Band labels as an ordered categorical (``order`` first, any other label after it, sorted)."""
+    present = [str(v) for v in values.dropna().unique()]
+    cats = [o for o in order if o in present] + sorted(set(present) - set(order))
+    return pd.Series(pd.Categorical(values.astype("object").where(values.notna(), None), categories=cats,
+                                    ordered=True), index=values.index)
+
+
 def _bands(df: pd.DataFrame) -> dict[str, pd.Series]:
-    """Driver name -> band label per title (drivers the data supports)."""
+    """Driver name -> ordered band label per title (only the drivers the data supports)."""
     out: dict[str, pd.Series] = {}
     runtime = df["runtime"].astype("float64")
     if runtime.notna().sum() >= MIN_KNOWN:
         out["Runtime"] = pd.cut(runtime, [0, 80, 100, 120, 150, np.inf], right=False,
-                                labels=["<80 min", "80-99", "100-119", "120-149", "150+"]).astype("string")
+                                labels=["<80 min", "80-99", "100-119", "120-149", "150+"])
     level = df["budget_level"]
     if level.notna().sum() >= MIN_KNOWN:
-        q = ((level.astype("float64") + 1) // 2).map(lambda v: pd.NA if pd.isna(v) else f"Q{int(v)}")
-        out["Budget quintile"] = q.astype("string").fillna("Unknown")
+        q = ((level.astype("float64") + 1) // 2).map(lambda v: "Unknown" if pd.isna(v) else f"Q{int(v)}")
+        out["Budget quintile"] = _ordered(q, ["Q1", "Q2", "Q3", "Q4", "Q5", "Unknown"])
     if "mpaa" in df and df["mpaa"].notna().sum() >= MIN_KNOWN:
-        out["MPAA rating"] = df["mpaa"].astype("string").fillna("Not rated")
+        out["MPAA rating"] = _ordered(df["mpaa"].astype("object").fillna("Not rated"), [*MPAA_ORDER, "Not rated"])
     if df["media_type"].nunique() > 1:
-        out["Media type"] = df["media_type"].astype("string")
-    out["Genres per title"] = df["genres"].map(len).clip(upper=3).map({0: "0", 1: "1", 2: "2", 3: "3+"})
+        out["Media type"] = _ordered(df["media_type"].astype("object"), ["movie", "tv"])
+    count = df["genres"].map(len).clip(upper=3).map({0: "0", 1: "1", 2: "2", 3: "3+"})
+    out["Genres per title"] = _ordered(count, ["0", "1", "2", "3+"])
     return out
 
 
@@ -173,13 +185,13 @@ def driver_table(df: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     parts = []
     for name, band in _bands(df).items():
-        g = (df.assign(band=band).dropna(subset=["band"]).groupby("band", sort=True)
+        g = (df.assign(band=band).dropna(subset=["band"]).groupby("band", sort=True, observed=True)
              .agg(titles=("title_id", "size"), mean_engagement=("engagement_score", "mean"),
                   hit_rate=("hit", "mean")).reset_index())
         parts.append(g[g["titles"] >= 5].assign(driver=name))
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
     out["band"] = out["band"].astype("string")
-    return out[cols]
+    return out[cols].astype({"titles": "int64", "mean_engagement": "float64", "hit_rate": "float64"})
 
 
 def driver_effects(table: pd.DataFrame) -> pd.DataFrame:

@@ -22,6 +22,8 @@ from core import deepdive, features, universe
 ZONES = {(False, True): "Opportunity", (True, True): "Competitive core", (True, False): "Saturated",
          (False, False): "Niche / weak"}
 MEASURES = {"engagement_score": "engagement score", "vote_count": "votes (raw audience attention)"}
+SATURATION_COLUMNS = ["genre", "zone", "saturation_index", "titles", "title_share", "hits", "hit_share", "hit_rate",
+                      "engagement", "engagement_share", "mean_engagement"]
 MIN_CELL = 5  # titles a release-window cell or genre pair needs before its rate is shown
 
 
@@ -29,11 +31,11 @@ def saturation(df: pd.DataFrame) -> pd.DataFrame:
     """Genre supply vs performance with the saturation index and opportunity zone (see module docstring)."""
     stats = universe.genre_stats(df)
     if stats.empty:
-        return stats.assign(saturation_index=[], zone=[])
+        return stats.assign(saturation_index=[], zone=[])[SATURATION_COLUMNS]
     index = (stats["title_share"] / stats["hit_share"].replace(0, np.nan)).astype("float64")
     x_cut, y_cut = zone_cuts(stats)
     zone = [ZONES[(bool(s >= x_cut), bool(h >= y_cut))] for s, h in zip(stats["title_share"], stats["hit_rate"])]
-    return stats.assign(saturation_index=index, zone=zone)
+    return stats.assign(saturation_index=index, zone=zone)[SATURATION_COLUMNS]
 
 
 def zone_cuts(stats: pd.DataFrame) -> tuple[float, float]:

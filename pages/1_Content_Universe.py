@@ -44,7 +44,8 @@ def titles_section(media: str) -> None:
     st.dataframe(data["top"], width="stretch", hide_index=True,
                  column_config={"vote_average": st.column_config.NumberColumn("rating", format="%.1f"),
                                 "engagement_score": st.column_config.NumberColumn("engagement", format="%.1f"),
-                                "popularity": st.column_config.NumberColumn(format="%.1f")})
+                                "popularity": st.column_config.NumberColumn(format="%.1f"),
+                                "vote_count": st.column_config.NumberColumn("votes", format="localized")})
     ui.download(data["top"], f"top_performers_{media or 'all'}", key=f"cu_dl_top_{media or 'all'}")
     cards = data["cards"]
     with_posters = any(c["poster_url"] for c in cards)

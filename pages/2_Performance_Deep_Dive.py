@@ -59,7 +59,8 @@ else:
     ui.chart(cx.anomalies(anomalies["points"]), cx.HOW_TO_READ["anomalies"], anomalies["insights"],
              key="dd_anomalies")
     st.dataframe(anomalies["table"], width="stretch", hide_index=True,
-                 column_config={"score": st.column_config.NumberColumn(format="%.3f")})
+                 column_config={"score": st.column_config.NumberColumn(format="%.3f"),
+                                "vote_count": st.column_config.NumberColumn("votes", format="localized")})
     ui.download(anomalies["table"], "anomalies", key="dd_dl_anomalies")
 
 st.subheader("Title segments")

@@ -36,8 +36,11 @@ else:
     ui.chart(cx.saturation(sat), cx.HOW_TO_READ["saturation"], overview["saturation_insights"],
              key="mo_saturation")
 st.dataframe(sat, width="stretch", hide_index=True,
-             column_config={c: st.column_config.NumberColumn(format="percent")
-                            for c in ("title_share", "engagement_share", "hit_share", "hit_rate")})
+             column_config={**{c: st.column_config.NumberColumn(format="percent")
+                               for c in ("title_share", "engagement_share", "hit_share", "hit_rate")},
+                            "saturation_index": st.column_config.NumberColumn(format="%.2f"),
+                            "engagement": st.column_config.NumberColumn(format="%.0f"),
+                            "mean_engagement": st.column_config.NumberColumn(format="%.1f")})
 ui.download(sat, "genre_saturation", key="mo_dl_saturation")
 
 st.subheader("Concentration (80/20)")
@@ -55,7 +58,7 @@ else:
     st.caption("The embedded IMDb data has no release months. Nearest honest analogues: release decade, or the "
                "month films were first rated on MovieLens (engagement timing, 1995-2016).")
 if bases:
-    basis = st.radio("Window", bases, format_func=lambda b: deepdive.BASIS_LABELS[b].capitalize(),
+    basis = st.radio("Window", bases, format_func=lambda b: deepdive.BASIS_LABELS[b][:1].upper() + deepdive.BASIS_LABELS[b][1:],
                      horizontal=True, key="mo_basis")
     window = cached.market_release_window(*args, basis)
     ui.chart(cx.release_window(window["window"], basis), cx.HOW_TO_READ["release_window"], window["insights"],
@@ -69,6 +72,9 @@ else:
              overview["network_insights"], key="mo_network")
     st.markdown(f"#### Best-performing pairings ({market.MIN_CELL}+ shared titles)")
     st.dataframe(overview["best_pairs"], width="stretch", hide_index=True,
-                 column_config={c: st.column_config.NumberColumn(format="percent")
-                                for c in ("hit_rate", "best_single_hit_rate", "lift")})
+                 column_config={"hit_rate": st.column_config.NumberColumn(format="percent"),
+                                "best_single_hit_rate": st.column_config.NumberColumn(
+                                    "best single-genre hit rate", format="percent"),
+                                "lift": st.column_config.NumberColumn("lift (rate points)", format="percent"),
+                                "mean_engagement": st.column_config.NumberColumn(format="%.1f")})
     ui.download(overview["pairs"], "genre_pairs", key="mo_dl_pairs", label="Download all pairs")
