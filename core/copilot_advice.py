@@ -192,7 +192,8 @@ def advise(models: CopilotModels, scenario: Scenario) -> Advice:
         f"of {group} titles with a known budget ({gpop:,.1f}) and higher than {pop_pct:.0f}% of the portfolio's "
         "predictions.",
         (f"Thin evidence: only {support} titles with a known budget share a genre within one budget level."
-         if support < THIN_EVIDENCE else f"{support:,} comparable titles (shared genre, budget level within one) back this."),
+         if support < THIN_EVIDENCE
+         else f"{support:,} comparable titles (shared genre, budget level within one) back this."),
         f"With everything else fixed, hit probability peaks at budget level {int(best['budget_level'])} "
         f"({best['hit_probability']:.0%}).",
     ]
@@ -240,6 +241,14 @@ def similar_insights(similar: pd.DataFrame, popularity: float) -> list[str]:
     return [f"{hits} of the {len(similar)} most similar titles were hits; their median popularity is {med:,.1f} "
             f"against {popularity:,.1f} predicted.",
             f"The closest benchmark is {similar.loc[0, 'title']} ({int(similar.loc[0, 'year'])})."]
+
+
+def quality_summary(evaluation: dict) -> dict:
+    """Headline CV figures: each model's score and its gap to the genre baseline (row 1 of each table)."""
+    reg, clf = evaluation["regression"], evaluation["classification"]
+    return {"r2": float(reg["r2"].iloc[0]), "r2_gain": float(reg["r2"].iloc[0] - reg["r2"].iloc[1]),
+            "mae": float(reg["mae"].iloc[0]), "mae_gain": float(reg["mae"].iloc[0] - reg["mae"].iloc[1]),
+            "auc": float(clf["roc_auc"].iloc[0]), "auc_gain": float(clf["roc_auc"].iloc[0] - clf["roc_auc"].iloc[1])}
 
 
 def quality_insights(evaluation: dict) -> list[str]:

@@ -36,15 +36,14 @@ with st.expander("Definitions: popularity, hit, budget level"):
     for field in ("popularity", "hit", "budget_level"):
         st.markdown(f"- **{field.replace('_', ' ').capitalize()}**: {features.DEFINITIONS[field]}")
 
-reg, clf = evaluation["regression"], evaluation["classification"]
+reg, clf, qs = evaluation["regression"], evaluation["classification"], advice.quality_summary(evaluation)
 st.subheader("How good are the models?")
 q = st.columns(4)
-q[0].metric("Popularity R2 (CV)", f"{reg['r2'].iloc[0]:.2f}", f"{reg['r2'].iloc[0] - reg['r2'].iloc[1]:+.2f} vs genre "
-            "median", help="R2 of log10 popularity, mean over the folds.")
-q[1].metric("Popularity MAE (log10)", f"{reg['mae'].iloc[0]:.2f}", f"{reg['mae'].iloc[0] - reg['mae'].iloc[1]:+.2f} "
-            "vs genre median", delta_color="inverse")
-q[2].metric("Hit ROC-AUC (CV)", f"{clf['roc_auc'].iloc[0]:.2f}", f"{clf['roc_auc'].iloc[0] - clf['roc_auc'].iloc[1]:+.2f}"
-            " vs genre hit rate")
+q[0].metric("Popularity R2 (CV)", f"{qs['r2']:.2f}", f"{qs['r2_gain']:+.2f} vs genre median",
+            help="R2 of log10 popularity, mean over the folds.")
+q[1].metric("Popularity MAE (log10)", f"{qs['mae']:.2f}", f"{qs['mae_gain']:+.2f} vs genre median",
+            delta_color="inverse")
+q[2].metric("Hit ROC-AUC (CV)", f"{qs['auc']:.2f}", f"{qs['auc_gain']:+.2f} vs genre hit rate")
 q[3].metric("Folds / titles", f"{evaluation['folds']} / {evaluation['n']:,}")
 with st.expander("Cross-validation details and decision rules"):
     fmt = {c: st.column_config.NumberColumn(format="%.3f") for c in list(reg.columns[1:]) + list(clf.columns[1:])}

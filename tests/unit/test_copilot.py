@@ -257,3 +257,21 @@ def test_tv_without_budgets_is_left_out_of_the_inputs(tmdb_like_frame):
         tmdb_like_frame["media_type"] == "movie"))
     out = copilot.status(no_tv_budget)
     assert out["media_types"] == ["movie"] and out["view_media_types"] == ["movie", "tv"]
+
+
+def test_quality_summary_gives_gains_over_the_genre_baseline(trained):
+    _, ev = trained
+    qs = copilot_advice.quality_summary(ev)
+    reg = ev["regression"].set_index("model")
+    assert qs["r2_gain"] == pytest.approx(qs["r2"] - reg.loc["Baseline: genre median", "r2"])
+    assert 0 <= qs["auc"] <= 1
+
+
+def test_chart_builders_draw_data_and_empty_frames(trained):
+    from core import charts_decide as cd
+
+    models, _ = trained
+    adv = copilot_advice.advise(models, copilot.Scenario(("Drama",), budget_level=4, runtime=100))
+    assert len(cd.budget_curve(adv.curve, "Drama").data) == 2 and len(cd.radar(adv.radar, "Drama").data) == 2
+    assert cd.budget_curve(adv.curve.iloc[0:0]).layout.annotations  # "No predictions to draw."
+    assert cd.radar(adv.radar.iloc[0:0]).layout.annotations

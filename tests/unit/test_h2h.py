@@ -154,3 +154,15 @@ def test_genre_trend_lists_option_a_first(small_frame):
     trend = h2h.genre_trend(small_frame, "Romance", "Action")
     assert trend["genre"].iloc[0] == "Romance" and trend["genre"].iloc[-1] == "Action"
     assert h2h.genre_trend(small_frame.iloc[0:0], "Drama", "Comedy").empty
+
+
+def test_h2h_chart_builders_draw_data_and_empty_frames(small_frame):
+    from core import charts_decide as cd
+
+    table = h2h.genre_table(small_frame, "Drama", "Comedy")
+    fig = cd.diff_bars(table, "Drama", "Comedy")
+    assert len(fig.data[0].y) == table["diff"].notna().sum()
+    assert len(cd.genre_trend(h2h.genre_trend(small_frame, "Drama", "Comedy")).data) == 4
+    assert cd.genre_trend(h2h.genre_trend(small_frame.iloc[0:0], "Drama", "Comedy")).layout.annotations
+    assert cd.rating_trend(h2h.rating_trend(pd.DataFrame(columns=["title_id", "rating", "timestamp"]), {}),
+                           ("A", "B")).layout.annotations
