@@ -292,7 +292,8 @@ def deepdive_segments(source: str, media_types: tuple, genres: tuple, years: tup
     points = view.loc[labels >= 0, ["title", "log_votes", "vote_average"]].assign(
         segment=[model.names_[i] for i in labels[labels >= 0]])
     return {"scores": model.scores_, "k": model.k_, "table": table, "points": points, "evaluation": evaluation,
-            "insights": deepdive_models.segment_insights(table, model.scores_, evaluation)}
+            "insights": deepdive_models.segment_profile_insights(table),
+            "curve_insights": deepdive_models.segment_quality_insights(model.scores_, evaluation)}
 
 
 @st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)

@@ -73,6 +73,7 @@ def anomaly_table(df: pd.DataFrame, X: pd.DataFrame, scores: np.ndarray, explain
     z_cols = [c for c in explained.columns if c.startswith("z_")]
     out = df.loc[flagged, ["title", "year", "primary_genre", "vote_average", "vote_count"]].assign(
         score=np.asarray(scores)[flagged], pattern=shape[flagged],
+        lead=explained.loc[flagged, "top_feature"].map(lambda f: FEATURE_LABELS.get(f, f)).astype("string"),
         why=reasons(X.loc[flagged], explained.loc[flagged, z_cols]))
     return out.sort_values("score", ignore_index=True)
 
@@ -86,9 +87,9 @@ def anomaly_insights(table: pd.DataFrame, total: int, contamination: float) -> l
            f"setting; the most unusual is **{table['title'].iloc[0]}**."]
     shapes = table["pattern"].value_counts()
     if "No vote shares" in shapes.index and shapes.size == 1:
-        top = table["why"].str.split(" \\(").str[0].str.split().str[0].value_counts()
+        top = table["lead"].value_counts()
         out.append(f"Without per-star vote shares in this source, flags are driven mostly by "
-                   f"**{top.index[0]}** ({top.iloc[0] / n:.0%} of flagged titles lead with it).")
+                   f"**{top.index[0]}** (the most extreme feature of {top.iloc[0] / n:.0%} of flagged titles).")
         return out
     one = shapes.filter(like="One-sided").sum()
     two = shapes.get("Two-sided: polarised", 0)
@@ -121,11 +122,22 @@ def segment_table(df: pd.DataFrame, labels: np.ndarray, names: list[str]) -> pd.
         "mean_engagement", ascending=False, ignore_index=True)
 
 
-def segment_insights(table: pd.DataFrame, scores: pd.DataFrame, evaluation: dict) -> list[str]:
-    """Best/worst segment by hit rate and an honest statement of how strong the structure is."""
+def segment_profile_insights(table: pd.DataFrame) -> list[str]:
+    """Best and worst segment by hit rate, and the largest segment."""
     if table.empty:
         return []
     best, worst = table.loc[table["hit_rate"].idxmax()], table.loc[table["hit_rate"].idxmin()]
+    big = table.loc[table["titles"].idxmax()]
+    return [f"**{best['segment']}** has the highest hit rate ({best['hit_rate']:.0%} of {int(best['titles']):,} "
+            f"titles); **{worst['segment']}** the lowest ({worst['hit_rate']:.0%}).",
+            f"**{big['segment']}** is the largest segment: {int(big['titles']):,} titles "
+            f"({big['titles'] / table['titles'].sum():.0%} of those segmented)."]
+
+
+def segment_quality_insights(scores: pd.DataFrame, evaluation: dict) -> list[str]:
+    """How k was chosen and an honest statement of how strong the structure is (held-out and vs baseline)."""
+    if scores.empty:
+        return []
     sil = evaluation.get("holdout_silhouette", np.nan)
     null = evaluation.get("null_silhouette", np.nan)
     lo, hi = scores["silhouette"].min(), scores["silhouette"].max()
@@ -134,10 +146,22 @@ def segment_insights(table: pd.DataFrame, scores: pd.DataFrame, evaluation: dict
                if measured < 0.5 else "The segments are well separated.")
     held = (f"held-out silhouette {sil:.2f}" if not np.isnan(sil)
             else f"silhouette {measured:.2f}; too few titles for a held-out check")
-    return [f"**{best['segment']}** has the highest hit rate ({best['hit_rate']:.0%} of {int(best['titles']):,} "
-            f"titles); **{worst['segment']}** the lowest ({worst['hit_rate']:.0%}).",
-            f"Silhouette picks k = {evaluation.get('k', len(table))} ({held}; every k scores "
-            f"{lo:.2f}-{hi:.2f}). {reading}",
-            f"Against a no-structure baseline (columns shuffled) the silhouette is {null:.2f}, so the segments "
-            f"{'do' if sil - null >= 0.05 else 'barely'} capture real joint structure." if not np.isnan(null)
-            else "No held-out baseline: too few titles to set a quarter aside."]
+    k = evaluation.get("k", int(scores.loc[scores["silhouette"].idxmax(), "k"]))
+    return [f"Silhouette picks k = {k} ({held}; every k scores {lo:.2f}-{hi:.2f}). {reading}",
+            _baseline_line(sil, null)]
+
+
+def segment_insights(table: pd.DataFrame, scores: pd.DataFrame, evaluation: dict) -> list[str]:
+    """Profile line first, then the two quality lines (see the two functions above)."""
+    if table.empty:
+        return []
+    return segment_profile_insights(table)[:1] + segment_quality_insights(scores, evaluation)
+
+
+def _baseline_line(sil: float, null: float) -> str:
+    if np.isnan(null) or np.isnan(sil):
+        return "No held-out baseline: too few titles to set a quarter aside."
+    verdict = ("so the segments capture real joint structure" if sil - null >= 0.05 else
+               "so the segments barely beat it" if sil >= null else
+               "which the segments do not beat: there is no real segment structure in this view")
+    return f"Against a no-structure baseline (columns shuffled) the silhouette is {null:.2f}, {verdict}."

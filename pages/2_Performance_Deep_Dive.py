@@ -79,7 +79,8 @@ cols[2].metric("No-structure baseline", f"{ev.get('null_silhouette', float('nan'
                help="Silhouette of the same k on data with each column shuffled independently.")
 st.caption("K-Means on standardised log votes, rating and runtime; k chosen by the best silhouette over 2-8. "
            "A silhouette below 0.5 means weak structure: then segments are useful labels, not natural groups.")
-ui.chart(cx.segment_curves(seg["scores"], seg["k"]), cx.HOW_TO_READ["segment_curves"], key="dd_seg_curves")
+ui.chart(cx.segment_curves(seg["scores"], seg["k"]), cx.HOW_TO_READ["segment_curves"], seg["curve_insights"],
+         key="dd_seg_curves")
 ui.chart(cx.segments(seg["points"]), cx.HOW_TO_READ["segments"], seg["insights"], key="dd_segments")
 st.dataframe(seg["table"], width="stretch", hide_index=True,
              column_config={"hit_rate": st.column_config.NumberColumn(format="percent"),

@@ -154,3 +154,36 @@ def test_market_genre_switch_changes_the_saturation_insights(genre):
     at.sidebar.multiselect(key="w_flt_genres").set_value([genre]).run()
     assert_ok(at)
     assert text(at) != before and genre in at.markdown[0].value
+
+
+# ---------------------------------------------------------------- TMDB-shaped source
+@pytest.fixture()
+def tmdb_source(monkeypatch, tmdb_like_frame):
+    """Serve the TMDB-shaped fixture as the live source (no network, no store), then drop the cached copies."""
+    import streamlit as st
+
+    from core import cached, schema
+
+    titles = tmdb_like_frame[list(schema.TITLE_COLUMNS)]
+    monkeypatch.setattr(cached, "tmdb_status", lambda path: {"titles": len(titles), "last_sync": "fixture"})
+    monkeypatch.setattr(cached, "tmdb_titles", lambda path, stamp: titles)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def test_pages_on_a_tmdb_shaped_source_use_tabs_and_release_months(tmdb_source):
+    universe = open_page(UNIVERSE, source="tmdb")
+    assert_ok(universe)
+    assert [t.label for t in universe.tabs] == ["Movies", "TV"]
+    deep = open_page(DEEP_DIVE, source="tmdb")
+    assert_ok(deep)
+    body = text(deep)
+    assert "full release dates" in body and "By release month" in body
+    assert "Without per-star vote shares" in body
+    market = open_page(MARKET, source="tmdb")
+    assert_ok(market)
+    assert "Release month from full release dates" in text(market)
+    assert "Release month" in [o for o in market.radio(key="mo_basis").options][0]

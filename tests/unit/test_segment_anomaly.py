@@ -104,11 +104,12 @@ def test_anomaly_table_on_tmdb_says_there_are_no_vote_shares(tmdb_like_frame):
     table = dm.anomaly_table(tmdb_like_frame, X, model.train_scores_, model.explain(X), flagged)
     assert (table["pattern"] == "No vote shares").all()
     lines = dm.anomaly_insights(table, len(tmdb_like_frame), 0.05)
-    assert "Without per-star vote shares" in lines[1]
+    lead = table["lead"].value_counts().index[0]
+    assert f"Without per-star vote shares in this source, flags are driven mostly by **{lead}**" in lines[1]
 
 
 def test_anomaly_insights_count_one_and_two_sided_flags():
-    table = pd.DataFrame({"title": ["a", "b", "c", "d"], "why": ["rating 1 (-3.0 sd)"] * 4,
+    table = pd.DataFrame({"title": ["a", "b", "c", "d"], "why": ["rating 1 (-3.0 sd)"] * 4, "lead": ["rating"] * 4,
                           "pattern": ["One-sided: panned", "One-sided: beloved", "One-sided: panned",
                                       "Two-sided: polarised"]})
     lines = dm.anomaly_insights(table, 200, 0.02)
@@ -204,7 +205,9 @@ def test_segment_table_and_insights_on_the_real_sample(embedded_sample):
     ev = {"k": model.k_, "holdout_silhouette": 0.31, "null_silhouette": 0.25}
     lines = dm.segment_insights(table, model.scores_, ev)
     assert "k = " in lines[1] and "0.31" in lines[1] and "weak" in lines[1]
-    assert "0.25" in lines[2]
+    assert "0.25" in lines[2] and "capture real joint structure" in lines[2]
+    worse = dm.segment_insights(table, model.scores_, {**ev, "null_silhouette": 0.35})
+    assert "do not beat" in worse[2]
 
 
 def test_segment_insights_without_a_holdout_say_so(embedded_sample):
@@ -218,3 +221,10 @@ def test_segments_on_the_tmdb_like_frame(tmdb_like_frame):
     X = dm.segment_input(tmdb_like_frame)
     model = segment.SegmentModel().fit(X)
     assert 2 <= model.k_ <= 8 and (model.predict(X) >= 0).all()
+
+
+def test_segment_profile_insights_name_the_largest_segment():
+    table = pd.DataFrame({"segment": ["A", "B"], "titles": [30, 10], "hit_rate": [0.5, 0.1]})
+    lines = dm.segment_profile_insights(table)
+    assert "**A** has the highest hit rate" in lines[0] and "**A** is the largest segment: 30 titles (75%" in lines[1]
+    assert dm.segment_profile_insights(table.iloc[0:0]) == []
