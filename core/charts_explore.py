@@ -38,7 +38,7 @@ HOW_TO_READ: dict[str, str] = {
     "network": "Nodes are genres (size = titles); a line joins genres that share titles: thicker = more shared "
                "titles, colour = the pair's hit rate.",
 }
-def _sentence(label: str) -> str:
+def sentence_case(label: str) -> str:
     """Capitalise the first letter only (``str.capitalize`` would lower-case "MovieLens")."""
     return label[:1].upper() + label[1:]
 
@@ -73,7 +73,8 @@ def quality_popularity(df: pd.DataFrame) -> go.Figure:
         fig.add_trace(go.Scattergl(
             x=g["popularity"].to_numpy("float64"), y=g["vote_average"].to_numpy("float64"), mode="markers",
             name=str(genre), marker=dict(size=5, opacity=0.6, color=charts.genre_color(str(genre))),
-            text=(g["title"].astype(str) + " (" + year + ")").to_numpy(str), customdata=g["vote_count"].to_numpy("float64"),
+            text=(g["title"].astype(str) + " (" + year + ")").to_numpy(str),
+            customdata=g["vote_count"].to_numpy("float64"),
             hovertemplate="<b>%{text}</b><br>" + str(genre) + "<br>Rating %{y:.1f} · popularity %{x:,.1f}"
                           "<br>%{customdata:,.0f} votes<extra></extra>"))
     fig.update_xaxes(type="log", title="Popularity (log scale)")
@@ -131,7 +132,7 @@ def seasonal(profile: pd.DataFrame, basis: str) -> go.Figure:
                            customdata=np.column_stack([profile["titles"], profile["hit_rate"]]),
                            hovertemplate="%{x}: mean %{y:.1f}<br>%{customdata[0]:,} titles · hit rate "
                                          "%{customdata[1]:.0%}<extra></extra>"))
-    fig.update_xaxes(title=_sentence(deepdive.BASIS_LABELS[basis]), type="category")
+    fig.update_xaxes(title=sentence_case(deepdive.BASIS_LABELS[basis]), type="category")
     fig.update_yaxes(title="Mean engagement score")
     return charts.style(fig, height=340, legend=False)
 
@@ -232,7 +233,7 @@ def release_window(window: pd.DataFrame, basis: str) -> go.Figure:
                                colorscale="Viridis", text=n.fillna(0).to_numpy(), texttemplate="%{z:.0%}",
                                hovertemplate="%{y} · %{x}: hit rate %{z:.0%} (%{text:,.0f} titles)<extra></extra>",
                                colorbar=dict(tickformat=".0%", title="Hit rate")))
-    fig.update_xaxes(title=_sentence(deepdive.BASIS_LABELS[basis]), type="category")
+    fig.update_xaxes(title=sentence_case(deepdive.BASIS_LABELS[basis]), type="category")
     return charts.style(fig, height=max(280, 30 * len(z) + 100), legend=False)
 
 

@@ -58,7 +58,7 @@ else:
     st.caption("The embedded IMDb data has no release months. Nearest honest analogues: release decade, or the "
                "month films were first rated on MovieLens (engagement timing, 1995-2016).")
 if bases:
-    basis = st.radio("Window", bases, format_func=lambda b: deepdive.BASIS_LABELS[b][:1].upper() + deepdive.BASIS_LABELS[b][1:],
+    basis = st.radio("Window", bases, format_func=lambda b: cx.sentence_case(deepdive.BASIS_LABELS[b]),
                      horizontal=True, key="mo_basis")
     window = cached.market_release_window(*args, basis)
     ui.chart(cx.release_window(window["window"], basis), cx.HOW_TO_READ["release_window"], window["insights"],
