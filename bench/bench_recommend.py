@@ -74,8 +74,8 @@ def main() -> None:
     print(f"{len(ratings):,} ratings, {ratings['user_id'].nunique()} users, {len(titles):,} titles. "
           f"Reference: {REFERENCE}\n")
 
-    cv = ev.rating_cv(ratings, titles, lambda: HybridRecommender(parts="rating"),
-                      variants={"item-kNN (baseline, pearson)": {"knn_weight": 1.0}, "biased MF (ALS)": {"knn_weight": 0.0}})
+    halves = {"item-kNN (baseline, pearson)": {"knn_weight": 1.0}, "biased MF (ALS)": {"knn_weight": 0.0}}
+    cv = ev.rating_cv(ratings, titles, lambda: HybridRecommender(parts="rating"), variants=halves)
     rating = {"HybridRecommender (kNN + MF)": cv, **cv["variants"],
               "global mean": ev.rating_cv(ratings, titles, ev.GlobalMean)}
     print("Rating prediction, 5-fold KFold(shuffle, random_state=0), mean over folds:")
@@ -101,9 +101,9 @@ def main() -> None:
           f"{hybrid_rank['users']} users\n")
 
     love = ev.evaluate_love(ratings, titles)
-    print(f"Love model (rating >= 4) on the temporal split: accuracy {love['accuracy']:.4f} (majority class "
-          f"{love['majority_accuracy']:.4f}, best constant in hindsight {love['best_constant_accuracy']:.4f}), ROC-AUC {love['roc_auc']:.4f} (majority 0.5); "
-          f"fit {love['fit_seconds']:.1f} s\n")
+    print(f"Love model (rating >= 4) on the temporal split: accuracy {love['accuracy']:.4f} (training majority "
+          f"class {love['majority_accuracy']:.4f}, best constant in hindsight {love['best_constant_accuracy']:.4f}), "
+          f"ROC-AUC {love['roc_auc']:.4f} (constant 0.5); fit {love['fit_seconds']:.1f} s\n")
 
     fits, recs = [], []
     for _ in range(args.repeats):

@@ -2,9 +2,11 @@
 
 ``HybridRecommender`` holds three fitted parts, all numpy/scipy/scikit-learn:
 
-* **content**: TF-IDF over genre tokens, title words, the decade and the overview where present; cosine
+* **content**: TF-IDF over genre tokens (``genres``, plus ``ml_genres`` where the titles frame has it),
+  ``keywords`` (a list, where present), title words, the decade and the overview where present; cosine
   similarity gives "more like this" (:meth:`similar_titles`, works for titles nobody has rated) and a user's
-  taste profile (recency-weighted sum of the titles the user rated at or above their own mean).
+  taste profile (sum of the user's rated titles weighted by recency times the rating minus the user's
+  mean, so disliked titles push away).
 * **rating prediction** (:meth:`predict`): the mean of two predictors on the 0.5-5 scale, clipped.
   (1) KNNBaseline-style item kNN: ALS baselines ``mu + b_u + b_i`` (reg 15/10, 10 sweeps) plus the
   similarity-weighted mean residual of the user's ``knn_k`` most similar rated items, pearson-baseline
@@ -54,11 +56,16 @@ class UnknownTitleError(UnknownIdError):
     """A title id in neither the titles nor the ratings the model was fitted on."""
 
 
+def _as_list(value) -> list:
+    return list(value) if isinstance(value, (list, tuple, np.ndarray)) else []
+
+
 def _title_tokens(row: tuple) -> list[str]:
-    """Tokens of one title: ``g:<genre>``, ``d:<decade>`` and the words of the title and overview."""
-    title, genres, year, overview = row
-    tokens = [f"g:{g.strip().lower()}" for g in (genres if isinstance(genres, (list, tuple, np.ndarray)) else [])
-              if g and "no genres" not in g]
+    """Tokens of one title: ``g:<genre>``, ``d:<decade>``, ``k:<keyword>`` and the title and overview words."""
+    title, genres, year, overview, extra_genres, keywords = row
+    tokens = sorted({f"g:{str(g).strip().lower()}" for g in _as_list(genres) + _as_list(extra_genres)
+                     if g and "no genres" not in str(g)})
+    tokens += [f"k:{str(k).strip().lower()}" for k in _as_list(keywords) if k]
     if pd.notna(year):
         tokens.append(f"d:{int(year) // 10 * 10}")
     text = f"{title if isinstance(title, str) else ''} {overview if isinstance(overview, str) else ''}".lower()
@@ -201,7 +208,9 @@ class HybridRecommender(BaseEstimator):
         rows, names = zip(*pairs) if pairs else ((), ())
         self.genre_matrix_ = sp.csr_matrix((np.ones(len(rows)), (rows, self.genre_index_.get_indexer(names))),
                                            shape=(len(cat), len(self.genre_index_)))
-        rows = zip(cat["title"], cat["genres"], cat["year"], cat["overview"])
+        none = pd.Series([None] * len(cat), index=cat.index)
+        rows = zip(cat["title"], cat["genres"], cat["year"], cat["overview"], cat.get("ml_genres", none),
+                   cat.get("keywords", none))
         docs = [_title_tokens(row) for row in rows]
         vec = TfidfVectorizer(analyzer=lambda d: d, sublinear_tf=True, min_df=1)
         self.content_matrix_ = vec.fit_transform(docs).tocsr().astype(np.float32)
@@ -307,8 +316,7 @@ class HybridRecommender(BaseEstimator):
         cols = self._ease_col[items]
         if (cols >= 0).any():
             collab[self.ease_items_] = (weights[cols >= 0] @ self.ease_weights_[cols[cols >= 0]]) * self._damping
-        liked = ratings >= ratings.mean()
-        profile = np.asarray(self.content_matrix_[items[liked]].T @ weights[liked]).ravel()
+        profile = np.asarray(self.content_matrix_[items].T @ (weights * (ratings - ratings.mean()))).ravel()
         norm = np.linalg.norm(profile)
         content = self.content_matrix_ @ (profile / norm) if norm > 0 else np.zeros(len(self.item_index_))
         return collab, np.asarray(content).ravel()
@@ -355,8 +363,9 @@ class HybridRecommender(BaseEstimator):
         if not np.isfinite(score).any() or score.max() <= 0:
             seen = self.item_index_[items] if exclude_seen else ()
             return -1, self.popular_titles(k, genres, exclude=seen), w
-        top = np.argpartition(-score, min(k, len(score) - 1))[: k + 1]
-        top = top[np.lexsort((top, -score[top]))][:k]
+        key = score + 1e-9 * self.popularity_ / max(self.popularity_.max(), 1)  # ties: the more popular first
+        top = np.argpartition(-key, min(k, len(key) - 1))[: k + 1]
+        top = top[np.lexsort((top, -key[top]))][:k]
         return pos, top[np.isfinite(score[top])], w, score, c_n, t_n
 
     def recommend(self, user_id, k: int = 10, exclude_seen: bool = True, content_weight: float | None = None,
@@ -419,5 +428,6 @@ class HybridRecommender(BaseEstimator):
         sims = np.asarray((self.content_matrix_ @ self.content_matrix_[pos].T).todense()).ravel()
         sims[pos] = -np.inf
         top = np.lexsort((np.arange(len(sims)), -sims))[:k]
+        top = top[np.isfinite(sims[top])]
         return pd.DataFrame({"title_id": self.item_index_[top].tolist(),
                              "title": self.catalogue_["title"].to_numpy()[top], "similarity": sims[top]})

@@ -30,7 +30,8 @@ def ratings() -> pd.DataFrame:
         for k in rng.permutation(10)[: 6 + user % 3] + 1:
             good = (k <= 5) == action_fan
             clock += 60
-            rows.append((user, f"ml:{k}", 4.5 if good else 1.5, pd.Timestamp("2020-01-01") + pd.Timedelta(seconds=clock)))
+            when = pd.Timestamp("2020-01-01") + pd.Timedelta(seconds=clock)
+            rows.append((user, f"ml:{k}", 4.5 if good else 1.5, when))
     return pd.DataFrame(rows, columns=["user_id", "title_id", "rating", "timestamp"])
 
 
@@ -57,6 +58,12 @@ def test_recommend_respects_k_and_excludes_seen(model, ratings):
     recs = model.recommend(2, k=3)
     assert len(recs) == 3 and not seen & set(recs)
     assert len(model.recommend(2, k=3, exclude_seen=False)) == 3
+
+
+def test_genre_filter_for_a_known_user(model):
+    recs = model.recommend(1, k=3, genres=["romance"], exclude_seen=False)
+    assert recs and all(6 <= int(t.split(":")[1]) <= 10 for t in recs)
+    assert model.recommend(1, k=3, genres=["Western"]) == []
 
 
 def test_cold_start_user_gets_popular_titles_in_genre(model):
@@ -169,3 +176,11 @@ def test_love_model_probabilities_and_leave_one_out(ratings, titles):
 def test_evaluate_love_reports_against_majority(ratings, titles):
     out = ev.evaluate_love(ratings, titles, make_model=lambda: LoveModel(n_estimators=20))
     assert {"accuracy", "roc_auc", "majority_accuracy"} <= set(out) and 0 <= out["accuracy"] <= 1
+
+
+def test_recommender_report_has_every_figure_the_page_shows(ratings, titles):
+    report = ev.recommender_report(ratings, titles, n_splits=2)
+    assert set(report["rating"]) == {"hybrid", "item_knn", "mf", "global_mean"}
+    assert set(report["ranking"]) == {"hybrid", "collaborative", "content", "most_popular"}
+    assert all(0 <= row["coverage"] <= 1 for row in report["ranking"].values())
+    assert "roc_auc" in report["love"]
