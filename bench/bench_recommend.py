@@ -61,8 +61,13 @@ def tuning(ratings: pd.DataFrame, titles: pd.DataFrame) -> None:
                     res = ev.ranking_eval(lambda u, k: model.recommend(u, k, content_weight=w), inner, valid, titles)
                     rows[f"lambda={lam} half_life={half_life} damping={beta} content={w}"] = res
     table = pd.DataFrame(rows).T[["ndcg", "coverage"]].sort_values("ndcg", ascending=False)
-    print("\nTuning on the inner validation split (best NDCG among coverage >= 0.10 is the default):")
-    print(table[table["coverage"] >= 0.10].head(8).to_string(float_format=lambda x: f"{x:.4f}"))
+    table = table[table["coverage"] >= 0.10]
+    default = "lambda=300 half_life=25 damping=0.2 content=0.4"
+    table.index = [f"{name}  <- default" if name == default else name for name in table.index]
+    print("\nTuning on the inner validation split, configurations with coverage >= 0.10, best NDCG first.")
+    print("The default won this grid with the earlier liked-titles content profile; with the centred profile the")
+    print("top three are within ~0.0015 NDCG, below the noise of 614 users (see the report).")
+    print(table.head(8).to_string(float_format=lambda x: f"{x:.4f}"))
 
 
 def main() -> None:

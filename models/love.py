@@ -7,8 +7,8 @@
 * user x genre: the user's shrunk mean rating in the title's genres relative to their overall mean, their
   share of ratings >= 4 there, and the share of their ratings that fall in those genres.
 
-Training rows use leave-one-out statistics (the row's own rating is removed from every sum), so the model
-never sees its label through a feature; prediction uses the full training statistics. Means are shrunk
+Training rows get out-of-fold statistics (computed from the other folds of the training ratings), so the
+model never sees its label through a feature; prediction uses the full training statistics. Means are shrunk
 towards the global mean with ``prior`` pseudo-ratings, so unknown users and unrated titles get neutral values.
 """
 from __future__ import annotations
@@ -28,16 +28,18 @@ class LoveModel(BaseEstimator, ClassifierMixin):
         n_estimators, max_depth, learning_rate: XGBoost settings (``n_jobs=1``, ``hist`` trees).
         prior: pseudo-ratings shrinking every mean and share towards the global value.
         max_genres: number of most frequent genres used as title flags.
+        n_folds: folds of the out-of-fold training statistics.
         random_state: XGBoost seed.
     """
 
     def __init__(self, n_estimators: int = 300, max_depth: int = 5, learning_rate: float = 0.05,
-                 prior: float = 5.0, max_genres: int = 20, random_state: int = 0):
+                 prior: float = 5.0, max_genres: int = 20, n_folds: int = 5, random_state: int = 0):
         self.n_estimators = n_estimators
         self.max_depth = max_depth
         self.learning_rate = learning_rate
         self.prior = prior
         self.max_genres = max_genres
+        self.n_folds = n_folds
         self.random_state = random_state
 
     def fit(self, ratings: pd.DataFrame, titles: pd.DataFrame) -> "LoveModel":
@@ -47,7 +49,7 @@ class LoveModel(BaseEstimator, ClassifierMixin):
         if ratings.empty:
             raise ValueError("LoveModel.fit needs at least one rating")
         self._fit_stats(ratings, titles)
-        X = self.features(ratings[["user_id", "title_id"]], own_rating=ratings["rating"].to_numpy(float))
+        X = self.out_of_fold_features(ratings, titles)
         y = (ratings["rating"].to_numpy(float) >= LOVE_RATING).astype(int)
         self.classes_ = np.array([0, 1])
         self.estimator_ = XGBClassifier(
@@ -57,13 +59,34 @@ class LoveModel(BaseEstimator, ClassifierMixin):
         self.feature_names_ = list(X.columns)
         return self
 
-    def _fit_stats(self, ratings: pd.DataFrame, titles: pd.DataFrame) -> None:
+    def out_of_fold_features(self, ratings: pd.DataFrame, titles: pd.DataFrame) -> pd.DataFrame:
+        """Training features: each row's statistics come from the other ``n_folds`` folds of the ratings.
+
+        A leave-one-out user mean would be perfectly anti-correlated with the row's own rating within a
+        user (removing a high rating lowers it), a leak a deep enough tree learns; out-of-fold statistics are
+        independent of the row's rating, like the statistics the model sees at prediction time.
+        """
+        data = ratings.reset_index(drop=True)
+        folds = np.random.default_rng(self.random_state).integers(0, self.n_folds, len(data))
+        parts = []
+        for fold in range(self.n_folds):
+            rest, stats = data[folds != fold], self  # a single-fold toy frame falls back to its own stats
+            if not rest.empty:
+                stats = LoveModel(prior=self.prior, max_genres=self.max_genres)
+                stats._fit_stats(rest, titles, genres=self.genres_)
+            parts.append(stats.features(data.loc[folds == fold, ["user_id", "title_id"]]))
+        return pd.concat(parts).sort_index().set_axis(ratings.index)
+
+    def _fit_stats(self, ratings: pd.DataFrame, titles: pd.DataFrame, genres: list | None = None) -> None:
         ids = pd.Index(pd.unique(pd.concat([titles["title_id"].astype(str), ratings["title_id"].astype(str)])))
-        genres = titles.assign(title_id=titles["title_id"].astype(str)).set_index("title_id")["genres"]
-        genres = genres[~genres.index.duplicated()].reindex(ids)
-        genres = genres.map(lambda g: list(g) if isinstance(g, (list, tuple, np.ndarray)) else [])
-        counts = pd.Series([g for gs in genres for g in gs], dtype=object).value_counts()
-        self.genres_ = [g for g in counts.index if "no genres" not in str(g)][: self.max_genres]
+        genres_of = titles.assign(title_id=titles["title_id"].astype(str)).set_index("title_id")["genres"]
+        genres_of = genres_of[~genres_of.index.duplicated()].reindex(ids)
+        genres_of = genres_of.map(lambda g: list(g) if isinstance(g, (list, tuple, np.ndarray)) else [])
+        if genres is None:
+            counts = pd.Series([g for gs in genres_of for g in gs], dtype=object).value_counts()
+            genres = [g for g in counts.index if "no genres" not in str(g)][: self.max_genres]
+        self.genres_ = list(genres)
+        genres = genres_of
         flags = np.array([[g in gs for g in self.genres_] for gs in genres], dtype=float).reshape(len(ids), -1)
         year = titles.assign(title_id=titles["title_id"].astype(str)).drop_duplicates("title_id")
         self.title_index_, self.user_index_ = ids, pd.Index(np.unique(ratings["user_id"].to_numpy()))
@@ -84,24 +107,21 @@ class LoveModel(BaseEstimator, ClassifierMixin):
         self.user_genre_sum_ = sp.csr_matrix((r, (u, t)), shape=(n_u, n_t)) @ flags
         self.user_genre_love_ = sp.csr_matrix((love, (u, t)), shape=(n_u, n_t)) @ flags
 
-    def features(self, pairs: pd.DataFrame, own_rating: np.ndarray | None = None) -> pd.DataFrame:
-        """Feature frame for ``user_id, title_id`` pairs; ``own_rating`` removes each row's own rating."""
+    def features(self, pairs: pd.DataFrame) -> pd.DataFrame:
+        """Feature frame for ``user_id, title_id`` pairs from the fitted statistics (unknown ids: priors)."""
         u = self.user_index_.get_indexer(pairs["user_id"].to_numpy())
         t = self.title_index_.get_indexer(pairs["title_id"].astype(str).to_numpy())
         uk, tk = u >= 0, t >= 0
-        own = np.zeros(len(pairs)) if own_rating is None else np.asarray(own_rating, float)
-        has_own = (own_rating is not None) & uk & tk
-        one, love = has_own.astype(float), np.where(has_own, own >= LOVE_RATING, 0).astype(float)
         us, ts, a, mu, lv = np.where(uk, u, 0), np.where(tk, t, 0), self.prior, self.global_mean_, self.global_love_
-        U = np.where(uk[:, None], self.user_stats_[us], 0) - np.c_[one, own * one, own * own * one, love]
-        T = np.where(tk[:, None], self.title_stats_[ts], 0) - np.c_[one, own * one, love]
+        U = np.where(uk[:, None], self.user_stats_[us], 0)
+        T = np.where(tk[:, None], self.title_stats_[ts], 0)
         u_mean = (U[:, 1] + a * mu) / (U[:, 0] + a)
         u_var = np.maximum(U[:, 2] / np.maximum(U[:, 0], 1) - (U[:, 1] / np.maximum(U[:, 0], 1)) ** 2, 0)
         G = np.where(tk[:, None], self.title_genres_[ts], 0)
         n_g = np.maximum(G.sum(1), 1)
-        gc = (np.where(uk[:, None], self.user_genre_count_[us], 0) - one[:, None] * G) * G
-        gs = (np.where(uk[:, None], self.user_genre_sum_[us], 0) - (own * one)[:, None] * G) * G
-        gl = (np.where(uk[:, None], self.user_genre_love_[us], 0) - love[:, None] * G) * G
+        gc = np.where(uk[:, None], self.user_genre_count_[us], 0) * G
+        gs = np.where(uk[:, None], self.user_genre_sum_[us], 0) * G
+        gl = np.where(uk[:, None], self.user_genre_love_[us], 0) * G
         g_mean = ((gs + a * u_mean[:, None]) / (gc + a) * G).sum(1) / n_g
         X = {"user_mean": u_mean, "user_std": np.sqrt(u_var), "user_love": (U[:, 3] + a * lv) / (U[:, 0] + a),
              "user_count": np.log1p(U[:, 0]), "title_mean": (T[:, 1] + a * mu) / (T[:, 0] + a),

@@ -161,16 +161,16 @@ def test_most_popular_baseline_ranks_by_count_and_skips_seen():
     assert scorer(3, 2) == ["c"]
 
 
-def test_love_model_probabilities_and_leave_one_out(ratings, titles):
+def test_love_model_probabilities_and_out_of_fold_training_features(ratings, titles):
     model = LoveModel(n_estimators=20).fit(ratings, titles)
     pairs = pd.DataFrame({"user_id": [1, 1, 999], "title_id": ["ml:1", "ml:7", "ml:99"]})
     proba = model.predict_proba(pairs)
     assert proba.shape == (3, 2) and np.allclose(proba.sum(1), 1)
     assert proba[0, 1] > proba[1, 1]
-    first = ratings.iloc[[0]]
-    loo = model.features(first[["user_id", "title_id"]], own_rating=first["rating"].to_numpy())
-    full = model.features(first[["user_id", "title_id"]])
-    assert loo["user_count"].iat[0] < full["user_count"].iat[0]
+    oof = model.out_of_fold_features(ratings, titles)
+    full = model.features(ratings[["user_id", "title_id"]])
+    assert oof.index.equals(ratings.index)
+    assert (oof["user_count"] < full["user_count"]).all()  # a row's own fold never feeds its statistics
 
 
 def test_evaluate_love_reports_against_majority(ratings, titles):
