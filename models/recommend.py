@@ -171,8 +171,10 @@ class HybridRecommender(BaseEstimator):
         """Fit every part on canonical ``ratings`` (user_id, title_id, rating, timestamp) and ``titles``."""
         if ratings.empty:
             raise ValueError("HybridRecommender.fit needs at least one rating")
-        r = ratings.assign(title_id=ratings["title_id"].astype(str)).drop_duplicates(
-            ["user_id", "title_id"], keep="last")
+        r = ratings.assign(title_id=ratings["title_id"].astype(str))
+        if "timestamp" not in r.columns:  # no times: row order stands for time
+            r = r.assign(timestamp=np.arange(len(r)))
+        r = r.drop_duplicates(["user_id", "title_id"], keep="last")
         cat = titles.assign(title_id=titles["title_id"].astype(str)).drop_duplicates("title_id")
         extra = pd.DataFrame({"title_id": sorted(set(r["title_id"]) - set(cat["title_id"]))})
         cat = pd.concat([cat, extra], ignore_index=True)
