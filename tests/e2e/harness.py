@@ -1,0 +1,127 @@
+"""Start Marquee with `streamlit run` on a free loopback port and drive it in headless Chromium.
+
+Shared by the browser tests and the page benchmarks (bench/bench_pages.py). See ../shared/BROWSER.md.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+#: Console noise that Streamlit itself makes offline (see BROWSER.md); anything else is a failure.
+KNOWN_NOISE = ("fonts.gstatic.com", "favicon", "_stcore/health", "host-config", "net::ERR_NAME_NOT_RESOLVED",
+               "net::ERR_INTERNET_DISCONNECTED", "Failed to load resource: the server responded with a status of 404")
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (bind port 0 and read it back)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, timeout: float = 60) -> float:
+    """Poll /_stcore/health until it answers ok; return the seconds waited."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.read().decode().strip() == "ok":
+                    return time.perf_counter() - start
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"app at {url} not healthy after {timeout} s")
+
+
+@contextmanager
+def running_app(env: dict | None = None):
+    """Run ``streamlit run app.py`` on 127.0.0.1:<free port>; yield (url, start_time); stop it by PID."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+           "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url)
+        yield url, started
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def chromium_path() -> str:
+    """The system Chromium; raises (so tests fail, not skip) when it is missing."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        raise RuntimeError("chromium is not installed: run .ci/run (apt-get install chromium)")
+    return path
+
+
+RENDERED_JS = """(path) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app) return false;
+  if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
+  if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (path !== null && location.pathname !== path) return false;
+  if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+  if (document.querySelector('[data-stale="true"]')) return false;
+  for (const c of document.querySelectorAll('[data-testid="stPlotlyChart"]')) {
+    if (!c.querySelector('.main-svg')) return false;
+  }
+  return true;
+}"""
+
+
+def wait_rendered(page, path: str | None = None, timeout: float = 60, quiet_ms: int = 300) -> float:
+    """Wait until the page is rendered (BROWSER.md rules) and the DOM has been still for ``quiet_ms``."""
+    start = time.perf_counter()
+    page.wait_for_function(RENDERED_JS, arg=path, timeout=timeout * 1000, polling=50)
+    page.evaluate("""(ms) => new Promise(resolve => {
+        let t = setTimeout(done, ms);
+        const obs = new MutationObserver(() => { clearTimeout(t); t = setTimeout(done, ms); });
+        function done() { obs.disconnect(); resolve(); }
+        obs.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+    })""", quiet_ms)
+    page.wait_for_function(RENDERED_JS, arg=path, timeout=timeout * 1000, polling=50)
+    return time.perf_counter() - start
+
+
+def page_path(page_file: str) -> str:
+    """URL path Streamlit serves a page file at (pages/4_Investment_Copilot.py -> /Investment_Copilot)."""
+    if page_file == "app.py":
+        return "/"
+    stem = Path(page_file).stem
+    return "/" + stem.split("_", 1)[1] if stem[0].isdigit() else "/" + stem
+
+
+def console_errors(messages: list) -> list[str]:
+    """Console errors that are not known offline noise."""
+    return [m for m in messages if not any(n in m for n in KNOWN_NOISE)]
+
+
+def full_screenshot(page, path: Path) -> None:
+    """Enlarge the viewport to the content height (Streamlit's body does not scroll), then capture."""
+    height = page.evaluate("""() => {
+        const main = document.querySelector('[data-testid="stMain"]') || document.body;
+        return Math.max(main.scrollHeight, document.body.scrollHeight, 900);
+    }""")
+    page.set_viewport_size({"width": 1400, "height": min(int(height) + 50, 12000)})
+    page.wait_for_timeout(300)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 900})

@@ -1,0 +1,64 @@
+"""Real-browser smoke test: every page opens in headless Chromium with no exception box and no console error."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e import harness
+
+SHOTS = Path(__file__).resolve().parent / "screenshots"
+PAGES = ["app.py", *sorted(p.relative_to(harness.ROOT).as_posix() for p in (harness.ROOT / "pages").glob("*.py"))]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    with harness.running_app() as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=harness.chromium_path(), args=harness.CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    pg = ctx.new_page()
+    pg.console_log = []
+    pg.on("console", lambda m: pg.console_log.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.console_log.append(f"pageerror: {e}"))
+    yield pg
+    ctx.close()
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("page_file", PAGES)
+def test_page_renders_without_errors(app_url, page, page_file):
+    path = harness.page_path(page_file)
+    page.goto(app_url + path)
+    harness.wait_rendered(page, path, timeout=120)
+    harness.full_screenshot(page, SHOTS / f"{Path(page_file).stem}.png")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator("h1").count() >= 1
+    assert harness.console_errors(page.console_log) == []
+
+
+@pytest.mark.timeout(300)
+def test_sidebar_navigation_keeps_filters(app_url, page):
+    page.goto(app_url + "/?genres=Animation")
+    harness.wait_rendered(page, "/", timeout=120)
+    assert "Animation" in page.locator('[data-testid="stMarkdown"]').first.inner_text() or \
+        "Animation" in page.content()
+    link = page.locator('[data-testid="stSidebar"] a[href$="/Data"]')
+    if link.count():
+        link.first.click()
+        harness.wait_rendered(page, "/Data", timeout=120)
+        assert "genres=Animation" in page.url
+    assert harness.console_errors(page.console_log) == []
