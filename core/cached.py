@@ -329,3 +329,19 @@ def market_release_window(source: str, media_types: tuple, genres: tuple, years:
 
     window = market.release_window(strategy_frame(source, media_types, genres, years, min_votes), basis)
     return {"window": window, "insights": market.release_window_insights(window, basis)}
+
+
+# ---------------------------------------------------------------- forecast
+# (Forecasting page: appended below by its engineer.)
+
+
+# ---------------------------------------------------------------- churn
+# (Churn page: appended below by its engineer.)
+
+
+# ---------------------------------------------------------------- recommender
+# (Recommender page: appended below by its engineer.)
+
+
+# ---------------------------------------------------------------- data
+# (Data page.)
