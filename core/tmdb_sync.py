@@ -1,0 +1,339 @@
+"""Concurrent TMDB sync into ``TmdbStore``: list pages until a target of unique titles, then details.
+
+The client's bounded thread pool only makes requests; the calling thread stores results and reports progress.
+A page that still fails after the client's retries is listed in the ``SyncReport`` (never silently dropped).
+Pages already stored are not refetched, so an interrupted sync resumes; ``refresh`` refetches only stale data.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from core.tmdb_client import (Progress, TmdbAuthError, TmdbCancelled, TmdbClient, TmdbError, TmdbNotFound,
+                              TmdbUnavailable, describe)
+from core.tmdb_store import TmdbStore, page_items
+
+log = logging.getLogger(__name__)
+#: List endpoints walked round-robin, page by page (trending/all covers trending movie and tv).
+LIST_ENDPOINTS = ("/movie/popular", "/tv/popular", "/movie/top_rated", "/tv/top_rated", "/discover/movie",
+                  "/discover/tv", "/movie/now_playing", "/tv/on_the_air", "/movie/upcoming", "/tv/airing_today",
+                  "/trending/all/week", "/trending/all/day")
+MAX_PAGES = 500  # TMDB serves no list page beyond 500
+PAGE_SIZE = 20
+DETAILS_APPEND = "keywords"
+_FLUSH_SECONDS = 0.5
+
+
+@dataclass
+class SyncReport:
+    """What a sync or refresh did. ``partial`` is True when anything was lost or the run was cancelled."""
+
+    target: int = 0
+    pages_requested: int = 0
+    pages_ok: int = 0
+    pages_lost: int = 0
+    pages_cached: int = 0
+    lost_pages: list[dict] = field(default_factory=list)  # {"endpoint", "page", "error"}; details: page None
+    details_requested: int = 0
+    details_ok: int = 0
+    details_lost: int = 0
+    titles: int = 0
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    seconds: float = 0.0
+    cancelled: bool = False
+    exhausted: bool = False  # every list ran out before the target
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.pages_lost or self.details_lost or self.cancelled)
+
+    def as_dict(self) -> dict:
+        """Plain dict (JSON-ready), with ``partial`` and ``requests_per_second``."""
+        out = {k: v for k, v in self.__dict__.items()}
+        rps = self.requests / self.seconds if self.seconds else 0.0
+        return {**out, "seconds": round(self.seconds, 3), "partial": self.partial,
+                "requests_per_second": round(rps, 2)}
+
+    def as_json(self) -> str:
+        return json.dumps(self.as_dict())
+
+
+@dataclass
+class _Job:
+    path: str
+    page: int | None = None
+    key: str | None = None  # title key for a details job
+    seq: int = 0
+    params: dict = field(default_factory=dict)
+
+
+class _Run:
+    """One sync's machinery: the worker pool, in-flight futures, buffered writes and counters.
+
+    Workers only run ``client.get_json``; everything else (store writes, progress) happens in the caller thread.
+    """
+
+    def __init__(self, client: TmdbClient, store: TmdbStore, report: SyncReport,
+                 progress: Progress | None, cancel: threading.Event | None) -> None:
+        self.client, self.store, self.report, self.progress, self.cancel = client, store, report, progress, cancel
+        self.stop = threading.Event()  # set on cancel or abort; workers watch it
+        self.pool = ThreadPoolExecutor(client.workers, thread_name_prefix="tmdb")
+        self.pending: dict[Future, _Job] = {}
+        self.pages: list = []
+        self.details: list = []
+        self.genres: list = []
+        self.flushed_at = time.monotonic()
+        self.failures_in_a_row = 0
+        self.start_stats = client.stats
+
+    def submit(self, job: _Job) -> None:
+        self.pending[self.pool.submit(self.client.get_json, job.path, job.params, self.stop)] = job
+
+    def outcomes(self) -> list[tuple[_Job, dict | TmdbError]]:
+        """Wait for at least one finished request; returns (job, payload or error). Raises TmdbAuthError."""
+        if self.cancel is not None and self.cancel.is_set() and not self.stop.is_set():
+            self.stop.set()
+            self.report.cancelled = True
+        done, _ = wait(self.pending, timeout=0.2, return_when=FIRST_COMPLETED)
+        out = []
+        for future in done:
+            job, error = self.pending.pop(future), future.exception()
+            if isinstance(error, TmdbAuthError):
+                raise error
+            if error is not None and not isinstance(error, TmdbError):
+                raise error
+            out.append((job, error if error is not None else future.result()))
+        return out
+
+    def lost(self, job: _Job, error: TmdbError) -> None:
+        """Record a job that failed for good; abort if TMDB stopped answering altogether."""
+        log.warning("TMDB %s lost: %s", describe(job.path, {"page": job.page}), error)
+        self.report.lost_pages.append({"endpoint": job.path, "page": job.page, "error": str(error)})
+        self.failures_in_a_row += 1
+        if isinstance(error, TmdbUnavailable) and self.failures_in_a_row >= max(8, 2 * self.client.workers):
+            raise TmdbUnavailable(f"TMDB stopped answering ({self.failures_in_a_row} requests in a row failed; "
+                                  f"last: {error}). What was fetched is saved; run the sync again to resume.")
+
+    def flush(self, force: bool = False) -> None:
+        """Write buffered pages and details (batched: DuckDB statements cost milliseconds each)."""
+        if force or time.monotonic() - self.flushed_at >= _FLUSH_SECONDS:
+            for media, payload, fetched_at in self.genres:
+                self.store.save_genres(media, payload, fetched_at)
+            self.store.save_pages(self.pages)
+            self.store.save_details(self.details)
+            self.pages, self.details, self.genres, self.flushed_at = [], [], [], time.monotonic()
+
+    def tell(self, done: int, total: int, message: str) -> None:
+        if self.progress is not None:
+            self.progress(done, total, message)
+
+    def close(self, started: float) -> SyncReport:
+        """Stop the pool, write what is buffered and fill in the totals."""
+        self.stop.set()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.flush(force=True)
+        stats = self.client.stats
+        for name in ("requests", "retries", "rate_limited"):
+            setattr(self.report, name, stats[name] - self.start_stats[name])
+        self.report.titles = self.store.count()
+        self.report.seconds = time.monotonic() - started
+        return self.report
+
+
+class _PageWalk:
+    """Round-robin over the list endpoints, page by page, until ``target`` unique titles are seen.
+
+    Pages are accounted in the order they were planned and each new page is planned from the accounted
+    prefix only, so which pages a sync fetches depends on the data, never on timing: runs with and without
+    transient faults fetch the same pages.
+    """
+
+    def __init__(self, target: int, window: int) -> None:
+        self.target, self.window = target, window
+        self.next_page = {e: 1 for e in LIST_ENDPOINTS}
+        self.total: dict[str, int] = {}
+        self.seen: set[str] = set()
+        self.ready: dict[int, tuple[_Job, tuple[str, ...], int | None]] = {}
+        self.planned = self.accounted = self._turn = 0
+        self.finished = target <= 0
+        self.exhausted = False
+
+    def plan(self) -> _Job | None:
+        """The next page to fetch, or None when the window is full or the walk is over."""
+        outstanding = self.planned - self.accounted
+        # Stop planning when the pages out would reach the target even if every title on them were new.
+        if self.finished or outstanding >= self.window or len(self.seen) + PAGE_SIZE * outstanding >= self.target:
+            return None
+        for _ in LIST_ENDPOINTS:
+            endpoint = LIST_ENDPOINTS[self._turn % len(LIST_ENDPOINTS)]
+            self._turn += 1
+            page = self.next_page[endpoint]
+            if page <= min(self.total.get(endpoint, MAX_PAGES), MAX_PAGES):
+                self.next_page[endpoint] = page + 1
+                self.planned += 1
+                return _Job(endpoint, page, seq=self.planned - 1, params={"page": page})
+        self.finished = self.exhausted = True
+        return None
+
+    def complete(self, job: _Job, keys: tuple[str, ...], total_pages: int | None) -> None:
+        self.ready[job.seq] = (job, keys, total_pages)
+
+    def account(self) -> _Job | None:
+        """Account the next planned page if it is back; returns it, or None."""
+        if self.accounted not in self.ready:
+            return None
+        job, keys, total_pages = self.ready.pop(self.accounted)
+        self.accounted += 1
+        self.seen.update(keys)
+        if total_pages is not None:
+            self.total[job.path] = total_pages
+        self.finished = self.finished or len(self.seen) >= self.target
+        return job
+
+
+def sync(client: TmdbClient, store: TmdbStore, target: int = 10_000, details: bool = False,
+         progress: Progress | None = None, cancel: threading.Event | None = None) -> SyncReport:
+    """Fetch list pages until ``target`` unique titles are stored (resuming from the store), then details.
+
+    Args:
+        client: the TMDB client (its workers, rate limit and retries apply).
+        store: where pages, titles and details are persisted; pages already stored are not refetched.
+        target: unique (media type, id) titles wanted.
+        details: also fetch details (runtime, budget, revenue) for titles that have none.
+        progress: ``progress(done, total, message)``, called from this thread only.
+        cancel: set it to stop early; the report then says ``cancelled`` and what was fetched is kept.
+
+    Returns:
+        The report; ``report.partial`` is True if pages were lost or the sync was cancelled.
+
+    Raises:
+        TmdbAuthError: credentials rejected. TmdbUnavailable: TMDB unreachable.
+    """
+    started = time.monotonic()
+    run = _Run(client, store, SyncReport(target=target), progress, cancel)
+    try:
+        for media in store.stale_genres(datetime.min):  # fetched alongside the first pages
+            run.submit(_Job(f"/genre/{media}/list", key=media))
+        _walk_pages(run, target)
+        if details and not run.stop.is_set():
+            _fetch_details(run, store.detail_keys())
+    finally:
+        report = run.close(started)
+    store.mark_synced(datetime.now(timezone.utc).replace(tzinfo=None))
+    return report
+
+
+def refresh(client: TmdbClient, store: TmdbStore, max_age: timedelta, details: bool = False,
+            progress: Progress | None = None, cancel: threading.Event | None = None) -> SyncReport:
+    """Refetch only what is older than ``max_age``: genre lists, list pages and (with ``details``) details.
+
+    Args and raises as ``sync``.
+    """
+    started = time.monotonic()
+    cutoff = datetime.now(timezone.utc).replace(tzinfo=None) - max_age
+    run = _Run(client, store, SyncReport(), progress, cancel)
+    try:
+        jobs = [_Job(f"/genre/{media}/list", key=media) for media in store.stale_genres(cutoff)]
+        jobs += [_Job(e, p, params={"page": p}) for e, p in store.stale_pages(cutoff)]
+        _run_unordered(run, jobs)
+        if details and not run.stop.is_set():
+            _fetch_details(run, store.detail_keys(before=cutoff))
+    finally:
+        report = run.close(started)
+    store.mark_synced(datetime.now(timezone.utc).replace(tzinfo=None))
+    return report
+
+
+def _walk_pages(run: _Run, target: int) -> None:
+    """Plan, fetch and account list pages (see ``_PageWalk``); stored pages count without a request."""
+    stored = run.store.page_index()
+    walk = _PageWalk(target, window=4 * run.client.workers)
+    while True:
+        while True:  # plan up to the window first, then account one page: keeps planning timing-free
+            while not run.stop.is_set() and (job := walk.plan()) is not None:
+                if (hit := stored.get((job.path, job.page))) is not None:
+                    run.report.pages_cached += 1
+                    walk.complete(job, hit.title_keys, hit.total_pages)
+                else:
+                    run.report.pages_requested += 1
+                    run.submit(job)
+            if (job := walk.account()) is None:
+                break
+            run.tell(min(len(walk.seen), target), target, f"{job.path} page {job.page}")
+        if not run.pending:
+            break
+        for job, outcome in run.outcomes():
+            _on_outcome(run, job, outcome)
+            if job.page is not None:
+                walk.complete(job, *_page_keys(job, outcome))
+        run.flush()
+    run.flush(force=True)
+    run.report.exhausted = walk.exhausted and len(walk.seen) < target
+
+
+def _on_outcome(run: _Run, job: _Job, outcome: dict | TmdbError) -> None:
+    """Record one finished request (caller thread): buffer it for the store, or count it as lost.
+
+    Job kinds: list page (``page`` set), genre list (``key`` = media type), details (``key`` = "movie:550").
+    """
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    is_details = job.page is None and ":" in (job.key or "")
+    if isinstance(outcome, TmdbCancelled):
+        return
+    if isinstance(outcome, TmdbError) and not (is_details and isinstance(outcome, TmdbNotFound)):
+        setattr(run.report, "details_lost" if is_details else "pages_lost",
+                getattr(run.report, "details_lost" if is_details else "pages_lost") + 1)
+        run.lost(job, outcome)
+        return
+    run.failures_in_a_row = 0
+    if job.page is not None:
+        run.report.pages_ok += 1
+        run.pages.append((job.path, job.page, outcome, now))
+    elif is_details:
+        run.report.details_ok += 1
+        found = not isinstance(outcome, TmdbNotFound)
+        run.details.append((job.key, "ok" if found else "not_found", outcome if found else None, now))
+    else:
+        run.genres.append((job.key, outcome, now))
+
+
+def _page_keys(job: _Job, outcome: dict | TmdbError) -> tuple[tuple[str, ...], int | None]:
+    if isinstance(outcome, TmdbError):
+        return (), None
+    items = page_items(job.path, outcome)
+    return tuple(f"{m}:{item['id']}" for m, item in items), _int_or_none(outcome.get("total_pages"))
+
+
+def _fetch_details(run: _Run, keys: list[str]) -> None:
+    """Details (``append_to_response``) for the given title keys; 404 is stored as not found."""
+    jobs = [_Job(f"/{key.replace(':', '/')}", key=key, params={"append_to_response": DETAILS_APPEND})
+            for key in keys]
+    run.report.details_requested += len(jobs)
+    _run_unordered(run, jobs)
+
+
+def _run_unordered(run: _Run, jobs: list[_Job]) -> None:
+    """Fetch ``jobs`` with at most ``2 * workers`` in flight; outcomes are recorded in this thread."""
+    queue, done, limit = iter(jobs), 0, 2 * run.client.workers
+    while True:
+        while not run.stop.is_set() and len(run.pending) < limit and (job := next(queue, None)) is not None:
+            run.submit(job)
+        if not run.pending:
+            return
+        for job, outcome in run.outcomes():
+            _on_outcome(run, job, outcome)
+            done += 1
+            run.tell(done, len(jobs), job.path if job.page is None else f"{job.path} page {job.page}")
+        run.flush()
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) else None
+
