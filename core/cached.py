@@ -345,3 +345,31 @@ def market_release_window(source: str, media_types: tuple, genres: tuple, years:
 
 # ---------------------------------------------------------------- data
 # (Data page.)
+@st.cache_data(max_entries=4, show_spinner=False)
+def data_overview(tmdb_stamp: str) -> dict:
+    """Inventory, derivations, field coverage and validation problems of both sources.
+
+    ``tmdb_stamp`` is the TMDB last-sync time ("" when nothing is synced), so a sync refreshes this.
+    """
+    from core import datadoc, schema
+
+    data, status = embedded_data(), tmdb_status(tmdb_store_path())
+    tables = {"titles": data.titles, "ratings": data.ratings, "subscribers": data.subscribers,
+              "episodes": data.episodes}
+    inventory = datadoc.source_inventory(tables, data.built_at, status)
+    tmdb = source_titles("tmdb") if status else data.titles.iloc[0:0]
+    problems = data.problems.assign(source="Embedded")
+    if len(tmdb):
+        problems = pd.concat([problems, schema.problems_frame(schema.validate_titles(tmdb)).assign(
+            source="Live TMDB")], ignore_index=True)
+    derivations = pd.concat([datadoc.derivations(), datadoc.tmdb_derivations()], ignore_index=True)
+    return {"inventory": inventory, "insights": datadoc.freshness_insights(inventory),
+            "derivations": derivations, "snapshot": datadoc.snapshot_note(),
+            "coverage": datadoc.coverage_table({"Embedded": data.titles, "Live TMDB": tmdb}),
+            "problems": problems[["source", *[c for c in problems.columns if c != "source"]]]}
+
+
+def forget_tmdb() -> None:
+    """Drop every cached TMDB read after a sync, refresh or clear, so pages see the new data at once."""
+    for fn in (tmdb_status, tmdb_titles, source_facets, strategy_frame, home_summary, data_overview):
+        fn.clear()

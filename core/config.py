@@ -36,3 +36,11 @@ def tmdb_rps() -> float:
         return float(os.environ.get("TMDB_RPS", TMDB_DEFAULT_RPS))
     except ValueError:
         return TMDB_DEFAULT_RPS
+
+
+def tmdb_max_retries() -> int:
+    """Retries per TMDB request after the first attempt (``TMDB_MAX_RETRIES``, default 5)."""
+    try:
+        return max(0, int(os.environ.get("TMDB_MAX_RETRIES", 5)))
+    except ValueError:
+        return 5

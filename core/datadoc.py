@@ -26,6 +26,21 @@ EMBEDDED_DERIVATIONS: dict[str, str] = {
 }
 
 
+#: How the TMDB source fills the canonical fields (see ``core.tmdb_store.canonical_title``).
+TMDB_DERIVATIONS: dict[str, str] = {
+    "title_id": "'tmdb:<movie|tv>:<TMDB id>'.",
+    "genres / primary_genre": "Names from TMDB's genre lists (details when fetched); the primary genre is TMDB's "
+                              "first-listed genre, 'Unknown' when none.",
+    "release_date / year": "release_date for films, first_air_date for TV.",
+    "popularity": "TMDB's own popularity score as served at the last sync (TMDB computes it from recent views, "
+                  "votes and watchlist activity).",
+    "vote_average / vote_count": "TMDB user rating (0-10) and number of votes; no votes means no rating.",
+    "runtime / budget / revenue": "From title details (sync with details on); TMDB's 0 means unknown and is "
+                                  "left empty. TV runtime is the mean episode run time.",
+    "poster_url": "TMDB image CDN, w342 size.",
+}
+
+
 def table_inventory(tables: dict[str, pd.DataFrame], built_at: pd.Timestamp) -> pd.DataFrame:
     """One row per table: rows, columns and when it was built."""
     return pd.DataFrame([{"table": name, "rows": len(df), "columns": df.shape[1],
@@ -53,3 +68,54 @@ def snapshot_note() -> str:
     """Freshness of the embedded data in one sentence."""
     return (f"IMDb votes were counted in {config.IMDB_SNAPSHOT_YEAR}; MovieLens ratings run from 1995-01 to "
             "2016-10; the Telco and Bake Off tables are fixed historical extracts.")
+
+
+def source_inventory(tables: dict[str, pd.DataFrame], built_at: pd.Timestamp, tmdb: dict) -> pd.DataFrame:
+    """One row per table of each source: rows, columns, what it is and how fresh it is.
+
+    Args:
+        tables: the embedded tables by name (titles, ratings, subscribers, episodes).
+        built_at: when the embedded cache was built.
+        tmdb: ``{"titles": n, "last_sync": iso}`` or ``{}`` when nothing was synced.
+    """
+    what = {"titles": "IMDb films (ggplot2movies) + MovieLens-only films", "ratings": "MovieLens user ratings",
+            "subscribers": "Telco subscribers with churn (modeldata)", "episodes": "Bake Off episode audiences"}
+    fresh = {"titles": f"votes counted in {config.IMDB_SNAPSHOT_YEAR}", "ratings": "1995-01 to 2016-10",
+             "subscribers": "fixed extract", "episodes": "fixed extract"}
+    rows = [{"source": "Embedded", "table": name, "contents": what.get(name, name), "rows": len(df),
+             "columns": df.shape[1], "data as of": fresh.get(name, ""),
+             "cached": f"{built_at:%Y-%m-%d %H:%M} UTC"} for name, df in tables.items()]
+    rows.append({"source": "Live TMDB", "table": "titles", "contents": "TMDB films and TV series",
+                 "rows": int(tmdb.get("titles", 0)), "columns": len(_TITLE_FIELDS),
+                 "data as of": (f"synced {tmdb['last_sync'][:16].replace('T', ' ')} UTC" if tmdb.get("last_sync")
+                                else "not synced"), "cached": "DuckDB in the cache dir" if tmdb else "-"})
+    return pd.DataFrame(rows)
+
+
+_TITLE_FIELDS = ("title_id", "title", "media_type", "genres", "primary_genre", "release_date", "year", "runtime",
+                 "budget", "revenue", "vote_average", "vote_count", "popularity", "language", "overview",
+                 "poster_url", "source")
+
+
+def tmdb_derivations() -> pd.DataFrame:
+    """How the TMDB source fills each canonical field."""
+    return pd.DataFrame([{"field": k, "source": "tmdb", "definition": v} for k, v in TMDB_DERIVATIONS.items()])
+
+
+def coverage_table(sources: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Share of titles with a value per field, one column per source (sources with no titles left out)."""
+    parts = [coverage(df).set_index("field")["known"].rename(name) for name, df in sources.items() if len(df)]
+    return pd.concat(parts, axis=1).reset_index().fillna("-") if parts else pd.DataFrame(columns=["field"])
+
+
+def freshness_insights(inventory: pd.DataFrame) -> list[str]:
+    """Sentences on what the sources hold, computed from the inventory."""
+    emb = inventory[inventory["source"] == "Embedded"]
+    tm = inventory[inventory["source"] == "Live TMDB"]
+    out = [f"The embedded source holds {int(emb['rows'].sum()):,} rows in {len(emb)} tables, largest "
+           f"'{emb.loc[emb['rows'].idxmax(), 'table']}' ({int(emb['rows'].max()):,} rows)."] if len(emb) else []
+    if len(tm) and int(tm["rows"].iloc[0]):
+        out.append(f"Live TMDB: {int(tm['rows'].iloc[0]):,} titles, {tm['data as of'].iloc[0]}.")
+    else:
+        out.append("No TMDB titles are cached yet: add a key below and run a sync to use live data.")
+    return out

@@ -172,6 +172,20 @@ def error_state(message: str) -> None:
     st.error(message, icon=":material/error:")
 
 
+def configured_settings() -> dict:
+    """TMDB settings from ``st.secrets`` (when a secrets file exists) over the environment.
+
+    ``st.secrets`` raises even on ``.get`` when no secrets file exists, hence the guard.
+    """
+    names = ("TMDB_API_KEY", "TMDB_BEARER_TOKEN")
+    out = {n: os.environ.get(n, "") for n in names}
+    try:
+        out.update({n: str(st.secrets[n]) for n in names if n in st.secrets})
+    except Exception:  # no secrets file, or a malformed one: the environment stands
+        pass
+    return out
+
+
 def tmdb_attribution() -> None:
     """TMDB's required notice wherever TMDB data is shown."""
     logo = config.ASSETS_DIR / "tmdb_logo.svg"
