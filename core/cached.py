@@ -70,7 +70,7 @@ def source_facets(source: str) -> dict:
     """Genres, media types and year span of a source's titles that have audience metrics."""
     titles = source_titles(source)
     rated = titles[titles["vote_count"].notna()]
-    genres = sorted({g for gs in rated["genres"] for g in gs} | ({"Unclassified"} if
+    genres = sorted({g for gs in rated["genres"] for g in gs} | ({features.UNCLASSIFIED} if
                     (rated["genres"].map(len) == 0).any() else set()))
     years = rated["year"].dropna()
     return {"genres": genres, "media_types": sorted(rated["media_type"].dropna().unique().tolist()),

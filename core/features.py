@@ -43,14 +43,20 @@ class Filters:
     min_votes: int = config.DEFAULT_MIN_VOTES
 
 
+#: The filter label of titles that carry no genre at all.
+UNCLASSIFIED = "Unclassified"
+
+
 def apply_filters(titles: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    """Titles with audience metrics that match the filters (a title matches a genre if it has it at all)."""
+    """Titles with audience metrics that match the filters (a title matches a genre if it has it at all;
+    ``UNCLASSIFIED`` matches titles with no genre)."""
     keep = (titles["vote_count"].notna() & (titles["vote_count"] >= filters.min_votes)
             & titles["media_type"].isin(filters.media_types)
             & titles["year"].between(*filters.years).fillna(False))
     if filters.genres:
         wanted = set(filters.genres)
-        keep &= titles["genres"].map(lambda g: bool(wanted.intersection(g)))
+        keep &= titles["genres"].map(lambda g: bool(wanted.intersection(g)) or (UNCLASSIFIED in wanted and
+                                                                                 len(g) == 0))
     return titles.loc[keep.astype(bool)].copy()
 
 
@@ -116,5 +122,5 @@ def engineer(titles: pd.DataFrame) -> pd.DataFrame:
 
 def genre_long(df: pd.DataFrame) -> pd.DataFrame:
     """One row per (title, genre): a title with two genres counts in both (titles with none: 'Unclassified')."""
-    genres = df["genres"].map(lambda g: list(g) if len(g) else ["Unclassified"])
+    genres = df["genres"].map(lambda g: list(g) if len(g) else [UNCLASSIFIED])
     return df.assign(genre=genres).explode("genre").assign(genre=lambda d: d["genre"].astype("string"))

@@ -143,3 +143,11 @@ def test_cache_is_reused_after_build(tmp_path, monkeypatch):
     assert manifest.stat().st_mtime_ns == stamp
     assert second.built_at == first.built_at
     pd.testing.assert_frame_equal(first.ratings, second.ratings)
+
+
+def test_unclassified_genre_filter_selects_titles_without_genres(embedded_data):
+    flt = features.Filters(genres=(features.UNCLASSIFIED,))
+    view = features.apply_filters(embedded_data.titles, flt)
+    assert len(view) > 0 and (view["genres"].map(len) == 0).all()
+    both = features.apply_filters(embedded_data.titles, features.Filters(genres=(features.UNCLASSIFIED, "Short")))
+    assert len(both) > len(view)
