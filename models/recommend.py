@@ -26,110 +26,23 @@ baselines (``mu + b_i`` for an unknown user, ``mu + b_u`` for an unrated title).
 titles nor the ratings raise :class:`UnknownTitleError` (a ``KeyError``).
 
 Default hyper-parameters were fixed on the embedded MovieLens data (see ``bench/bench_recommend.py``).
+The content side lives in :mod:`models.recommend_content` (:class:`ContentIndex`, which this class extends)
+and the numerical pieces in :mod:`models.recommend_algos`.
 """
 from __future__ import annotations
-
-import re
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.linalg import lapack
-from sklearn.base import BaseEstimator
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+from models.recommend_algos import als_baselines, als_mf, ease_weights, knn_residual_mean, pearson_baseline
+from models.recommend_content import (ContentIndex, UnknownIdError, UnknownTitleError,  # noqa: F401 (re-export)
+                                      UnknownUserError)
 
 RATING_MIN, RATING_MAX = 0.5, 5.0
 
 
-class UnknownIdError(KeyError):
-    """An id the fitted recommender has never seen (the message says which)."""
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else "unknown id"
-
-
-class UnknownUserError(UnknownIdError):
-    """A user id with no ratings in the fitted data."""
-
-
-class UnknownTitleError(UnknownIdError):
-    """A title id in neither the titles nor the ratings the model was fitted on."""
-
-
-def _as_list(value) -> list:
-    return list(value) if isinstance(value, (list, tuple, np.ndarray)) else []
-
-
-def _title_tokens(row: tuple) -> list[str]:
-    """Tokens of one title: ``g:<genre>``, ``d:<decade>``, ``k:<keyword>`` and the title and overview words."""
-    title, genres, year, overview, extra_genres, keywords = row
-    tokens = sorted({f"g:{str(g).strip().lower()}" for g in _as_list(genres) + _as_list(extra_genres)
-                     if g and "no genres" not in str(g)})
-    tokens += [f"k:{str(k).strip().lower()}" for k in _as_list(keywords) if k]
-    if pd.notna(year):
-        tokens.append(f"d:{int(year) // 10 * 10}")
-    text = f"{title if isinstance(title, str) else ''} {overview if isinstance(overview, str) else ''}".lower()
-    words = re.findall(r"[a-z][a-z']+", text)
-    return tokens + [w for w in words if w not in ENGLISH_STOP_WORDS]
-
-
-def _baselines(u, i, r, mu, n_users, n_items, reg_u=15.0, reg_i=10.0, sweeps=10):
-    """Surprise-style ALS baselines: alternate closed-form ridge updates of item then user biases."""
-    bu, nu, ni = np.zeros(n_users), np.bincount(u, minlength=n_users), np.bincount(i, minlength=n_items)
-    for _ in range(sweeps):
-        bi = np.bincount(i, r - mu - bu[u], minlength=n_items) / (reg_i + ni)
-        bu = np.bincount(u, r - mu - bi[i], minlength=n_users) / (reg_u + nu)
-    return bu, bi
-
-
-def _pearson_baseline(resid: np.ndarray, mask: np.ndarray, shrinkage: float) -> np.ndarray:
-    """Item-item pearson-baseline similarity over co-raters, shrunk by (n-1)/(n-1+shrinkage)."""
-    num = resid.T @ resid
-    sq = (resid * resid).T @ mask
-    n = np.maximum(mask.T @ mask - 1, 0)
-    den = np.sqrt(sq * sq.T)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sim = np.where(den > 0, num / den, 0.0) * (n / (n + shrinkage))
-    np.fill_diagonal(sim, 0.0)
-    return sim.astype(np.float32)
-
-
-def _als_mf(u, i, t, n_users, n_items, factors, reg, epochs, seed):
-    """Biased MF ``t ~ b_u + b_i + p_u.q_i`` by ALS; ridge penalty ``reg * n_ratings`` (ALS-WR)."""
-    rng = np.random.default_rng(seed)
-    Q, bi = rng.normal(0, 0.1, (n_items, factors)), np.zeros(n_items)
-    M = sp.csr_matrix((np.ones(len(t)), (u, i)), shape=(n_users, n_items))
-    g, lam = factors + 1, np.eye(factors + 1) * reg
-
-    def solve(Mx, fixed, target, rows, cols):
-        A = np.hstack([fixed, np.ones((len(fixed), 1))])
-        rhs = sp.csr_matrix((target, (rows, cols)), shape=Mx.shape) @ A
-        gram = (Mx @ np.einsum("ma,mb->mab", A, A).reshape(len(A), g * g)).reshape(-1, g, g)
-        cnt = np.asarray(Mx.sum(1)).ravel()
-        gram += cnt[:, None, None] * lam + 1e-6 * np.eye(g)
-        sol = np.linalg.solve(gram, rhs[..., None])[..., 0]
-        return sol[:, :factors], sol[:, factors]
-
-    for _ in range(epochs):
-        P, bu = solve(M, Q, t - bi[i], u, i)
-        Q, bi = solve(M.T.tocsr(), P, t - bu[u], i, u)
-    return P, Q, bu, bi
-
-
-def _ease(X: sp.csr_matrix, lam: float) -> np.ndarray:
-    """EASE item-item weights ``B = I - P diag(1/diag P)`` with ``P = (X'X + lam I)^-1`` (float32 Cholesky)."""
-    G = (X.T @ X).toarray().astype(np.float32) + lam * np.eye(X.shape[1], dtype=np.float32)
-    c, info = lapack.spotrf(G, lower=1)
-    P, info2 = lapack.spotri(c, lower=1)
-    if info or info2:
-        raise np.linalg.LinAlgError("EASE Gram matrix is not positive definite")
-    P = np.tril(P) + np.tril(P, -1).T
-    B = -P / np.diag(P)[None, :]
-    np.fill_diagonal(B, 0.0)
-    return B
-
-
-class HybridRecommender(BaseEstimator):
+class HybridRecommender(ContentIndex):
     """Hybrid content + collaborative recommender (see the module docstring for the method).
 
     Args:
@@ -171,29 +84,14 @@ class HybridRecommender(BaseEstimator):
         """Fit every part on canonical ``ratings`` (user_id, title_id, rating, timestamp) and ``titles``."""
         if ratings.empty:
             raise ValueError("HybridRecommender.fit needs at least one rating")
-        r = ratings.assign(title_id=ratings["title_id"].astype(str))
-        if "timestamp" not in r.columns:  # no times: row order stands for time
-            r = r.assign(timestamp=np.arange(len(r)))
-        r = r.drop_duplicates(["user_id", "title_id"], keep="last")
-        cat = titles.assign(title_id=titles["title_id"].astype(str)).drop_duplicates("title_id")
-        extra = pd.DataFrame({"title_id": sorted(set(r["title_id"]) - set(cat["title_id"]))})
-        cat = pd.concat([cat, extra], ignore_index=True)
-        for col, empty in (("title", ""), ("genres", None), ("year", np.nan), ("overview", "")):
-            if col not in cat.columns:
-                cat[col] = empty
-        self.catalogue_ = cat[["title_id", "title", "genres", "year"]].assign(
-            title=cat["title"].fillna(cat["title_id"]).astype(str),
-            genres=cat["genres"].map(lambda g: list(g) if isinstance(g, (list, tuple, np.ndarray)) else []))
-        self.item_index_ = pd.Index(self.catalogue_["title_id"])
+        if self.parts not in ("all", "rating", "ranking"):
+            raise ValueError(f"parts must be 'all', 'rating' or 'ranking', got {self.parts!r}")
+        r = self._fit_catalogue(ratings, titles)
         self.user_index_ = pd.Index(np.unique(r["user_id"].to_numpy()))
         order = r.sort_values(["user_id", "timestamp", "title_id"], kind="stable")
         self._u = self.user_index_.get_indexer(order["user_id"])
         self._i = self.item_index_.get_indexer(order["title_id"])
         self._r = order["rating"].to_numpy(float)
-        self.popularity_ = np.bincount(self._i, minlength=len(self.item_index_)).astype(float)
-        if self.parts not in ("all", "rating", "ranking"):
-            raise ValueError(f"parts must be 'all', 'rating' or 'ranking', got {self.parts!r}")
-        self._fit_content(cat)
         if self.parts in ("all", "rating"):
             self._fit_ratings()
         if self.parts in ("all", "ranking"):
@@ -204,23 +102,10 @@ class HybridRecommender(BaseEstimator):
         if not hasattr(self, attribute):
             raise RuntimeError(f"HybridRecommender was fitted with parts={self.parts!r}: no {part} model")
 
-    def _fit_content(self, cat: pd.DataFrame) -> None:
-        pairs = [(j, g.lower()) for j, gs in enumerate(self.catalogue_["genres"]) for g in gs]
-        self.genre_index_ = pd.Index(sorted({g for _, g in pairs}))
-        rows, names = zip(*pairs) if pairs else ((), ())
-        self.genre_matrix_ = sp.csr_matrix((np.ones(len(rows)), (rows, self.genre_index_.get_indexer(names))),
-                                           shape=(len(cat), len(self.genre_index_)))
-        none = pd.Series([None] * len(cat), index=cat.index)
-        rows = zip(cat["title"], cat["genres"], cat["year"], cat["overview"], cat.get("ml_genres", none),
-                   cat.get("keywords", none))
-        docs = [_title_tokens(row) for row in rows]
-        vec = TfidfVectorizer(analyzer=lambda d: d, sublinear_tf=True, min_df=1)
-        self.content_matrix_ = vec.fit_transform(docs).tocsr().astype(np.float32)
-
     def _fit_ratings(self) -> None:
         n_users, n_items, u, i, r = len(self.user_index_), len(self.item_index_), self._u, self._i, self._r
         self.global_mean_ = float(r.mean())
-        self.user_bias_, self.item_bias_ = _baselines(u, i, r, self.global_mean_, n_users, n_items)
+        self.user_bias_, self.item_bias_ = als_baselines(u, i, r, self.global_mean_, n_users, n_items)
         resid = r - self.global_mean_ - self.user_bias_[u] - self.item_bias_[i]
         counts = np.bincount(i, minlength=n_items)
         self.knn_items_ = np.flatnonzero(counts >= self.knn_min_support)
@@ -231,9 +116,9 @@ class HybridRecommender(BaseEstimator):
         self._knn_mask = np.zeros_like(self._knn_resid)
         self._knn_resid[u[keep], self._knn_col[i[keep]]] = resid[keep]
         self._knn_mask[u[keep], self._knn_col[i[keep]]] = 1.0
-        self.knn_similarity_ = _pearson_baseline(self._knn_resid, self._knn_mask, self.knn_shrinkage)
+        self.knn_similarity_ = pearson_baseline(self._knn_resid, self._knn_mask, self.knn_shrinkage)
         rated, compact = np.unique(i, return_inverse=True)  # MF only over rated titles (the catalogue may be big)
-        P, Q, bu, bi = _als_mf(u, compact, r - self.global_mean_, n_users, len(rated), self.mf_factors,
+        P, Q, bu, bi = als_mf(u, compact, r - self.global_mean_, n_users, len(rated), self.mf_factors,
                                self.mf_reg, self.mf_epochs, self.random_state)
         self.mf_user_, self.mf_user_bias_ = P, bu
         self.mf_item_, self.mf_item_bias_ = np.zeros((n_items, self.mf_factors)), np.zeros(n_items)
@@ -245,7 +130,7 @@ class HybridRecommender(BaseEstimator):
         self._ease_col = np.full(n_items, -1)
         self._ease_col[self.ease_items_] = np.arange(len(self.ease_items_))
         binary = sp.csr_matrix((np.ones(len(self._i)), (self._u, self._i)), shape=(n_users, n_items))
-        self.ease_weights_ = _ease(binary[:, self.ease_items_].tocsr(), self.ease_lambda) if len(
+        self.ease_weights_ = ease_weights(binary[:, self.ease_items_].tocsr(), self.ease_lambda) if len(
             self.ease_items_) else np.zeros((0, 0), np.float32)
         self._recency = np.power(0.5, from_end / self.recency_half_life) if self.recency_half_life else \
             np.ones(len(from_end))
@@ -256,12 +141,6 @@ class HybridRecommender(BaseEstimator):
 
     def _user_pos(self, user_id) -> int:
         pos = self.user_index_.get_indexer([user_id])[0] if user_id is not None else -1
-        return int(pos)
-
-    def _item_pos(self, title_id) -> int:
-        pos = self.item_index_.get_indexer([str(title_id)])[0]
-        if pos < 0:
-            raise UnknownTitleError(f"unknown title_id {title_id!r}: not in the titles or ratings fitted on")
         return int(pos)
 
     def predict(self, user_id: int, title_id: str) -> float:
@@ -288,21 +167,32 @@ class HybridRecommender(BaseEstimator):
 
     def _knn_adjust(self, u: np.ndarray, i: np.ndarray, ok: np.ndarray) -> np.ndarray:
         """Similarity-weighted mean residual over the user's ``knn_k`` most similar rated items (sim > 0)."""
-        out = np.zeros(len(u))
         cols = np.where(ok, self._knn_col[i], -1)
-        for user in np.unique(u[cols >= 0]):
-            idx = np.flatnonzero((u == user) & (cols >= 0))
-            rated = np.flatnonzero(self._knn_mask[user])
-            if len(rated) == 0:
-                continue
-            sims, res = self.knn_similarity_[np.ix_(cols[idx], rated)], self._knn_resid[user, rated]
-            if len(rated) > self.knn_k:
-                top = np.argpartition(-sims, self.knn_k - 1, axis=1)[:, : self.knn_k]
-                sims, res = np.take_along_axis(sims, top, 1), res[top]
-            sims = np.maximum(sims, 0)
-            total = sims.sum(1)
-            out[idx] = np.where(total > 0, (sims * res).sum(1) / np.where(total > 0, total, 1), 0)
-        return out
+        return knn_residual_mean(self.knn_similarity_, self._knn_resid, self._knn_mask, u, cols, self.knn_k)
+
+    def rated_neighbours(self, title_id: str, k: int = 10) -> pd.DataFrame:
+        """Collaborative neighbours: the titles whose ratings move most with this one's.
+
+        Item-kNN pearson-baseline similarity (shrunk by the number of co-raters), positive only, with
+        ``co_raters`` (users who rated both). Empty for a title with fewer than ``knn_min_support`` ratings:
+        such a title only has content neighbours (:meth:`similar_titles`).
+
+        Raises:
+            UnknownTitleError: the id is unknown.
+        """
+        self._require("knn_similarity_", "rating")
+        col = self._knn_col[self._item_pos(title_id)]
+        if col < 0:
+            return pd.DataFrame({"title_id": [], "title": [], "similarity": [], "co_raters": []})
+        sims = self.knn_similarity_[col].astype(float)
+        sims[col] = -np.inf
+        top = np.lexsort((np.arange(len(sims)), -sims))[:k]
+        top = top[sims[top] > 0]
+        items = self.knn_items_[top]
+        co = self._knn_mask[:, col] @ self._knn_mask[:, top]
+        return pd.DataFrame({"title_id": self.item_index_[items].tolist(),
+                             "title": self.catalogue_["title"].to_numpy()[items], "similarity": sims[top],
+                             "co_raters": co.astype(int)})
 
     # --- ranking ---------------------------------------------------------------------------------------------
 
@@ -328,23 +218,6 @@ class HybridRecommender(BaseEstimator):
         """Scores divided by the best candidate's, negatives floored at 0 (all 0 when none is positive)."""
         top = x[candidates].max() if candidates.any() else 0.0
         return np.maximum(x, 0) / top if top > 0 else np.zeros_like(x)
-
-    def _genre_mask(self, genres) -> np.ndarray:
-        """Titles with at least one of ``genres`` (case-insensitive); all titles when none are given."""
-        if genres is None or len(genres) == 0:
-            return np.ones(len(self.item_index_), bool)
-        wanted = self.genre_index_.get_indexer([g.lower() for g in ([genres] if isinstance(genres, str) else genres)])
-        wanted = wanted[wanted >= 0]
-        return np.asarray(self.genre_matrix_[:, wanted].sum(1)).ravel() > 0
-
-    def popular_titles(self, k: int = 10, genres=None, exclude=()) -> list[str]:
-        """Cold start: the most-rated titles (ties: title id), restricted to ``genres`` when given."""
-        mask = self._genre_mask(genres)
-        if len(exclude):
-            drop = self.item_index_.get_indexer([str(t) for t in exclude])
-            mask[drop[drop >= 0]] = False
-        order = np.lexsort((self.item_index_.to_numpy(), -self.popularity_))
-        return [self.item_index_[j] for j in order if mask[j]][:k]
 
     def _rank(self, user_id, k, content_weight, exclude_seen, genres):
         """``(pos, top item positions, score, scaled collab, scaled content)``; ``pos = -1``: popular fallback."""
@@ -419,17 +292,3 @@ class HybridRecommender(BaseEstimator):
         return pd.DataFrame({"title_id": ids, "title": self.catalogue_["title"].to_numpy()[pos], "score": pop,
                              "content_score": 0.0, "collaborative_score": pop, "because_title_id": "",
                              "because_title": ""})
-
-    def similar_titles(self, title_id: str, k: int = 10) -> pd.DataFrame:
-        """Content neighbours (``title_id, title, similarity``), also for titles nobody has rated.
-
-        Raises:
-            UnknownTitleError: the id is unknown.
-        """
-        pos = self._item_pos(title_id)
-        sims = np.asarray((self.content_matrix_ @ self.content_matrix_[pos].T).todense()).ravel()
-        sims[pos] = -np.inf
-        top = np.lexsort((np.arange(len(sims)), -sims))[:k]
-        top = top[np.isfinite(sims[top])]
-        return pd.DataFrame({"title_id": self.item_index_[top].tolist(),
-                             "title": self.catalogue_["title"].to_numpy()[top], "similarity": sims[top]})
