@@ -337,6 +337,208 @@ def market_release_window(source: str, media_types: tuple, genres: tuple, years:
 
 # ---------------------------------------------------------------- churn
 # (Churn page: appended below by its engineer.)
+# Churn page. The Telco subscribers do not depend on the title filters, so these functions take no filter
+# fields. Slow results (fold fits, the full model, permutation importance) are also persisted to disk
+# (core.persist) under a key of the data content and CHURN_VERSION, so a restart does not retrain.
+CHURN_VERSION = "churn-page-1"  # bump when churn code changes so persisted results are rebuilt
+CHURN_AT_RISK_MAX = 500  # the at-risk list explains at most this many subscribers
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def churn_xy() -> tuple:
+    """``(X, y, ids)`` of the embedded subscribers (``core.churn.split_xy``) and the persistence key."""
+    from core import churn, persist
+
+    subscribers = embedded_data().subscribers
+    return (*churn.split_xy(subscribers), persist.fingerprint(subscribers, CHURN_VERSION))
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def churn_overview() -> dict:
+    """Subscriber counts, churn base rate and the data-based default value of a saved subscriber."""
+    from core import churn_page
+
+    return churn_page.overview(embedded_data().subscribers)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def churn_fold(name: str, fold: int) -> dict:
+    """One model fitted on one CV fold's training rows and scored on its test rows (``core.churn.fit_fold``)."""
+    from core import churn, persist
+
+    X, y, _, key = churn_xy()
+    train, test = churn.cv_folds(y)[fold]
+    return persist.load_or_build("churn_fold", persist.fingerprint(key, name, fold),
+                                 lambda: churn.fit_fold(name, X, y, train, test))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def churn_cv(name: str) -> tuple:
+    """``(out-of-fold probabilities, metrics row)`` of one model over the 5 shared folds."""
+    from core import churn, churn_page
+
+    X, _, _, _ = churn_xy()
+    return churn.combine_folds(name, [churn_fold(name, i) for i in range(churn_page.N_FOLDS)], len(X))
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def churn_evaluation() -> dict:
+    """Out-of-fold quality of the Marquee churn model: curves, summary, reliability insights, CV row."""
+    from core import churn, churn_insights, churn_page
+
+    _, y, _, _ = churn_xy()
+    oof, row = churn_cv(churn_page.MARQUEE)
+    result = churn.curves(y, oof)
+    sweep = churn.threshold_sweep(y, oof, churn_page.DEFAULT_COST_PER_OFFER, churn_overview()["value_saved"],
+                                  churn_page.DEFAULT_SUCCESS_RATE)
+    return {**result, "row": row, "meets_bar": churn_page.meets_bar(row),
+            "default_threshold": float(sweep.loc[sweep["is_best"], "threshold"].iloc[0]),
+            "reliability_insights": churn_insights.reliability_insights(result["reliability"], result["summary"])}
+
+
+@st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
+def churn_campaign(threshold: float, cost_per_offer: float, value_saved: float, success_rate: float) -> dict:
+    """Campaign outcome at a threshold (no retraining: out-of-fold probabilities), sweep, points, insights."""
+    from core import churn, churn_insights, churn_page
+
+    _, y, _, _ = churn_xy()
+    oof, _ = churn_cv(churn_page.MARQUEE)
+    evaluation = churn_evaluation()
+    row = churn.threshold_table(y, oof, threshold, cost_per_offer, value_saved, success_rate)
+    sweep = churn.threshold_sweep(y, oof, cost_per_offer, value_saved, success_rate)
+    negatives = max(int((y == 0).sum()), 1)
+    return {"row": row, "sweep": sweep, "metrics": churn_page.campaign_metrics(row),
+            "roc_point": {"fpr": row["fp"] / negatives, "tpr": row["recall"], "threshold": threshold},
+            "pr_point": {"recall": row["recall"], "precision": row["precision"], "threshold": threshold},
+            "insights": churn_insights.campaign_insights(row, sweep, cost_per_offer, value_saved, success_rate),
+            "roc_insights": churn_insights.roc_insights(evaluation, row),
+            "pr_insights": churn_insights.pr_insights(evaluation, row)}
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def churn_comparison(names: tuple) -> dict:
+    """The CV comparison of ``names`` (all share folds), display table, chart data and insights."""
+    from core import churn, churn_insights, churn_page
+
+    X, _, _, _ = churn_xy()
+    comp = churn.Comparison.from_results({n: churn_cv(n) for n in names}, X.index)
+    base_rate = churn_overview()["base_rate"]
+    return {"table": comp.table, "best": comp.best, "display": churn_page.comparison_display(comp.table, base_rate),
+            "insights": churn_insights.comparison_insights(comp.table, base_rate)}
+
+
+def churn_model_names() -> tuple:
+    """Every compared model, the always-stay baseline last (imports scikit-learn on first call)."""
+    from core import churn
+    from models.churn import BASELINE
+
+    return churn.ALL_MODELS + (BASELINE,)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def churn_model():
+    """``ChurnModel`` fitted on every subscriber (read-only), for explanations, what-if scores and the list."""
+    from core import persist
+    from models.churn import ChurnModel
+
+    X, y, _, key = churn_xy()
+    return persist.load_or_build("churn_model", key, lambda: ChurnModel().fit(X, y))
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def churn_importance() -> dict:
+    """Permutation importance on held-out subscribers (``core.churn.heldout_importance``) with insights."""
+    from core import churn, churn_insights, persist
+
+    X, y, _, key = churn_xy()
+    result = persist.load_or_build("churn_importance", key, lambda: churn.heldout_importance(X, y))
+    return {**result, "insights": churn_insights.importance_insights(result["importance"], result["roc_auc"])}
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def churn_explanation(subscriber_id: int) -> dict:
+    """Why one subscriber scores what they score; ``{}`` for an unknown id."""
+    from core import churn_insights, churn_page, churn_scoring
+
+    X, _, ids, _ = churn_xy()
+    match = (ids == subscriber_id).to_numpy()
+    if not match.any():
+        return {}
+    expl = churn_scoring.explain_one(churn_model(), X, X[match].iloc[0])
+    base_rate = churn_overview()["base_rate"]
+    oof = float(churn_cv(churn_page.MARQUEE)[0][match][0])
+    return {"explanation": expl, "oof_probability": oof, "probability": float(expl["probability"].iloc[0]),
+            "band": churn_page.risk_band(oof, base_rate),
+            "insights": churn_insights.explanation_insights(expl, base_rate)}
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def churn_form() -> dict:
+    """What-if form options and defaults (the typical subscriber of the data: medians and modes)."""
+    from core import churn_page, churn_scoring
+
+    X, _, _, _ = churn_xy()
+    spec = churn_page.form_spec()
+    reference = churn_scoring.reference_values(X)
+    return {**spec, "defaults": {k: (int(v) if k in spec["flags"] else v) for k, v in reference.items()}}
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def churn_what_if(record: tuple) -> dict:
+    """Score a what-if subscriber given as ``tuple(record.items())``; ``{"error": message}`` on bad input."""
+    from core import churn_insights, churn_page, churn_scoring
+
+    X, _, _, _ = churn_xy()
+    model = churn_model()
+    try:
+        scored = churn_scoring.score_new(model, dict(record))
+    except ValueError as exc:
+        return {"error": str(exc)}
+    expl = churn_scoring.explain_one(model, X, scored["record"])
+    base_rate = churn_overview()["base_rate"]
+    return {"probability": scored["probability"], "band": churn_page.risk_band(scored["probability"], base_rate),
+            "explanation": expl, "insights": churn_insights.explanation_insights(expl, base_rate)}
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def churn_segments() -> dict:
+    """K-Means subscriber segments (k by silhouette, else 4) with profiles, display table and insights."""
+    from core import churn_insights, churn_page, churn_segments as segments
+
+    X, y, _, _ = churn_xy()
+    seg = segments.segments(X, y)
+    base_rate = churn_overview()["base_rate"]
+    return {"profiles": seg.profiles, "silhouettes": seg.silhouettes, "k": seg.k,
+            "display": churn_page.segment_display(seg.profiles),
+            "insights": churn_insights.segment_insights(seg.profiles, base_rate, seg.k),
+            "silhouette_insights": churn_insights.silhouette_insights(seg.silhouettes, seg.k)}
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def churn_at_risk_all() -> pd.DataFrame:
+    """The ``CHURN_AT_RISK_MAX`` current subscribers with the highest out-of-fold churn probability."""
+    from core import churn_page, churn_scoring
+
+    X, y, ids, _ = churn_xy()
+    oof, _ = churn_cv(churn_page.MARQUEE)
+    current = (y == 0).to_numpy()
+    top = churn_scoring.at_risk(churn_model(), X[current], ids[current], CHURN_AT_RISK_MAX, proba=oof[current],
+                                background=X)
+    return churn_page.at_risk_display(top, embedded_data().subscribers, churn_overview()["base_rate"])
+
+
+@st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
+def churn_at_risk(top_n: int, threshold: float) -> dict:
+    """The ranked at-risk list (first ``top_n``), how many current subscribers the threshold flags, insights."""
+    from core import churn_insights, churn_page
+
+    _, y, _, _ = churn_xy()
+    oof, _ = churn_cv(churn_page.MARQUEE)
+    table = churn_at_risk_all().head(int(top_n))
+    flagged = int((oof[(y == 0).to_numpy()] >= threshold).sum())
+    current = int((y == 0).sum())
+    return {"table": table, "flagged": flagged, "current": current,
+            "insights": churn_insights.at_risk_insights(table, flagged, current, threshold)}
 
 
 # ---------------------------------------------------------------- recommender

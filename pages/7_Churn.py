@@ -1,0 +1,180 @@
+"""Churn: which subscribers are about to leave, why, and which retention campaign pays for itself?"""
+import itertools
+import time
+
+import streamlit as st
+
+from core import cached, ui
+from core import charts_churn as cc
+from core import churn_page as cp
+
+ui.page_setup("Churn", "Which subscribers are about to leave, why, and which retention campaign pays for itself?",
+              filters=False)
+st.caption(":material/info: Audience page on the embedded Telco subscribers (real data, one row per subscriber). "
+           "The title filters (source, genres, years, votes) do not apply to subscribers, so none are shown.")
+ov = cached.churn_overview()
+top = st.columns(4)
+top[0].metric("Subscribers", f"{ov['subscribers']:,}")
+top[1].metric("Churn base rate", f"{ov['base_rate']:.1%}", help=f"{ov['churned']:,} subscribers left.")
+top[2].metric("Current subscribers", f"{ov['current']:,}")
+top[3].metric("Monthly revenue lost to churn", f"${ov['monthly_revenue_lost']:,.0f}")
+
+
+def cross_validate(names: tuple, what: str) -> None:
+    """Fit (or load) every fold of every model through the cache, with visible progress."""
+    start, steps = time.perf_counter(), len(names) * cp.N_FOLDS
+    with st.status(f"{what}: stratified {cp.N_FOLDS}-fold cross-validation...", expanded=True) as status:
+        bar = st.progress(0.0)
+        for i, (name, fold) in enumerate(itertools.product(names, range(cp.N_FOLDS))):
+            bar.progress(i / steps, text=f"{name}: fold {fold + 1} of {cp.N_FOLDS}")
+            cached.churn_fold(name, fold)
+        status.update(label=f"{what}: done in {time.perf_counter() - start:.1f} s", state="complete", expanded=False)
+
+
+cross_validate((cp.MARQUEE,), "Churn model")
+ev = cached.churn_evaluation()
+row = ev["row"]
+quality = st.columns(4)
+quality[0].metric("CV ROC-AUC", f"{row['roc_auc']:.3f}", f"± {row['roc_auc_std']:.3f}", delta_color="off")
+quality[1].metric("CV PR-AUC", f"{row['pr_auc']:.3f}", f"{row['pr_auc'] / ov['base_rate']:.1f}x base rate",
+                  delta_color="off")
+quality[2].metric("Calibration error (ECE)", f"{ev['summary']['ece']:.3f}", help="0 = perfectly calibrated.")
+quality[3].metric("Quality bar", "Met" if ev["meets_bar"] else "Not met",
+                  help=f"CV ROC-AUC >= {cp.QUALITY_BAR['roc_auc']} and PR-AUC >= {cp.QUALITY_BAR['pr_auc']}.")
+st.caption(f"{cp.MARQUEE}: spline logistic regression and a shallow LightGBM, soft vote. Every figure on this "
+           "page comes from out-of-fold predictions; all preprocessing is refitted inside each fold.")
+
+tabs = st.tabs(["Campaign", "Model comparison", "Drivers", "What-if", "Segments", "At-risk list"], key="ch_tab",
+               on_change="rerun")
+KEEP = {"threshold": ev["default_threshold"], "cost": cp.DEFAULT_COST_PER_OFFER, "value": ov["value_saved"],
+        "success": cp.DEFAULT_SUCCESS_RATE}
+for name, default in KEEP.items():  # widgets on closed tabs lose their state; the kept copies do not
+    st.session_state.setdefault(f"ch_{name}", st.session_state.get(f"ch_keep_{name}", default))
+
+
+@st.fragment
+def campaign_panel() -> None:
+    """Threshold and campaign economics: reruns alone, scored from cached out-of-fold probabilities."""
+    c = st.columns(4)
+    threshold = c[0].slider("Flag when churn probability is at least", 0.0, 1.0, step=0.01, key="ch_threshold")
+    cost = c[1].number_input("Cost per offer ($)", 0.0, 10_000.0, step=5.0, key="ch_cost")
+    value = c[2].number_input("Value of a saved subscriber ($)", 0.0, 100_000.0, step=50.0, key="ch_value",
+                              help=f"Default: {cp.VALUE_MONTHS} months at churners' mean monthly charge "
+                                   f"(${ov['churner_monthly']:.2f}).")
+    success = c[3].slider("Offer success rate", 0.0, 1.0, step=0.05, key="ch_success",
+                          help="Share of contacted would-be churners the offer keeps (your assumption).")
+    st.session_state.update(ch_keep_threshold=threshold, ch_keep_cost=cost, ch_keep_value=value,
+                            ch_keep_success=success)
+    camp = cached.churn_campaign(threshold, cost, value, success)
+    for col, (name, val) in zip(st.columns(6), camp["metrics"].items()):
+        col.metric(name, val)
+    ui.chart(cc.campaign(camp["sweep"], threshold), cc.HOW_TO_READ["campaign"], camp["insights"], key="ch_campaign")
+    left, right = st.columns(2)
+    with left:
+        ui.chart(cc.roc_curve(ev["roc"], camp["roc_point"]), cc.HOW_TO_READ["roc"], camp["roc_insights"],
+                 key="ch_roc")
+    with right:
+        ui.chart(cc.pr_curve(ev["pr"], ov["base_rate"], camp["pr_point"]), cc.HOW_TO_READ["pr"],
+                 camp["pr_insights"], key="ch_pr")
+
+
+if tabs[0].open:
+    with tabs[0]:
+        st.subheader("Who to target, and what the campaign costs")
+        campaign_panel()
+        st.subheader("Can the probabilities be taken at face value?")
+        ui.chart(cc.reliability(ev["reliability"]), cc.HOW_TO_READ["reliability"], ev["reliability_insights"],
+                 key="ch_reliability")
+
+if tabs[1].open:
+    with tabs[1]:
+        names = cached.churn_model_names()
+        cross_validate(names, "Model comparison")
+        comp = cached.churn_comparison(names)
+        st.dataframe(comp["display"], width="stretch", hide_index=True)
+        ui.download(comp["display"], "churn_model_comparison", key="ch_comparison_dl")
+        st.caption(f"Churn base rate {ov['base_rate']:.1%}: the PR-AUC of a random ranking; the always-stay "
+                   "baseline is in the table. Fold means over the same stratified folds; accuracy, precision, "
+                   "recall and F1 at threshold 0.5; fit time = mean seconds per fold on this machine.")
+        ui.chart(cc.model_scores(comp["table"], ov["base_rate"]), cc.HOW_TO_READ["models"], comp["insights"],
+                 key="ch_models")
+
+if tabs[2].open:
+    with tabs[2]:
+        with st.spinner("Measuring permutation importance on held-out subscribers (first time only)..."):
+            imp = cached.churn_importance()
+        ui.chart(cc.importance(imp["importance"]), cc.HOW_TO_READ["importance"] +
+                 f" Measured on {imp['rows']:,} subscribers the model was not trained on.", imp["insights"],
+                 key="ch_importance")
+        st.subheader("One subscriber")
+        with st.spinner("Training the churn model on every subscriber (first time only)..."):
+            first = cached.churn_at_risk(1, st.session_state["ch_keep_threshold"])["table"]["Subscriber"]
+        sid = st.number_input("Subscriber id", ov["id_min"], ov["id_max"], value=int(first.iloc[0]), step=1,
+                              key="ch_subscriber", help="Starts at the current subscriber most at risk.")
+        ex = cached.churn_explanation(int(sid))
+        if not ex:
+            st.info(f"No subscriber with id {sid}.", icon=":material/person_off:")
+        else:
+            c = st.columns(3)
+            c[0].metric("Churn probability (out-of-fold)", f"{ex['oof_probability']:.0%}")
+            c[1].metric("Risk band", ex["band"])
+            c[2].metric("Score of the model trained on everyone", f"{ex['probability']:.0%}")
+            ui.chart(cc.contributions(ex["explanation"]), cc.HOW_TO_READ["contributions"], ex["insights"],
+                     key="ch_contributions")
+
+if tabs[3].open:
+    with tabs[3]:
+        spec = cached.churn_form()
+        levels, ranges, d = spec["levels"], spec["ranges"], spec["defaults"]
+        with st.form("ch_what_if"):
+            c = st.columns(3)
+            values = {f: c[0].selectbox(cp.label(f), levels[f], index=levels[f].index(d[f]), key=f"ch_wi_{f}")
+                      for f in ("contract", "payment_method")}
+            values["tenure"] = c[0].number_input(cp.label("tenure"), *ranges["tenure"], value=int(d["tenure"]),
+                                                 key="ch_wi_tenure")
+            values["monthly_charges"] = c[0].number_input(cp.label("monthly_charges"), *ranges["monthly_charges"],
+                                                          value=float(d["monthly_charges"]), key="ch_wi_monthly")
+            values["total_charges"] = c[0].text_input(cp.label("total_charges"), key="ch_wi_total",
+                                                      placeholder="Blank = tenure x monthly charge")
+            values.update({f: c[1].selectbox(cp.label(f), levels[f], index=levels[f].index(d[f]), key=f"ch_wi_{f}")
+                           for f in levels if f not in values})
+            values.update({f: c[2].checkbox(cp.label(f), value=bool(d[f]), key=f"ch_wi_{f}") for f in spec["flags"]})
+            st.form_submit_button("Score this subscriber", icon=":material/calculate:")
+        record, problems = cp.parse_record(values)
+        result = {"error": " ".join(problems)} if problems else cached.churn_what_if(tuple(sorted(record.items())))
+        if "error" in result:
+            ui.error_state(f"Cannot score this subscriber: {result['error']}")
+        else:
+            c = st.columns(3)
+            c[0].metric("Churn probability", f"{result['probability']:.0%}")
+            c[1].metric("Risk band", result["band"])
+            c[2].metric("Against the base rate", f"{result['probability'] / ov['base_rate']:.1f}x")
+            ui.chart(cc.contributions(result["explanation"]), cc.HOW_TO_READ["contributions"], result["insights"],
+                     key="ch_what_if_factors")
+
+if tabs[4].open:
+    with tabs[4]:
+        with st.spinner("Clustering subscribers (K-Means, k = 2..8)..."):
+            seg = cached.churn_segments()
+        ui.chart(cc.segment_churn(seg["profiles"], ov["base_rate"]), cc.HOW_TO_READ["segments"], seg["insights"],
+                 key="ch_segments")
+        st.dataframe(seg["display"], width="stretch", hide_index=True)
+        ui.download(seg["display"], "churn_segments", key="ch_segments_dl")
+        st.caption("Clustered on tenure, monthly and total charges, contract and streaming services (standardised); "
+                   "names are generated from each segment's profile. Descriptive: churn is not a clustering input.")
+        ui.chart(cc.silhouette(seg["silhouettes"], seg["k"]), cc.HOW_TO_READ["silhouette"],
+                 seg["silhouette_insights"], key="ch_silhouette")
+
+if tabs[5].open:
+    with tabs[5]:
+        threshold = st.session_state["ch_keep_threshold"]
+        n = st.slider("Subscribers to list", 10, cached.CHURN_AT_RISK_MAX, 50, step=10, key="ch_top_n")
+        with st.spinner("Training the churn model on every subscriber (first time only)..."):
+            risk = cached.churn_at_risk(n, threshold)
+        for line in risk["insights"]:
+            st.markdown(f"- {line}")
+        st.dataframe(risk["table"], width="stretch", hide_index=True)
+        ui.download(risk["table"], "churn_at_risk", key="ch_at_risk_dl")
+        st.caption("Current (not yet churned) subscribers ranked by out-of-fold churn probability: each was scored "
+                   f"by a model that never saw them. Expected revenue = probability x monthly charge x "
+                   f"{cp.VALUE_MONTHS}. The threshold ({threshold:.2f}) is set on the Campaign tab.")
