@@ -87,6 +87,17 @@ RENDERED_JS = """(path) => {
 }"""
 
 
+#: True once the metric whose label contains ``label`` shows a value other than ``old``.
+METRIC_CHANGED_JS = """([label, old]) => {
+  for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
+    if (!m.innerText.includes(label)) continue;
+    const v = m.querySelector('[data-testid="stMetricValue"]');
+    if (v && v.innerText !== old) return true;
+  }
+  return false;
+}"""
+
+
 def wait_rendered(page, path: str | None = None, timeout: float = 60, quiet_ms: int = 300) -> float:
     """Wait until the page is rendered (BROWSER.md rules) and the DOM has been still for ``quiet_ms``."""
     start = time.perf_counter()

@@ -56,9 +56,26 @@ def test_sidebar_navigation_keeps_filters(app_url, page):
     harness.wait_rendered(page, "/", timeout=120)
     assert "Animation" in page.locator('[data-testid="stMarkdown"]').first.inner_text() or \
         "Animation" in page.content()
-    link = page.locator('[data-testid="stSidebar"] a[href$="/Data"]')
-    if link.count():
-        link.first.click()
-        harness.wait_rendered(page, "/Data", timeout=120)
-        assert "genres=Animation" in page.url
+    page.locator('[data-testid="stSidebar"] a[href="Content_Universe"]').first.click()  # hrefs are relative
+    harness.wait_rendered(page, "/Content_Universe", timeout=120)
+    assert "genres=Animation" in page.url
+    assert "Animation" in page.locator('[data-testid="stSidebar"]').inner_text()
+    assert harness.console_errors(page.console_log) == []
+
+
+@pytest.mark.timeout(300)
+def test_copilot_slider_updates_the_prediction(app_url, page):
+    page.goto(app_url + "/Investment_Copilot")
+    harness.wait_rendered(page, "/Investment_Copilot", timeout=180)
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="Predicted popularity") \
+        .locator('[data-testid="stMetricValue"]')
+    before = metric.first.inner_text()
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text="Budget level").locator('input[type="range"]')
+    slider.first.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(harness.METRIC_CHANGED_JS, arg=["Predicted popularity", before], timeout=30_000)
+    harness.wait_rendered(page, "/Investment_Copilot", timeout=60)
+    assert metric.first.inner_text() != before
+    assert page.locator('[data-testid="stException"]').count() == 0
     assert harness.console_errors(page.console_log) == []
