@@ -95,20 +95,22 @@ def at_risk(model, X: pd.DataFrame, ids: pd.Series, top_n: int = 20, proba: np.n
     """
     if len(ids) != len(X):
         raise ValueError(f"ids has {len(ids)} rows but X has {len(X)}")
-    proba = model.predict_proba(X)[:, 1] if proba is None else np.asarray(proba, dtype=float)
-    if len(proba) != len(X):
+    if proba is not None and len(proba) != len(X):
         raise ValueError(f"proba has {len(proba)} rows but X has {len(X)}")
-    order = np.argsort(-proba, kind="stable")[: max(int(top_n), 0)]
+    columns = ["rank", "subscriber_id", "probability", "top_factor", "top_factor_value", "top_factor_contribution"]
+    if len(X) == 0 or int(top_n) <= 0:
+        return pd.DataFrame(columns=columns)
+    proba = model.predict_proba(X)[:, 1] if proba is None else np.asarray(proba, dtype=float)
+    order = np.argsort(-proba, kind="stable")[: int(top_n)]
     rows = X.iloc[order]
-    reference = reference_values(X if background is None else background)
-    _, contrib, factors = _contributions(model, rows, reference) if len(rows) else (None, np.empty((0, 0)), [])
-    best = contrib.argmax(axis=1) if len(rows) else np.array([], dtype=int)
+    _, contrib, factors = _contributions(model, rows, reference_values(X if background is None else background))
+    best = contrib.argmax(axis=1)
     values = raw_features(rows)
     return pd.DataFrame({
         "rank": np.arange(1, len(rows) + 1), "subscriber_id": np.asarray(ids)[order], "probability": proba[order],
         "top_factor": [factors[i] for i in best],
         "top_factor_value": [values.iloc[r][factors[i]] for r, i in enumerate(best)],
-        "top_factor_contribution": contrib[np.arange(len(rows)), best] if len(rows) else np.array([])})
+        "top_factor_contribution": contrib[np.arange(len(rows)), best]}, columns=columns)
 
 
 def _validate_record(record: dict) -> dict:

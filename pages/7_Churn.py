@@ -49,7 +49,7 @@ tabs = st.tabs(["Campaign", "Model comparison", "Drivers", "What-if", "Segments"
 KEEP = {"threshold": ev["default_threshold"], "cost": cp.DEFAULT_COST_PER_OFFER, "value": ov["value_saved"],
         "success": cp.DEFAULT_SUCCESS_RATE}
 for name, default in KEEP.items():  # widgets on closed tabs lose their state; the kept copies do not
-    st.session_state.setdefault(f"ch_{name}", st.session_state.get(f"ch_keep_{name}", default))
+    st.session_state.setdefault(f"ch_{name}", st.session_state.setdefault(f"ch_keep_{name}", default))
 
 
 @st.fragment

@@ -1,0 +1,152 @@
+"""Behaviour of the Churn page: headline and honest CV figures, the threshold fragment, the what-if form, every tab.
+
+Opened the way the multipage app runs it (``app.py`` first, then switch to the page). Fold fits, the full model
+and the importance are cached in-process and persisted in the cache dir, so only a first-ever run pays for them.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = ROOT / "pages" / "7_Churn.py"
+TABS = ("Campaign", "Model comparison", "Drivers", "What-if", "Segments", "At-risk list")
+
+
+def _open(tab: str = "Campaign") -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.switch_page(str(PAGE.relative_to(ROOT)))
+    if tab != "Campaign":
+        at.session_state["ch_tab"] = tab
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _metrics(at: AppTest) -> dict:
+    return {m.label: m.value for m in at.metric}
+
+
+def _text(at: AppTest) -> str:
+    return " ".join([m.value for m in at.markdown] + [c.value for c in at.caption])
+
+
+def _money(value: str) -> float:
+    return float(value.replace("$", "").replace(",", ""))
+
+
+def test_headline_and_quality_bar():
+    at = _open()
+    m = _metrics(at)
+    assert m["Subscribers"] == "7,043" and m["Churn base rate"] == "26.5%"
+    assert float(m["CV ROC-AUC"]) >= 0.85 and float(m["CV PR-AUC"]) >= 0.665 and m["Quality bar"] == "Met"
+    assert float(m["Calibration error (ECE)"]) < 0.05
+    assert "do not apply to subscribers" in _text(at)
+    assert not at.sidebar.multiselect  # no title filters on this page
+    assert len(at.get("plotly_chart")) == 4  # campaign, ROC, PR, reliability
+
+
+def test_threshold_slider_moves_flagged_precision_and_recall():
+    at = _open()
+    results = {}
+    for threshold in (0.0, 0.1, 0.5, 0.9, 1.0):
+        at.slider(key="ch_threshold").set_value(threshold).run()
+        assert not at.exception, [e.value for e in at.exception]
+        m = _metrics(at)
+        results[threshold] = (int(m["Subscribers flagged"].replace(",", "")), m["Precision"], m["Recall"])
+    assert results[0.0][0] == 7043 and results[0.0][2] == "100%"
+    assert results[0.1][0] > results[0.5][0] > results[0.9][0] >= results[1.0][0]
+    assert results[0.1][1] != results[0.5][1] and results[0.1][2] != results[0.5][2]
+    assert "At threshold 0.50" in _text(at.slider(key="ch_threshold").set_value(0.5).run())
+
+
+def test_cost_inputs_change_the_campaign_value_not_the_flags():
+    at = _open()
+    at.slider(key="ch_threshold").set_value(0.5).run()
+    before = _metrics(at)
+    at.number_input(key="ch_cost").set_value(200.0).run()
+    after = _metrics(at)
+    assert after["Subscribers flagged"] == before["Subscribers flagged"]
+    assert _money(after["Campaign cost"]) == pytest.approx(4 * _money(before["Campaign cost"]))
+    assert _money(after["Expected net"]) < _money(before["Expected net"])
+    at.number_input(key="ch_value").set_value(0.0).run()
+    assert "no threshold pays off" in _text(at)
+
+
+def test_threshold_survives_a_tab_switch():
+    at = _open()
+    at.slider(key="ch_threshold").set_value(0.7).run()
+    at.session_state["ch_tab"] = "At-risk list"
+    at.run()
+    assert "threshold 0.70" in _text(at)
+    at.session_state["ch_tab"] = "Campaign"
+    at.run()
+    assert at.slider(key="ch_threshold").value == pytest.approx(0.7)
+
+
+@pytest.mark.parametrize("tab", TABS[1:])
+def test_every_tab_renders(tab):
+    at = _open(tab)
+    assert len(at.get("plotly_chart")) >= 1 or tab in ("What-if", "At-risk list")
+    assert at.markdown  # insights
+
+
+def test_comparison_table_has_all_models_and_baseline():
+    at = _open("Model comparison")
+    table = at.dataframe[0].value
+    assert {"Marquee churn model", "Logistic regression", "Random forest", "Gradient boosting", "LightGBM",
+            "XGBoost", "Always stay (baseline)"} == set(table["Model"])
+    assert {"ROC-AUC", "PR-AUC", "Accuracy", "Precision", "Recall", "F1", "Fit s / fold"} <= set(table.columns)
+    assert table["ROC-AUC"].max() >= 0.85 and "Churn base rate 26.5%" in _text(at)
+
+
+def _submit(at: AppTest) -> AppTest:
+    next(b for b in at.button if b.label == "Score this subscriber").click()
+    return at.run()
+
+
+def test_what_if_form_scores_and_changes_with_input():
+    at = _open("What-if")
+    typical = float(_metrics(at)["Churn probability"].rstrip("%"))
+    at.selectbox(key="ch_wi_contract").set_value("Two year")
+    at.number_input(key="ch_wi_tenure").set_value(70)
+    _submit(at)
+    loyal = _metrics(at)
+    assert float(loyal["Churn probability"].rstrip("%")) < typical and loyal["Risk band"] == "Low"
+    at.selectbox(key="ch_wi_contract").set_value("Month-to-month")
+    at.number_input(key="ch_wi_tenure").set_value(1)
+    _submit(at)
+    new = _metrics(at)
+    assert float(new["Churn probability"].rstrip("%")) > typical and new["Risk band"] in ("High", "Very high")
+    assert "raises the risk most" in _text(at)
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"ch_wi_total": "a lot"}, "must be a number"),
+    ({"ch_wi_internet_service": "No", "ch_wi_streaming_tv": "Yes"}, "No internet service")])
+def test_what_if_bad_input_gives_a_clear_message(values, message):
+    at = _open("What-if")
+    for key, value in values.items():
+        widget = at.text_input(key=key) if key == "ch_wi_total" else at.selectbox(key=key)
+        widget.set_value(value)
+    _submit(at)
+    assert not at.exception
+    assert at.error and message in at.error[0].value and "Churn probability" not in _metrics(at)
+
+
+def test_explanation_for_one_subscriber_and_unknown_id():
+    at = _open("Drivers")
+    assert "raises the risk most" in _text(at) and _metrics(at)["Risk band"] in ("High", "Very high")
+    at.number_input(key="ch_subscriber").set_value(2).run()
+    assert not at.exception and "Churn probability (out-of-fold)" in _metrics(at)
+
+
+def test_at_risk_list_is_ranked_and_downloadable():
+    at = _open("At-risk list")
+    table = at.dataframe[0].value
+    assert len(table) == 50 and table["Churn probability"].is_monotonic_decreasing
+    at.slider(key="ch_top_n").set_value(10).run()
+    assert len(at.dataframe[0].value) == 10
+    assert any(b.key == "ch_at_risk_dl" for b in at.get("download_button"))
