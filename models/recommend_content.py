@@ -52,10 +52,19 @@ def title_tokens(row: tuple) -> list[str]:
     return tokens + [w for w in words if w not in ENGLISH_STOP_WORDS]
 
 
+def merged_genres(titles: pd.DataFrame) -> pd.Series:
+    """Each title's ``genres`` plus its ``ml_genres`` (where the frame has them), in order, without duplicates."""
+    extra = titles["ml_genres"] if "ml_genres" in titles.columns else pd.Series([None] * len(titles), titles.index)
+    base = titles["genres"] if "genres" in titles.columns else pd.Series([None] * len(titles), titles.index)
+    return pd.Series([list(dict.fromkeys(str(g) for g in _as_list(a) + _as_list(b) if g and "no genres" not in str(g)))
+                      for a, b in zip(base, extra)], index=titles.index, dtype=object)
+
+
 class ContentIndex(BaseEstimator):
     """Content neighbours and popularity over a catalogue (titles plus any rated id missing from them).
 
-    Fitted attributes: ``catalogue_`` (``title_id, title, genres, year``), ``item_index_``, ``popularity_``
+    Fitted attributes: ``catalogue_`` (``title_id, title, genres, year``; genres merged with ``ml_genres``
+    where present, see :func:`merged_genres`), ``item_index_``, ``popularity_``
     (ratings per title), ``genre_index_``/``genre_matrix_`` (lower-cased genres) and ``content_matrix_``
     (L2-normalised TF-IDF rows, float32).
     """
@@ -79,7 +88,7 @@ class ContentIndex(BaseEstimator):
                 cat[col] = empty
         self.catalogue_ = cat[["title_id", "title", "genres", "year"]].assign(
             title=cat["title"].fillna(cat["title_id"]).astype(str),
-            genres=cat["genres"].map(lambda g: list(g) if isinstance(g, (list, tuple, np.ndarray)) else []))
+            genres=merged_genres(cat))
         self.item_index_ = pd.Index(self.catalogue_["title_id"])
         self.popularity_ = np.bincount(self.item_index_.get_indexer(r["title_id"]),
                                        minlength=len(self.item_index_)).astype(float)
