@@ -3,9 +3,10 @@
 Pages call these functions; each one delegates to pure ``core``/``models`` code. Arguments are small and
 hashable (str, int, float, tuple) and include everything that changes the result, the data source included.
 
-Design note: the raw embedded tables (62,801 titles with list columns) are held with ``cache_resource`` and
-treated as read-only, because ``cache_data`` would unpickle a 20 MB copy (0.3 s) on every call; every derived
-frame (filtered, featured, aggregated) goes through ``cache_data`` and is copied per caller as usual.
+Design note: the raw embedded tables (62,801 titles with list columns) and the filtered, featured strategy
+frames are held with ``cache_resource`` and treated as read-only, because ``cache_data`` would unpickle a
+20 MB copy (0.2-0.3 s) on every call; every smaller derived result (aggregates, tables, model outputs) goes
+through ``cache_data`` and is copied per caller as usual.
 """
 from __future__ import annotations
 
@@ -79,9 +80,11 @@ def source_facets(source: str) -> dict:
 
 
 # ---------------------------------------------------------------- strategy frames
-@st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
+@st.cache_resource(max_entries=FRAME_ENTRIES, show_spinner=False)
 def strategy_frame(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int) -> pd.DataFrame:
-    """Filtered titles with every derived feature (see ``core.features``)."""
+    """Filtered titles with every derived feature (see ``core.features``). Read-only, like ``embedded_data``:
+    every page and cached function reads it on each run, and ``cache_data`` would unpickle a copy of up to
+    58,788 rows with list columns (~0.2 s) every time; code that needs changes works on a copy."""
     flt = features.Filters(source, tuple(media_types), tuple(genres), tuple(years), int(min_votes))
     return features.engineer(features.apply_filters(source_titles(source), flt))
 
@@ -333,6 +336,83 @@ def market_release_window(source: str, media_types: tuple, genres: tuple, years:
 
 # ---------------------------------------------------------------- forecast
 # (Forecasting page: appended below by its engineer.)
+# Model runs are persisted on disk (core.persist) keyed by the series content and the code version, so a restart
+# does not refit Prophet; the 6-hour ttl lets TMDB views move on to new months.
+@st.cache_data(ttl=6 * 3600, max_entries=FRAME_ENTRIES, show_spinner=False)
+def forecast_inputs(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int) -> dict:
+    """Genres to forecast, the measure and each genre's monthly series (see ``core.forecasting.build_inputs``)."""
+    from core import forecasting
+
+    view = strategy_frame(source, media_types, genres, years, min_votes)
+    ratings = embedded_data().ratings if source == "embedded" else None
+    synced = pd.to_datetime(tmdb_status(tmdb_store_path()).get("last_sync"), errors="coerce", utc=True) \
+        if source == "tmdb" else pd.NaT
+    return forecasting.build_inputs(view, source, tuple(genres), ratings,
+                                    None if pd.isna(synced) else synced.tz_localize(None))
+
+
+@st.cache_data(ttl=6 * 3600, max_entries=FRAME_ENTRIES * 6, show_spinner=False)
+def forecast_genre(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int,
+                   genre: str) -> dict:
+    """Backtests and 12-month forecasts for one genre (see ``core.forecasting.genre_models``)."""
+    from core import forecasting, persist
+
+    history = forecasting.history_of(forecast_inputs(source, media_types, genres, years, min_votes)["series"], genre)
+    key = persist.fingerprint(forecasting.CODE_VERSION, history, forecasting.HORIZON)
+    fitted = persist.load_or_build("forecast_genre", key, lambda: forecasting.fit_models(history))
+    return forecasting.genre_report(history, fitted)
+
+
+@st.cache_data(ttl=6 * 3600, max_entries=FRAME_ENTRIES * 6, show_spinner=False)
+def forecast_detail(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int,
+                    genre: str) -> dict:
+    """One genre's chart inputs, display table and insights (labels as shown on the page)."""
+    from core import forecasting, forecasting_report as report
+
+    res = forecast_genre(source, media_types, genres, years, min_votes, genre)
+    measure = forecasting.MEASURES[forecast_inputs(source, media_types, genres, years, min_votes)["measure"]]
+    if res.get("reason"):
+        return {"reason": res["reason"], "history": res["history"]}
+    return {"reason": None, "history": res["history"], "holdout": res["holdout"],
+            "forecasts": {forecasting.MODELS[k]: f for k, f in res["forecasts"].items()},
+            "best": forecasting.MODELS[res["verdict"]["winner"]], "verdict": res["verdict"],
+            "table": report.backtest_display(res, genre),
+            "forecast_insights": report.forecast_insights(res, genre, measure["noun"]),
+            "backtest_insights": report.backtest_insights(res)}
+
+
+@st.cache_data(ttl=6 * 3600, max_entries=FRAME_ENTRIES, show_spinner=False)
+def forecast_summary(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int) -> dict:
+    """Every forecast genre: summary table, Prophet forecasts (long) and insights."""
+    from core import forecasting, forecasting_report as report
+
+    inputs = forecast_inputs(source, media_types, genres, years, min_votes)
+    results = {g: forecast_genre(source, media_types, genres, years, min_votes, g) for g in inputs["genres"]["genre"]}
+    summary = report.summary_table(results)
+    measure = forecasting.MEASURES[inputs["measure"]]
+    return {"summary": summary, "table": report.summary_display(summary, measure["noun"]),
+            "outlook_insights": report.outlook_insights(summary),
+            "accuracy_insights": report.accuracy_insights(summary),
+            "forecast": report.prophet_forecasts(results)}
+
+
+@st.cache_data(ttl=6 * 3600, max_entries=FRAME_ENTRIES, show_spinner=False)
+def forecast_dynamics(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int) -> dict:
+    """Seasonal profiles, momentum, velocity and rising stars of the forecast genres, with insights."""
+    from core import forecasting, forecasting_dynamics as dynamics
+
+    inputs = forecast_inputs(source, media_types, genres, years, min_votes)
+    view = strategy_frame(source, media_types, genres, years, min_votes)
+    measure = forecasting.MEASURES[inputs["measure"]]
+    profiles = dynamics.seasonal_profiles(inputs["series"])
+    moment = dynamics.momentum_table(inputs["series"])
+    velocity = dynamics.velocity_table(view, inputs["genres"]["genre"].tolist())
+    stars = dynamics.rising_stars(view)
+    return {"profiles": profiles, "seasonal_insights": dynamics.seasonal_insights(profiles),
+            "momentum": moment, "momentum_insights": dynamics.momentum_insights(moment, measure["noun"]),
+            "velocity": velocity, "velocity_insights": dynamics.velocity_insights(velocity),
+            "stars": stars, "star_insights": dynamics.rising_star_insights(stars),
+            "unit": measure["label"]}
 
 
 # ---------------------------------------------------------------- churn
@@ -543,38 +623,6 @@ def churn_at_risk(top_n: int, threshold: float) -> dict:
 
 # ---------------------------------------------------------------- recommender
 # (Recommender page: appended below by its engineer.)
-
-
-# ---------------------------------------------------------------- data
-# (Data page.)
-@st.cache_data(max_entries=4, show_spinner=False)
-def data_overview(tmdb_stamp: str) -> dict:
-    """Inventory, derivations, field coverage and validation problems of both sources.
-
-    ``tmdb_stamp`` is the TMDB last-sync time ("" when nothing is synced), so a sync refreshes this.
-    """
-    from core import datadoc, schema
-
-    data, status = embedded_data(), tmdb_status(tmdb_store_path())
-    tables = {"titles": data.titles, "ratings": data.ratings, "subscribers": data.subscribers,
-              "episodes": data.episodes}
-    inventory = datadoc.source_inventory(tables, data.built_at, status)
-    tmdb = source_titles("tmdb") if status else data.titles.iloc[0:0]
-    problems = data.problems.assign(source="Embedded")
-    if len(tmdb):
-        problems = pd.concat([problems, schema.problems_frame(schema.validate_titles(tmdb)).assign(
-            source="Live TMDB")], ignore_index=True)
-    derivations = pd.concat([datadoc.derivations(), datadoc.tmdb_derivations()], ignore_index=True)
-    return {"inventory": inventory, "insights": datadoc.freshness_insights(inventory),
-            "derivations": derivations, "snapshot": datadoc.snapshot_note(),
-            "coverage": datadoc.coverage_table({"Embedded": data.titles, "Live TMDB": tmdb}),
-            "problems": problems[["source", *[c for c in problems.columns if c != "source"]]]}
-
-
-def forget_tmdb() -> None:
-    """Drop every cached TMDB read after a sync, refresh or clear, so pages see the new data at once."""
-    for fn in (tmdb_status, tmdb_titles, source_facets, strategy_frame, home_summary, data_overview):
-        fn.clear()
 # Recommender page. Always the embedded MovieLens ratings, whatever the title source, so no filter fields.
 # Fitted models and the evaluation report are also persisted to disk (core.persist) under a key of the data
 # content and the recommender source code, so only a machine's first run trains; ``key`` is that fingerprint.
@@ -726,3 +774,35 @@ def _recommender_report_build(key: str) -> dict:
                 "computed_at": pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC")}
 
     return persist.load_or_build("recommender_report", key, build)
+
+
+# ---------------------------------------------------------------- data
+# (Data page.)
+@st.cache_data(max_entries=4, show_spinner=False)
+def data_overview(tmdb_stamp: str) -> dict:
+    """Inventory, derivations, field coverage and validation problems of both sources.
+
+    ``tmdb_stamp`` is the TMDB last-sync time ("" when nothing is synced), so a sync refreshes this.
+    """
+    from core import datadoc, schema
+
+    data, status = embedded_data(), tmdb_status(tmdb_store_path())
+    tables = {"titles": data.titles, "ratings": data.ratings, "subscribers": data.subscribers,
+              "episodes": data.episodes}
+    inventory = datadoc.source_inventory(tables, data.built_at, status)
+    tmdb = source_titles("tmdb") if status else data.titles.iloc[0:0]
+    problems = data.problems.assign(source="Embedded")
+    if len(tmdb):
+        problems = pd.concat([problems, schema.problems_frame(schema.validate_titles(tmdb)).assign(
+            source="Live TMDB")], ignore_index=True)
+    derivations = pd.concat([datadoc.derivations(), datadoc.tmdb_derivations()], ignore_index=True)
+    return {"inventory": inventory, "insights": datadoc.freshness_insights(inventory),
+            "derivations": derivations, "snapshot": datadoc.snapshot_note(),
+            "coverage": datadoc.coverage_table({"Embedded": data.titles, "Live TMDB": tmdb}),
+            "problems": problems[["source", *[c for c in problems.columns if c != "source"]]]}
+
+
+def forget_tmdb() -> None:
+    """Drop every cached TMDB read after a sync, refresh or clear, so pages see the new data at once."""
+    for fn in (tmdb_status, tmdb_titles, source_facets, strategy_frame, home_summary, data_overview):
+        fn.clear()
