@@ -184,3 +184,27 @@ def test_recommender_report_has_every_figure_the_page_shows(ratings, titles):
     assert set(report["ranking"]) == {"hybrid", "collaborative", "content", "most_popular"}
     assert all(0 <= row["coverage"] <= 1 for row in report["ranking"].values())
     assert "roc_auc" in report["love"]
+
+
+def test_rated_neighbours_follow_co_ratings(ratings, titles):
+    model = HybridRecommender(parts="rating", **SMALL).fit(ratings, titles)
+    near = model.rated_neighbours("ml:1", k=4)
+    assert list(near.columns) == ["title_id", "title", "similarity", "co_raters"]
+    assert "ml:1" not in set(near["title_id"]) and (near["similarity"] > 0).all()
+    assert near["similarity"].is_monotonic_decreasing and (near["co_raters"] >= 1).all()
+    assert model.rated_neighbours("ml:99").empty  # nobody rated it: content neighbours only
+    with pytest.raises(UnknownTitleError):
+        model.rated_neighbours("ml:404")
+
+
+def test_content_index_works_without_ratings_and_merges_ml_genres(tmdb_like_frame):
+    from models.recommend_content import ContentIndex, merged_genres
+
+    none = pd.DataFrame({"user_id": [], "title_id": [], "rating": []})
+    index = ContentIndex().fit(none, tmdb_like_frame)
+    first = tmdb_like_frame["title_id"].iloc[0]
+    assert len(index.similar_titles(first, 5)) == 5
+    assert index.popular_titles(5) == []  # nobody rated anything: no title is "popular"
+    frame = pd.DataFrame({"genres": [["Drama"], []], "ml_genres": [["Drama", "War"], ["(no genres listed)"]]})
+    assert merged_genres(frame).tolist() == [["Drama", "War"], []]
+    assert merged_genres(tmdb_like_frame).iloc[0] == list(tmdb_like_frame["genres"].iloc[0])
