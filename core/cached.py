@@ -345,10 +345,11 @@ def forecast_inputs(source: str, media_types: tuple, genres: tuple, years: tuple
 
     view = strategy_frame(source, media_types, genres, years, min_votes)
     ratings = embedded_data().ratings if source == "embedded" else None
-    synced = pd.to_datetime(tmdb_status(tmdb_store_path()).get("last_sync"), errors="coerce", utc=True) \
-        if source == "tmdb" else pd.NaT
-    return forecasting.build_inputs(view, source, tuple(genres), ratings,
-                                    None if pd.isna(synced) else synced.tz_localize(None))
+    synced = None  # TMDB: the series stops before the month of the last sync
+    if source == "tmdb":
+        stamp = pd.to_datetime(tmdb_status(tmdb_store_path()).get("last_sync"), errors="coerce", utc=True)
+        synced = None if pd.isna(stamp) else stamp.tz_localize(None)
+    return forecasting.build_inputs(view, source, tuple(genres), ratings, synced)
 
 
 @st.cache_data(ttl=6 * 3600, max_entries=FRAME_ENTRIES * 6, show_spinner=False)

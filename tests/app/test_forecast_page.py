@@ -1,0 +1,163 @@
+"""AppTest behaviour of the Forecasting page: default view, genre selector, filters, empty view, TMDB-shaped source.
+
+The page is opened through ``app.py`` (``switch_page``) so the sidebar's page links resolve. Model runs are
+cached in-process and persisted on disk, so only the first run of a view pays for the fits.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = ROOT / "pages" / "5_Forecasting.py"
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")  # Prophet on pandas 3
+
+
+def open_page(**filters) -> AppTest:
+    """Run the page with optional global filters (``genres=[...]``, ``min_votes=...``) in session state."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    for name, value in filters.items():
+        at.session_state[f"flt_{name}"] = value
+    at.switch_page(str(PAGE.relative_to(ROOT)))
+    return at.run()
+
+
+def assert_ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def text(at: AppTest) -> str:
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info])
+
+
+@pytest.fixture(scope="module")
+def default_page() -> AppTest:
+    return open_page()
+
+
+def test_default_view_forecasts_six_genres_with_a_verdict(default_page):
+    at = default_page
+    assert_ok(at)
+    assert at.status[0].state == "complete" and "6 genres forecast" in at.status[0].label
+    body = text(at)
+    assert "monthly ratings by MovieLens users" in body
+    assert "seasonal-naive baseline" in body and "MASE" in body
+    assert len(at.get("plotly_chart")) == 7  # overview, detail, backtest, MASE, seasonal, momentum, velocity
+    assert len(at.dataframe) == 3 and len(at.get("download_button")) == 3
+    assert len(at.button_group(key="fc_genre").options) == 6
+
+
+def test_genre_selector_changes_the_detail(default_page):
+    at = default_page
+    seen = {}
+    for genre in at.button_group(key="fc_genre").options:
+        at.button_group(key="fc_genre").set_value(genre).run()
+        assert_ok(at)
+        detail = at.dataframe[0].value
+        assert (detail["genre"] == genre).all()
+        seen[genre] = tuple(detail["MASE"])
+    assert len(set(seen.values())) == len(seen)
+
+
+def test_warm_rerun_is_fast(default_page):
+    at = default_page
+    start = time.perf_counter()
+    at.run()
+    assert_ok(at)
+    assert time.perf_counter() - start < 3.0  # < 1 s in practice; loose for a shared CI machine
+
+
+def test_empty_filter_shows_an_info_message():
+    at = open_page(min_votes=1_000_000)
+    assert_ok(at)
+    assert any("No titles match" in i.value for i in at.info)
+    assert not at.get("plotly_chart")
+
+
+def test_single_genre_filter_forecasts_only_that_genre():
+    at = open_page(genres=["Documentary"])
+    assert_ok(at)
+    assert at.button_group(key="fc_genre").options == ["Documentary"]
+    assert "among the genres you filtered on" in text(at)
+
+
+def test_a_view_without_movielens_ratings_says_so():
+    at = open_page(genres=["Short"], years=(2004, 2005))  # 8 short films, none rated on MovieLens
+    assert_ok(at)
+    assert any("No monthly series to forecast" in i.value for i in at.info)
+
+
+def test_a_view_with_too_few_ratings_explains_each_genre():
+    at = open_page(genres=["Short"], years=(2003, 2005))  # 27 short films, 2 ratings
+    assert_ok(at)
+    assert any("Short:" in i.value and "month" in i.value for i in at.info)
+    assert any("Not forecast: Short" in m.value for m in at.markdown)
+
+
+# ---------------------------------------------------------------- TMDB-shaped source
+def _tmdb_titles(n: int = 2400) -> pd.DataFrame:
+    """A TMDB-shaped catalogue dense enough for monthly release series (2012-2024, movies and TV)."""
+    from core import schema
+
+    rng = np.random.default_rng(0)
+    genres = [["Action", "Adventure"], ["Drama"], ["Comedy", "Romance"], ["Animation", "Family"], ["Drama", "Crime"],
+              ["Horror", "Thriller"], ["Comedy"], ["Documentary"]]
+    days = rng.integers(0, (pd.Timestamp("2024-12-31") - pd.Timestamp("2012-01-01")).days, n)
+    dates = pd.Timestamp("2012-01-01") + pd.to_timedelta(days, unit="D")
+    rows = [{"title_id": f"tmdb:{'tv' if i % 4 == 0 else 'movie'}:{i}", "title": f"Title {i}",
+             "media_type": "tv" if i % 4 == 0 else "movie", "genres": genres[i % len(genres)],
+             "primary_genre": genres[i % len(genres)][0], "release_date": dates[i], "year": dates[i].year,
+             "runtime": 90.0, "budget": None, "revenue": None, "vote_average": float(5 + i % 40 / 10),
+             "vote_count": float(100 + (i * 97) % 20000), "popularity": float(5 + i % 300), "language": "en",
+             "overview": "", "poster_url": None, "source": "tmdb"} for i in range(n)]
+    return schema.conform(pd.DataFrame(rows), schema.TITLE_COLUMNS)
+
+
+@pytest.fixture()
+def tmdb_source(monkeypatch, request):
+    """Serve a TMDB-shaped catalogue as the live source (no network, no store), then drop the cached copies."""
+    import streamlit as st
+
+    from core import cached
+
+    titles = request.param
+    monkeypatch.setattr(cached, "tmdb_status", lambda path: {"titles": len(titles), "last_sync": "fixture"})
+    monkeypatch.setattr(cached, "tmdb_titles", lambda path, stamp: titles)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.mark.parametrize("tmdb_source", [_tmdb_titles()], indirect=True, ids=["dense"])
+def test_tmdb_source_forecasts_monthly_releases(tmdb_source):
+    at = open_page(source="tmdb", years=(2012, 2024))
+    assert_ok(at)
+    body = text(at)
+    assert "monthly releases in view" in body and "supply" in body
+    assert at.status[0].state == "complete"
+    assert any("seasonal-naive baseline" in m.value for m in at.markdown)
+
+
+def test_tmdb_source_with_too_few_titles_says_why(monkeypatch, tmdb_like_frame):
+    import streamlit as st
+
+    from core import cached, schema
+
+    titles = tmdb_like_frame[list(schema.TITLE_COLUMNS)]
+    monkeypatch.setattr(cached, "tmdb_status", lambda path: {"titles": len(titles), "last_sync": "fixture"})
+    monkeypatch.setattr(cached, "tmdb_titles", lambda path, stamp: titles)
+    st.cache_data.clear()
+    try:
+        at = open_page(source="tmdb", years=(2015, 2024))
+        assert_ok(at)
+        assert any("too sparse" in i.value or "Only" in i.value for i in at.info)
+        assert any("Not forecast" in m.value for m in at.markdown)
+    finally:
+        st.cache_data.clear()
