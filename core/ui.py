@@ -24,6 +24,7 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("pages/6_Head_to_Head.py", "Head-to-Head", ":material/compare_arrows:", "Strategy"),
     ("pages/7_Churn.py", "Churn", ":material/person_remove:", "Audience"),
     ("pages/8_Recommender.py", "Recommender", ":material/recommend:", "Audience"),
+    ("pages/10_Integrity.py", "Integrity", ":material/verified_user:", "Audience"),
     ("pages/9_Data.py", "Data", ":material/database:", "Data"),
 )
 SOURCE_LABELS = {"embedded": "Embedded (IMDb, MovieLens, Telco)", "tmdb": "Live TMDB"}
