@@ -1,0 +1,137 @@
+"""AppTest behaviour tests for the Recommender page: user and title pickers, blend slider, cold start, links,
+and the on-demand evaluation panel."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import cached, embedded
+from core import recommend_eval as ev
+from core import recommend_page as rp
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "8_Recommender.py")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def models_ready() -> str:
+    """Load (or, on a machine's first run, train and persist) the page's models once for every test here."""
+    key = cached.recommender_data()["key"]
+    cached.recommender_content(key)
+    for part in rp.MODEL_PARTS:
+        cached.recommender_model(key, part)
+    return key
+
+
+@pytest.fixture(scope="module")
+def small_report() -> dict:
+    """A real report: both protocols and the love model run on the first 60 MovieLens users (2 folds)."""
+    data = embedded.load()
+    ratings = data.ratings[data.ratings["user_id"] <= 60]
+    report = ev.recommender_report(ratings, data.titles, n_splits=2)
+    return {**report, "seconds": 1.0, "computed_at": "test run"}
+
+
+def run(**query) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    for name, value in query.items():
+        at.query_params[name] = value
+    return at.run()
+
+
+def table_titles(at: AppTest, index: int) -> list[str]:
+    return at.dataframe[index].value["Title"].tolist()
+
+
+def test_default_view_renders_every_section():
+    at = run()
+    assert not at.exception
+    default = cached.recommender_data()["default_user"]
+    heads = [h.value for h in at.subheader]
+    assert f"What user {default} has rated" in heads and f"Top 10 for user {default}" in heads
+    assert any(h.startswith("More like") for h in heads) and any(h.startswith("Viewers who rated") for h in heads)
+    assert len(table_titles(at, 2)) == 10  # history, more like this, then the top 10
+    assert any("MovieLens ratings" in c.value for c in at.caption)
+    assert at.button(key="rc_eval") is not None or any("Computed on" in c.value for c in at.caption)
+
+
+def test_user_picker_changes_history_and_top_10():
+    at = run()
+    data = cached.recommender_data()
+    first_history, first_top = at.dataframe[0].value, table_titles(at, 2)
+    other = int(data["users"].query("ratings >= 50 and user_id != @data['default_user']")["user_id"].iloc[0])
+    at = at.selectbox(key="rc_user").set_value(other).run()
+    assert not at.exception
+    assert not at.dataframe[0].value.equals(first_history) and table_titles(at, 2) != first_top
+    assert f"Top 10 for user {other}" in [h.value for h in at.subheader]
+
+
+def test_blend_slider_extremes_change_the_list_without_errors():
+    at = run()
+    default_top = table_titles(at, 2)
+    at = at.slider(key="rc_weight").set_value(0).run()
+    collaborative = table_titles(at, 2)
+    at = at.slider(key="rc_weight").set_value(100).run()
+    assert not at.exception
+    content = table_titles(at, 2)
+    assert content != collaborative and default_top != content
+    assert any("entered" in c.value and "Against the default 40%" in c.value for c in at.caption)
+    assert any("100% content" in m.value for m in at.markdown)
+
+
+def test_title_picker_cold_start_title_has_content_neighbours_only():
+    titles = cached.recommender_data()["titles"]
+    cold = titles.loc[titles["ratings"] == 0, "title_id"].iloc[0]
+    at = run()
+    before = at.dataframe[1].value
+    at = at.selectbox(key="rc_title").set_value(cold).run()
+    assert not at.exception
+    assert not at.dataframe[1].value.equals(before)
+    assert at.dataframe[3].value.empty  # no rating-based neighbours
+    assert any("cold-start" in m.value or "cold start" in m.value for m in at.markdown)
+
+
+def test_new_viewer_gets_popular_titles_in_the_picked_genre():
+    at = run()
+    at = at.selectbox(key="rc_user").set_value(rp.NEW_USER).run()
+    assert not at.exception
+    assert "A new viewer: popular in the genres they pick" in [h.value for h in at.subheader]
+    assert not any(h.value.startswith("Top 10") for h in at.subheader)
+    overall = at.dataframe[0].value
+    at = at.multiselect(key="rc_new_genres").select("Horror").run()
+    horror = at.dataframe[0].value
+    assert len(horror) == 10 and horror["genres"].str.contains("Horror").all() and not horror.equals(overall)
+
+
+def test_unknown_ids_in_the_link_give_a_clear_message():
+    at = run(user="999999", title="nope:1")
+    assert not at.exception
+    warnings = [w.value for w in at.warning]
+    assert any("'999999' is not in the MovieLens data" in w for w in warnings)
+    assert any("'nope:1' is not in the MovieLens data" in w for w in warnings)
+    assert at.selectbox(key="rc_user").value == cached.recommender_data()["default_user"]
+
+
+def test_link_opens_the_requested_user_and_title():
+    titles = cached.recommender_data()["titles"]
+    at = run(user="15", title=titles["title_id"].iloc[5])
+    assert not at.exception
+    assert at.selectbox(key="rc_user").value == 15
+    assert at.selectbox(key="rc_title").value == titles["title_id"].iloc[5]
+
+
+def test_evaluation_runs_on_demand_and_shows_its_figures(monkeypatch, small_report):
+    stored: dict = {}
+    monkeypatch.setattr(cached, "recommender_report",
+                        lambda key, run=False: stored.setdefault("r", small_report) if run else stored.get("r"))
+    at = run()
+    assert any("has not run on this machine" in i.value for i in at.info)
+    at = at.button(key="rc_eval").click().run()
+    assert not at.exception
+    assert any("Computed on test run" in c.value for c in at.caption)
+    hybrid = small_report["rating"]["hybrid"]["rmse"]
+    assert any(f"{hybrid:.4f}" in m.value for m in at.markdown)
+    assert at.metric[-1].label == "Test ratings"
+    at = at.slider(key="rc_weight").set_value(80).run()  # the stored report stays on screen
+    assert any("Computed on test run" in c.value for c in at.caption)
