@@ -412,7 +412,7 @@ def forecast_dynamics(source: str, media_types: tuple, genres: tuple, years: tup
     return {"profiles": profiles, "seasonal_insights": dynamics.seasonal_insights(profiles),
             "momentum": moment, "momentum_insights": dynamics.momentum_insights(moment, measure["noun"]),
             "velocity": velocity, "velocity_insights": dynamics.velocity_insights(velocity),
-            "stars": stars, "star_insights": dynamics.rising_star_insights(stars),
+            "stars": dynamics.rising_stars_display(stars), "star_insights": dynamics.rising_star_insights(stars),
             "unit": measure["label"]}
 
 

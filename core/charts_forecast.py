@@ -15,6 +15,7 @@ from core.charts import empty_figure, genre_color, style
 from core.forecasting import MODELS
 
 OVERVIEW_MONTHS = 60  # history shown in the small multiples
+DETAIL_YEARS = 8  # history the detail chart opens on (the rest is a zoom-out away)
 NEUTRAL = "#B0BEC5"
 MODEL_DASH = {"Actual": "solid", **dict(zip(MODELS.values(), ("dash", "dot", "dashdot", "longdash")))}
 MODEL_SYMBOL = dict(zip(MODELS.values(), ("circle", "diamond", "x", "square")))
@@ -22,8 +23,8 @@ MODEL_SYMBOL = dict(zip(MODELS.values(), ("circle", "diamond", "x", "square")))
 HOW_TO_READ: dict[str, str] = {
     "overview": "One panel per genre: the solid line is the last five years of history, the dashed line "
                 "Prophet's 12-month forecast and the shaded area its 80% uncertainty band.",
-    "detail": "Solid: monthly history; dashed: Prophet's forecast with its 80% band (shaded); dotted: the model "
-              "that did best on the backtest, when it is not Prophet. Drag to zoom, double-click to reset.",
+    "detail": "Solid: monthly history (opens on the last 8 years; double-click to see all of it); dashed: "
+              "Prophet's forecast with its 80% band (shaded); dotted: the backtest winner, when it is not Prophet.",
     "backtest": "The last 12 months were hidden from every model: the thick line is what happened, the others "
                 "what each model forecast from the months before. Closer to the thick line is better.",
     "mase": "Each row is a genre, each marker a model's backtest MASE (forecast error / in-sample seasonal-naive "
@@ -115,9 +116,22 @@ def detail(history: pd.DataFrame, forecasts: dict, genre: str, best: str = "", u
         fig.add_trace(go.Scatter(x=other["ds"], y=other["yhat"], mode="lines", name=f"{best} (best on backtest)",
                                  line=dict(color=NEUTRAL, dash="dot", width=2.5),
                                  hovertemplate="%{x|%b %Y}: %{y:,.0f}<extra>" + best + "</extra>"))
-    fig.update_yaxes(title_text=unit, rangemode="tozero", tickformat=",.0f")
+    _zoom_recent(fig, history, [f for f in (prophet, other) if f is not None])
+    fig.update_yaxes(title_text=unit, tickformat=",.0f")
     fig.update_xaxes(title_text="Month")
     return style(fig, height=420)
+
+
+def _zoom_recent(fig: go.Figure, history: pd.DataFrame, forecasts: list) -> None:
+    """Open on the last ``DETAIL_YEARS`` years plus the forecast (zoom out to see it all), y fitted to that."""
+    start = history["ds"].max() - pd.DateOffset(years=DETAIL_YEARS)
+    if history["ds"].min() >= start:
+        fig.update_yaxes(rangemode="tozero")
+        return
+    ends = [history["ds"].max(), *(f["ds"].max() for f in forecasts)]
+    tops = [history.loc[history["ds"] >= start, "y"].max(), *(f["yhat_upper"].max() for f in forecasts)]
+    fig.update_xaxes(range=[start, max(ends) + pd.DateOffset(months=1)])
+    fig.update_yaxes(range=[0, 1.08 * max(float(t) for t in tops) or 1.0])
 
 
 def backtest(holdout: pd.DataFrame, genre: str, unit: str = "Per month") -> go.Figure:

@@ -24,7 +24,7 @@ RISING_STARS = 15
 VELOCITY_NOTE = (f"{features.DEFINITIONS['velocity']} Days since release: "
                  f"{features.DEFINITIONS['days_since_release'][0].lower()}{features.DEFINITIONS['days_since_release'][1:]}")
 RISING_STARS_NOTE = (f"Rising stars: titles released in the newest {RECENT_YEARS} release years in view, fastest "
-                     "velocity (votes per day since release) first. vs_genre_median = velocity as a multiple of the "
+                     "velocity (votes per day since release) first. 'x genre median' = velocity as a multiple of the "
                      "median recent title with the same primary genre.")
 
 def _fmt(value: float) -> str:
@@ -65,6 +65,9 @@ def seasonal_insights(profiles: pd.DataFrame) -> list[str]:
     out = [f"Highest month-of-year index: {peak['genre']} in {peak['month_name']} ({peak['index']:.2f}, "
            f"{(peak['index'] - 1) * 100:+.0f}% on an average month).",
            f"Lowest: {low['genre']} in {low['month_name']} ({low['index']:.2f})."]
+    shared = _shared_months(known)
+    if shared:
+        out.append(shared)
     strength = profiles.groupby("genre", sort=False)["strength"].first().dropna()
     if len(strength):
         top = strength.idxmax()
@@ -73,6 +76,20 @@ def seasonal_insights(profiles: pd.DataFrame) -> list[str]:
                    + ("seasonality is weak, so yearly terms add little to a forecast." if strength.median() < 0.3
                       else "seasonality is a real part of these series."))
     return out
+
+
+def _shared_months(known: pd.DataFrame) -> str:
+    """A sentence when most genres share their peak or trough month (then it is about the platform, not genre)."""
+    genres = known["genre"].nunique()
+    if genres < 2:
+        return ""
+    peaks = known.loc[known.groupby("genre")["index"].idxmax(), "month_name"].value_counts()
+    lows = known.loc[known.groupby("genre")["index"].idxmin(), "month_name"].value_counts()
+    if max(peaks.iloc[0], lows.iloc[0]) * 2 <= genres:
+        return ""
+    return (f"{peaks.index[0]} is the busiest month in {peaks.iloc[0]} of {genres} genres and {lows.index[0]} the "
+            f"quietest in {lows.iloc[0]}: a pattern most genres share reflects the calendar of the whole source "
+            "more than genre taste.")
 
 
 def momentum_table(series: pd.DataFrame) -> pd.DataFrame:
@@ -150,6 +167,16 @@ def rising_stars(view: pd.DataFrame, n: int = RISING_STARS, years: int = RECENT_
     out = recent.assign(vs_genre_median=recent["velocity"] / median.where(median > 0),
                         genres=recent["genres"].map(lambda g: ", ".join(g) if len(g) else "Unclassified"))
     return out.sort_values(["velocity", "title"], ascending=[False, True]).head(n)[cols].reset_index(drop=True)
+
+
+def rising_stars_display(stars: pd.DataFrame) -> pd.DataFrame:
+    """Rising stars with readable headers and rounded figures (what the page shows and downloads)."""
+    return pd.DataFrame({
+        "title": stars["title"], "year": stars["year"], "genres": stars["genres"],
+        "votes": stars["vote_count"], "days since release": stars["days_since_release"],
+        "votes per day": stars["velocity"].astype("float64").round(2),
+        "x genre median": stars["vs_genre_median"].astype("float64").round(1),
+    })
 
 
 def rising_star_insights(stars: pd.DataFrame) -> list[str]:

@@ -249,6 +249,13 @@ def test_seasonal_profiles_and_insights():
     assert D.seasonal_insights(D.seasonal_profiles(long.iloc[0:0]))[0].startswith("No seasonal profile")
 
 
+def test_seasonal_insights_point_out_a_month_most_genres_share():
+    long = pd.concat([seasonal(48, seed=i).assign(genre=g) for i, g in enumerate(("Drama", "Comedy", "Action"))])
+    lines = D.seasonal_insights(D.seasonal_profiles(long))
+    assert any("the quietest in 3" in line and "of 3 genres" in line for line in lines)  # a sine bottoms in Oct
+    assert len(lines) <= 4
+
+
 def test_momentum_table_compares_last_year_with_the_year_before():
     long = pd.concat([series(np.r_[np.full(12, 10.0), np.full(12, 15.0)]).assign(genre="Up"),
                       series(np.r_[np.full(12, 10.0), np.full(12, 5.0)]).assign(genre="Down"),
@@ -269,6 +276,9 @@ def test_velocity_and_rising_stars_on_the_embedded_view(small_frame):
     assert len(stars) <= D.RISING_STARS and stars["velocity"].is_monotonic_decreasing
     assert stars["year"].min() > small_frame["year"].max() - D.RECENT_YEARS
     assert 2 <= len(D.rising_star_insights(stars)) <= 4 and stars["title"].iloc[0] in D.rising_star_insights(stars)[0]
+    shown = D.rising_stars_display(stars)
+    assert list(shown.columns) == ["title", "year", "genres", "votes", "days since release", "votes per day",
+                                   "x genre median"] and len(shown) == len(stars)
 
 
 def test_velocity_and_rising_stars_on_tmdb_titles(tmdb_like_frame):
@@ -297,6 +307,10 @@ def test_charts_use_the_genre_colour_and_handle_empty_inputs(results):
     detail = cf.detail(res["history"], forecasts, "Drama", F.MODELS["mean"])
     assert detail.data[0].line.color == charts.genre_color("Drama")
     assert any("best on backtest" in (t.name or "") for t in detail.data)
+    assert detail.layout.xaxis.range is None  # 5 years of history: all of it shown
+    long_history = seasonal(180)
+    zoomed = cf.detail(long_history, {"Prophet": res["forecasts"]["prophet"]}, "Drama")
+    assert pd.Timestamp(zoomed.layout.xaxis.range[0]) == long_history["ds"].max() - pd.DateOffset(years=cf.DETAIL_YEARS)
     assert len(cf.backtest(res["holdout"], "Drama").data) == len(F.MODELS) + 1
     assert len(cf.mase(R.summary_table(results)).data) == len(F.MODELS)
     for builder, empty in ((cf.overview, (long.iloc[0:0], long.iloc[0:0])), (cf.backtest, (long.iloc[0:0], "x")),
