@@ -1,9 +1,10 @@
 """Churn benchmark: 5-fold CV of every model on the real Telco data, calibration, and ChurnModel fit time.
 
-Usage: ``python bench/bench_churn.py [--runs 5] [--robustness]``. Prints the comparison table (fold means, std
-of the AUCs), the ChurnModel reliability table from its out-of-fold probabilities, the median full-data fit
-time, and a final JSON line. ``--robustness`` adds repeated CV with other fold seeds and a nested check of the
-hand-picked hyper-parameters (inner 3-fold choice among the values that were tried), ~5 extra minutes.
+Usage: ``python bench/bench_churn.py [--runs 5] [--robustness] [--page]``. Prints the comparison table (fold
+means, std of the AUCs, fit seconds per fold), the ChurnModel reliability table from its out-of-fold
+probabilities, the median full-data fit time, and a final JSON line. ``--robustness`` adds repeated CV with other
+fold seeds and a nested check of the hand-picked hyper-parameters (inner 3-fold choice among the values that were
+tried), ~5 extra minutes. ``--page`` adds browser timings of the Churn page (``bench_churn_page.py``).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from core import churn  # noqa: E402
 from models.churn import MARQUEE, ChurnModel  # noqa: E402
 
@@ -58,6 +60,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5, help="full-data fits timed for the median")
     parser.add_argument("--robustness", action="store_true", help="repeated CV seeds and the nested check")
+    parser.add_argument("--page", action="store_true", help="browser timings of the Churn page (cold and warm)")
     args = parser.parse_args()
     pd.set_option("display.width", 200)
 
@@ -96,6 +99,10 @@ def main() -> None:
               f"{nested['pr_auc_std']:.4f}; picks {nested['picks']}")
         out["nested"] = {k: v for k, v in nested.items() if k != "picks"}
         out["repeated"] = rep.groupby("model")[["roc_auc", "pr_auc"]].mean().round(4).to_dict("index")
+    if args.page:
+        from bench_churn_page import page_timings
+
+        out["page"] = page_timings(args.runs)
     print(json.dumps(out))
 
 

@@ -136,10 +136,12 @@ def importance(imp: pd.DataFrame, top: int = 12) -> go.Figure:
 
 
 def contributions(expl: pd.DataFrame, top: int = 10) -> go.Figure:
-    """One subscriber's factors. Columns: feature, value, reference, contribution."""
-    if expl.empty:
-        return empty_figure("Nothing to explain.")
-    t = expl.reindex(expl["contribution"].abs().sort_values(ascending=False).index).head(top).iloc[::-1]
+    """One subscriber's factors that move the score by 0.05 points or more. Columns: feature, value, reference,
+    contribution."""
+    moving = expl[expl["contribution"].abs() >= 0.0005] if len(expl) else expl  # under 0.05 points: not shown
+    if moving.empty:
+        return empty_figure("Every factor is at its typical value: nothing moves this score.")
+    t = moving.reindex(moving["contribution"].abs().sort_values(ascending=False).index).head(top).iloc[::-1]
     text = [f"{v} (typical {r})" for v, r in zip(t["value"], t["reference"])]
     fig = go.Figure(go.Bar(y=t["feature"].map(label), x=t["contribution"] * 100, orientation="h",
                            marker_color=[RISK if c > 0 else SAFE for c in t["contribution"]], customdata=text,

@@ -181,12 +181,14 @@ def at_risk_insights(table: pd.DataFrame, flagged: int, current: int, threshold:
     if table.empty:
         return ["No current subscribers to rank."]
     money = [c for c in table.columns if c.startswith("Expected revenue at risk")][0]
-    factor = table["Main risk factor"].str.split(":").str[0].value_counts()
+    main = table["Main risk factor"].str.split(":").str[0].value_counts()
+    after = table["Next factor"].str.replace(r" \(.*\)$", "", regex=True).value_counts()
     return [f"{flagged:,} of {current:,} current subscribers ({flagged / max(current, 1):.0%}) score at or above "
             f"the campaign threshold {threshold:.2f}.",
             f"The {len(table):,} listed carry ${table[money].sum():,.0f} of expected revenue at risk; the top one "
             f"alone ${table[money].iloc[0]:,.0f}.",
-            f"Commonest main factor: {factor.index[0]} ({factor.iloc[0]} of {len(table)})."]
+            f"Commonest main factor: {main.index[0]} ({main.iloc[0]} of {len(table)}); commonest next one: "
+            f"{after.index[0]} ({after.iloc[0]})."]
 
 
 def silhouette_insights(silhouettes: pd.DataFrame, k: int, margin: float = 0.02) -> list[str]:

@@ -134,8 +134,13 @@ def at_risk_display(top: pd.DataFrame, subscribers: pd.DataFrame, base_rate: flo
         "Monthly charge ($)": facts["monthly_charges"].to_numpy(),
         f"Expected revenue at risk, {VALUE_MONTHS} months ($)":
             (proba * facts["monthly_charges"].to_numpy() * VALUE_MONTHS).round(0),
-        "Main risk factor": [f"{label(f)}: {fmt_value(f, v)}" for f, v in zip(top["top_factor"],
-                                                                               top["top_factor_value"])]})
+        "Main risk factor": _factor_text(top, "top"), "Next factor": _factor_text(top, "second")})
+
+
+def _factor_text(top: pd.DataFrame, prefix: str) -> list[str]:
+    """'Label: value (+x.x pts)' for each row's top or second factor."""
+    return [f"{label(f)}: {fmt_value(f, v)} ({c * 100:+.1f} pts)" for f, v, c in
+            zip(top[f"{prefix}_factor"], top[f"{prefix}_factor_value"], top[f"{prefix}_factor_contribution"])]
 
 
 def form_spec() -> dict:

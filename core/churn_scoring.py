@@ -34,16 +34,22 @@ def reference_values(X_background: pd.DataFrame) -> dict:
 def _factor_rows(rows: pd.DataFrame, reference: dict) -> tuple[pd.DataFrame, list[str]]:
     """For each row and factor, a copy of the row with that factor set to its reference value.
 
-    ``total_charges`` is not a factor of its own: it moves with tenure (total = monthly x reference tenure),
-    because tenure and total billed are one fact about the account.
+    ``total_charges`` is not a factor of its own: it moves with tenure, because tenure and total billed are one
+    fact about the account. With the typical tenure the account keeps its own average bill per month (total x
+    typical tenure / tenure), so a subscriber whose tenure is already typical gets a zero tenure contribution;
+    brand-new accounts (tenure 0, nothing billed) are billed their monthly charge for the typical tenure.
     """
     factors = [c for c in FEATURES if c != "total_charges"]
+    tenure = rows["tenure"].to_numpy(dtype=float)
+    safe = np.where(tenure > 0, tenure, 1.0)
+    total_at_typical = np.where(tenure > 0, rows["total_charges"].to_numpy(dtype=float) * reference["tenure"] / safe,
+                                rows["monthly_charges"].to_numpy(dtype=float) * reference["tenure"])
     copies = []
     for factor in factors:
         changed = rows.copy()
         changed[factor] = reference[factor]
         if factor == "tenure":
-            changed["total_charges"] = changed["monthly_charges"] * reference["tenure"]
+            changed["total_charges"] = total_at_typical
         copies.append(changed)
     return pd.concat(copies, ignore_index=True), factors
 
@@ -62,7 +68,7 @@ def explain_one(model, X_background: pd.DataFrame, row: pd.Series | pd.DataFrame
     Method ("what if they were typical"): contribution of a factor = p(subscriber) - p(subscriber with that
     factor set to the background's typical value: median for numbers, mode for categories and 0/1 flags).
     Positive means this subscriber's value raises the risk. Contributions are one-at-a-time, so they need not
-    add up to p - p(typical subscriber); replacing tenure also rescales total charges (monthly x tenure).
+    add up to p - p(typical subscriber); replacing tenure also rescales total charges (see ``_factor_rows``).
 
     Returns:
         ``feature, value, reference, contribution, probability`` sorted by |contribution| (largest first);
@@ -89,28 +95,30 @@ def at_risk(model, X: pd.DataFrame, ids: pd.Series, top_n: int = 20, proba: np.n
         background: frame whose typical values the factors are compared with; default: X.
 
     Returns:
-        ``rank, subscriber_id, probability, top_factor, top_factor_value, top_factor_contribution`` (the
-        ``explain_one`` method; top factor = the one with the largest contribution, i.e. the one that raises
-        this subscriber's risk most compared with a typical value).
+        ``rank, subscriber_id, probability, top_factor, top_factor_value, top_factor_contribution`` and the same
+        three for ``second_factor`` (the ``explain_one`` method; top factor = the one with the largest
+        contribution, i.e. the one that raises this subscriber's risk most compared with a typical value).
     """
     if len(ids) != len(X):
         raise ValueError(f"ids has {len(ids)} rows but X has {len(X)}")
     if proba is not None and len(proba) != len(X):
         raise ValueError(f"proba has {len(proba)} rows but X has {len(X)}")
-    columns = ["rank", "subscriber_id", "probability", "top_factor", "top_factor_value", "top_factor_contribution"]
+    columns = ["rank", "subscriber_id", "probability"] + [f"{p}_factor{s}" for p in ("top", "second")
+                                                          for s in ("", "_value", "_contribution")]
     if len(X) == 0 or int(top_n) <= 0:
         return pd.DataFrame(columns=columns)
     proba = model.predict_proba(X)[:, 1] if proba is None else np.asarray(proba, dtype=float)
     order = np.argsort(-proba, kind="stable")[: int(top_n)]
     rows = X.iloc[order]
     _, contrib, factors = _contributions(model, rows, reference_values(X if background is None else background))
-    best = contrib.argmax(axis=1)
-    values = raw_features(rows)
-    return pd.DataFrame({
-        "rank": np.arange(1, len(rows) + 1), "subscriber_id": np.asarray(ids)[order], "probability": proba[order],
-        "top_factor": [factors[i] for i in best],
-        "top_factor_value": [values.iloc[r][factors[i]] for r, i in enumerate(best)],
-        "top_factor_contribution": contrib[np.arange(len(rows)), best]}, columns=columns)
+    ranked = np.argsort(-contrib, axis=1, kind="stable")
+    values, at = raw_features(rows), np.arange(len(rows))
+    out = {"rank": np.arange(1, len(rows) + 1), "subscriber_id": np.asarray(ids)[order], "probability": proba[order]}
+    for prefix, pick in (("top", ranked[:, 0]), ("second", ranked[:, min(1, ranked.shape[1] - 1)])):
+        out[f"{prefix}_factor"] = [factors[i] for i in pick]
+        out[f"{prefix}_factor_value"] = [values.iloc[r][factors[i]] for r, i in enumerate(pick)]
+        out[f"{prefix}_factor_contribution"] = contrib[at, pick]
+    return pd.DataFrame(out, columns=columns)
 
 
 def _validate_record(record: dict) -> dict:

@@ -28,16 +28,19 @@ def cross_validate(names: tuple, what: str) -> None:
         for i, (name, fold) in enumerate(itertools.product(names, range(cp.N_FOLDS))):
             bar.progress(i / steps, text=f"{name}: fold {fold + 1} of {cp.N_FOLDS}")
             cached.churn_fold(name, fold)
-        status.update(label=f"{what}: done in {time.perf_counter() - start:.1f} s", state="complete", expanded=False)
+        seconds = time.perf_counter() - start
+        done = f"trained in {seconds:.1f} s" if seconds >= 0.5 else "ready (cached)"
+        status.update(label=f"{what}: {done}", state="complete", expanded=False)
 
 
 cross_validate((cp.MARQUEE,), "Churn model")
 ev = cached.churn_evaluation()
 row = ev["row"]
 quality = st.columns(4)
-quality[0].metric("CV ROC-AUC", f"{row['roc_auc']:.3f}", f"± {row['roc_auc_std']:.3f}", delta_color="off")
+quality[0].metric("CV ROC-AUC", f"{row['roc_auc']:.3f}", f"± {row['roc_auc_std']:.3f} over folds", delta_color="off",
+                  delta_arrow="off")
 quality[1].metric("CV PR-AUC", f"{row['pr_auc']:.3f}", f"{row['pr_auc'] / ov['base_rate']:.1f}x base rate",
-                  delta_color="off")
+                  delta_color="off", delta_arrow="off")
 quality[2].metric("Calibration error (ECE)", f"{ev['summary']['ece']:.3f}", help="0 = perfectly calibrated.")
 quality[3].metric("Quality bar", "Met" if ev["meets_bar"] else "Not met",
                   help=f"CV ROC-AUC >= {cp.QUALITY_BAR['roc_auc']} and PR-AUC >= {cp.QUALITY_BAR['pr_auc']}.")

@@ -96,8 +96,19 @@ def test_at_risk_ranks_by_given_probabilities(xy, fitted):
     top = churn_scoring.at_risk(fitted, X, ids, top_n=3, proba=proba, background=X)
     assert top["subscriber_id"].tolist() == ids.iloc[[-1, -2, -3]].tolist()
     assert top["probability"].tolist() == pytest.approx(proba[[-1, -2, -3]].tolist())
+    assert (top["top_factor_contribution"] >= top["second_factor_contribution"]).all()
+    assert (top["top_factor"] != top["second_factor"]).all()
     with pytest.raises(ValueError, match="proba"):
         churn_scoring.at_risk(fitted, X, ids, proba=proba[:5])
+
+
+def test_typical_tenure_contributes_nothing_even_with_unusual_total(xy, fitted):
+    X, _, _ = xy
+    row = X.iloc[0].copy()
+    row["tenure"] = churn_scoring.reference_values(X)["tenure"]
+    row["total_charges"] = row["monthly_charges"] * row["tenure"] * 1.3  # an account that used to pay more
+    expl = churn_scoring.explain_one(fitted, X, row).set_index("feature")
+    assert expl.loc["tenure", "contribution"] == pytest.approx(0.0, abs=1e-12)
 
 
 def test_at_risk_empty_frame(xy, fitted):
@@ -146,6 +157,7 @@ def test_at_risk_display_adds_facts_and_value(xy, fitted, subscribers):
     money = [c for c in shown.columns if c.startswith("Expected revenue")][0]
     assert shown[money].iloc[0] == pytest.approx(round(top["probability"].iloc[0] * first["monthly_charges"] * 12))
     assert shown["Churn probability"].is_monotonic_decreasing and len(shown) == 5
+    assert shown["Main risk factor"].str.contains(r"\(\+\d+\.\d pts\)").all()
 
 
 def test_parse_record_fills_no_internet_and_no_phone():
@@ -244,7 +256,7 @@ def test_explanation_insights(xy, fitted):
     lines = churn_insights.explanation_insights(churn_scoring.explain_one(fitted, X, row), 0.265)
     assert lines[0].startswith("Churn probability") and any("lowers" in line for line in lines)
     typical = churn_scoring.explain_one(fitted, X, churn_scoring.reference_values(X))
-    assert "typical" in churn_insights.explanation_insights(typical, 0.265)[1]
+    assert "none moves the score" in churn_insights.explanation_insights(typical, 0.265)[1]
 
 
 def test_segment_and_silhouette_insights(xy):
@@ -268,6 +280,7 @@ def test_at_risk_insights(xy, fitted, subscribers):
     shown = churn_page.at_risk_display(churn_scoring.at_risk(fitted, X, ids, top_n=10), subscribers, 0.265)
     lines = churn_insights.at_risk_insights(shown, flagged=120, current=290, threshold=0.4)
     assert "120 of 290" in lines[0] and "41%" in lines[0] and "The 10 listed" in lines[1]
+    assert "commonest next one" in lines[2]
     assert churn_insights.at_risk_insights(shown.iloc[:0], 0, 0, 0.4) == ["No current subscribers to rank."]
 
 
@@ -286,6 +299,8 @@ def test_charts_build_and_handle_empty(xy, fitted, comparison):
                cc.contributions(churn_scoring.explain_one(fitted, X, X.iloc[0])),
                cc.segment_churn(seg.profiles, 0.26), cc.silhouette(seg.silhouettes, 3)]
     assert all(isinstance(f, go.Figure) and f.data for f in figures)
+    typical = churn_scoring.explain_one(fitted, X, churn_scoring.reference_values(X))
+    assert not cc.contributions(typical).data  # nothing moves: a message, not bars of rounding noise
     empty = pd.DataFrame()
     for builder in (cc.reliability, cc.importance, cc.contributions):
         assert not builder(empty).data
