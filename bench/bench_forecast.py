@@ -8,7 +8,14 @@ holdout of 6 correlated genres is too noisy to pick a model from.
 Rule: the default is the method with the lowest MASE averaged over all origins among those that also beat
 the mean-of-last-12 baseline on the last-12 holdout.
 
+``--page`` prints the Forecasting page's own figures instead: the default view's top genres and series
+(``core.forecasting.build_inputs``: MovieLens ratings of the IMDb films in view, complete months only), the
+page's backtest MASE per genre and model on the last 12 months and on earlier rolling 12-month holdouts,
+fit times, and the page's cold (no in-process or disk cache), restart (fits read from disk) and warm render
+times under AppTest (which adds its own polling, ~0.4 s), plus the warm page script alone in bare mode.
+
     python bench/bench_forecast.py [--origins 5] [--genres 6]
+    python bench/bench_forecast.py --page [--origins 4] [--repeats 5]
 """
 from __future__ import annotations
 
@@ -67,11 +74,102 @@ def run(series: dict, methods: dict, origins: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def page_series() -> tuple[dict, dict]:
+    """The page's inputs for the default view (embedded source, default filters)."""
+    from core import embedded, features, forecasting
+
+    data = embedded.load()
+    view = features.engineer(features.apply_filters(data.titles, features.Filters()))
+    inputs = forecasting.build_inputs(view, "embedded", (), data.ratings)
+    return inputs, {g: forecasting.history_of(inputs["series"], g) for g in inputs["genres"]["genre"]}
+
+
+def page_timings(repeats: int) -> dict:
+    """Cold and warm AppTest render times of the page (cold: caches cleared and disk persistence bypassed)."""
+    import time
+    from unittest import mock
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from core import persist
+
+    root = Path(__file__).resolve().parents[1]
+
+    def run_once() -> tuple[float, AppTest]:
+        at = AppTest.from_file(str(root / "app.py"), default_timeout=300)
+        at.run()
+        start = time.perf_counter()
+        at.switch_page("pages/5_Forecasting.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        return time.perf_counter() - start, at
+
+    st.cache_data.clear()
+    with mock.patch.object(persist, "load", return_value=None), mock.patch.object(persist, "save"):
+        cold, _ = run_once()
+    st.cache_data.clear()
+    from_disk, at = run_once()  # fits read back from core.persist, as after a restart
+    warm = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        at.run()
+        warm.append(time.perf_counter() - start)
+    return {"cold_s": cold, "restart_from_disk_s": from_disk, "warm_median_s": float(np.median(warm)),
+            "script_warm_s": script_warm(root / "pages" / "5_Forecasting.py", repeats)}
+
+
+def script_warm(page: Path, repeats: int) -> float:
+    """Median seconds of the page script alone, warm, in Streamlit's bare mode (no AppTest polling overhead)."""
+    import runpy
+    import time
+
+    runpy.run_path(str(page), run_name="__main__")  # fills the in-process caches
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        runpy.run_path(str(page), run_name="__main__")
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def page_main(origins: int, repeats: int) -> None:
+    from core import forecasting
+
+    inputs, series = page_series()
+    print(f"Default view: {inputs['events']:,} MovieLens ratings of titles in view, through {inputs['end']:%Y-%m}")
+    print(inputs["genres"].round(1).to_string(index=False))
+    res = run(series, dict(forecasting.CANDIDATES), origins)
+    last = res[res["origin"] == 0]
+    per_genre = last.pivot(index="method", columns="genre", values="mase")[list(series)]
+    per_genre["mean"] = per_genre.mean(axis=1)
+    snaive = per_genre.loc["snaive"]
+    print("\nPage backtest, last 12 months, MASE (what the page shows):")
+    print(per_genre.round(3).to_string())
+    print("\nProphet vs seasonal naive, % lower MASE: "
+          + ", ".join(f"{g} {(1 - per_genre.loc['prophet', g] / snaive[g]) * 100:+.0f}%" for g in series))
+    by_origin = res.groupby(["method", "holdout_end"])["mase"].mean().unstack()
+    print(f"\nMean MASE over the top genres per 12-month holdout ({origins} origins):")
+    print(by_origin.assign(all=by_origin.mean(axis=1)).round(3).to_string())
+    fit = res.groupby("method")["seconds"].median()
+    print("\nMedian fit+predict seconds per backtest: " + ", ".join(f"{k} {v:.2f}" for k, v in fit.items()))
+    timings = page_timings(repeats)
+    print("\nAppTest page render: " + ", ".join(f"{k} {v:.2f}" for k, v in timings.items()))
+    print(json.dumps({"bench": "forecast_page", "genres": list(series), "origins": origins,
+                      "last12_mase": per_genre.round(4).to_dict(orient="index"),
+                      "all_origins_mase": by_origin.mean(axis=1).round(4).to_dict(),
+                      "median_seconds": fit.round(4).to_dict(), **{k: round(v, 3) for k, v in timings.items()}}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--origins", type=int, default=5, help="12-month holdouts, newest first")
     parser.add_argument("--genres", type=int, default=6)
+    parser.add_argument("--page", action="store_true", help="the Forecasting page's own figures and timings")
+    parser.add_argument("--repeats", type=int, default=5, help="warm AppTest reruns (--page)")
     args = parser.parse_args()
+    if args.page:
+        page_main(args.origins, args.repeats)
+        return
 
     series = genre_series(args.genres)
     methods = candidates()

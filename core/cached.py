@@ -375,6 +375,7 @@ def forecast_detail(source: str, media_types: tuple, genres: tuple, years: tuple
     if res.get("reason"):
         return {"reason": res["reason"], "history": res["history"]}
     return {"reason": None, "history": res["history"], "holdout": res["holdout"],
+            "setup": forecasting.prophet_setup(res["history"]),
             "forecasts": {forecasting.MODELS[k]: f for k, f in res["forecasts"].items()},
             "best": forecasting.MODELS[res["verdict"]["winner"]], "verdict": res["verdict"],
             "table": report.backtest_display(res, genre),

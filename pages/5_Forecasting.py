@@ -56,6 +56,7 @@ else:
     with right:
         ui.chart(cf.backtest(detail["holdout"], genre, measure["label"]), cf.HOW_TO_READ["backtest"],
                  detail["backtest_insights"], key="fc_backtest")
+    st.caption(detail["setup"])
     st.dataframe(detail["table"], width="stretch", hide_index=True)
     ui.download(detail["table"], f"forecast_backtest_{genre}", key="fc_dl_backtest", label="Download backtest")
 

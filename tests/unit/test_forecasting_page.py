@@ -143,6 +143,13 @@ def test_a_failing_model_is_reported_and_the_rest_still_run(monkeypatch):
     assert res["verdict"]["text"].startswith("Prophet could not be fitted")
 
 
+def test_prophet_setup_explains_the_log_fallback_for_zero_months():
+    assert "log(1 + y)" in F.prophet_setup(series(np.r_[0.0, np.arange(1.0, 36.0)]))
+    assert "1 month at zero" in F.prophet_setup(series(np.r_[0.0, np.arange(1.0, 36.0)]))
+    plain = F.prophet_setup(seasonal(36))
+    assert "multiplicative" in plain and "log" not in plain
+
+
 def _table(mase: dict) -> pd.DataFrame:
     runs = {k: {"mase": v, "mae": v * 10, "coverage": 0.8, "seconds": 0.1,
                 "holdout": pd.DataFrame({"y": [10.0, 10.0], "yhat": [8.0, 8.0]})} for k, v in mase.items()}
