@@ -1,0 +1,121 @@
+"""Integrity: can we trust the engagement we see? Fake engagement and audience sentiment."""
+import streamlit as st
+
+from core import cached, ui
+from core import charts_integrity as ci
+from core import integrity as ig
+from core import integrity_sentiment as se
+from core import integrity_votes as iv
+
+flt = ui.page_setup("Integrity", "Can we trust the engagement we see? Fake engagement and audience sentiment.")
+args = (flt.source, flt.media_types, flt.genres, flt.years, flt.min_votes)
+st.caption(":material/info: Three checks on real data: **raters** (the embedded MovieLens ratings, 1995-2016; the "
+           "title filters do not apply to them), **vote patterns** and **sentiment** (the titles in the sidebar "
+           "filters). There is no review text in this data, so sentiment is rating-based throughout.")
+
+
+def table(df, name: str, key: str) -> None:
+    st.dataframe(df, width="stretch", hide_index=True)
+    ui.download(df, name, key)
+
+
+# ---------------------------------------------------------------- raters
+st.subheader("Suspicious raters")
+contamination = st.slider("Share of raters to flag (Isolation Forest contamination, %)", 0.5, 10.0, 2.0, step=0.5,
+                          key="ig_contamination", help="The forest ranks every rater; this sets where the cut-off is.")
+with st.spinner("Scoring every MovieLens rater with an Isolation Forest (first run only, a few seconds)..."):
+    raters = cached.integrity_raters(contamination / 100)
+if not raters:
+    st.info(f"Rater analysis needs at least {ig.MIN_RATERS} raters in the ratings table.", icon=":material/info:")
+else:
+    s, pr = raters["summary"], raters["priorities"]
+    top = st.columns(4)
+    top[0].metric("Flagged raters", f"{len(raters['table']):,} of {raters['raters']:,}")
+    top[1].metric("High review priority", f"{pr['High']:,}", help="Two or more features beyond 2 sd in the direction "
+                  "fake accounts lean (many, fast, bursty, uniform or extreme ratings, far from other raters).")
+    top[2].metric("Their share of all ratings", f"{s['flagged_share']:.1%}")
+    top[3].metric("Title means moved 0.1+ star", f"{s['moved']:,} of {s['titles']:,}",
+                  help=f"Titles with {s['min_ratings']}+ ratings whose mean changes by 0.1 star or more without them.")
+    st.caption("Isolation Forest (500 trees, random_state 0) on eight behaviour features per rater; reasons list "
+               "the features beyond 2 standard deviations. No ground-truth label of fake accounts exists here: "
+               "flags are statistical outliers to review, not verdicts.")
+    names = list(ig.FEATURES)
+    pick = st.columns(2)
+    x = pick[0].selectbox("Across", names, index=names.index("ratings"), format_func=lambda f: ig.FEATURES[f][0],
+                          key="ig_x")
+    y = pick[1].selectbox("Up", names, index=names.index("consensus_gap"), format_func=lambda f: ig.FEATURES[f][0],
+                          key="ig_y")
+    ui.chart(ci.rater_scatter(raters["points"], x, y), ci.HOW_TO_READ["raters"], raters["insights"], key="ig_raters")
+    st.markdown("**Flagged raters**, most unusual first")
+    table(raters["table"], "integrity_flagged_raters", "ig_dl_raters")
+    with st.expander("How reliable are these flags? Feature definitions"):
+        for line in raters["reliability"]:
+            st.markdown(f"- {line}")
+        st.dataframe([{"feature": ig.FEATURES[k][0], "definition": v} for k, v in ig.DEFINITIONS.items()],
+                     width="stretch", hide_index=True)
+    order = st.radio("Titles to show", ["most_rated", "most_moved"], horizontal=True, key="ig_effect",
+                     format_func={"most_rated": "They rated most", "most_moved": "They move most"}.get)
+    st.markdown("**Effect on title ratings**: mean MovieLens rating with and without the flagged raters")
+    ui.chart(ci.rating_shift(raters["effect"][order]), ci.HOW_TO_READ["shift"], raters["effect_insights"][order],
+             key="ig_shift")
+
+# ---------------------------------------------------------------- titles
+st.divider()
+view_size = len(cached.frame(flt))
+if view_size == 0:
+    ui.empty_state("No titles match these filters, so vote patterns and sentiment cannot be shown.")
+    st.stop()
+if view_size < iv.MIN_TITLES:
+    st.info(f"Only {view_size} titles match these filters: too few to compare vote patterns and sentiment "
+            f"(at least {iv.MIN_TITLES} needed).", icon=":material/info:")
+    st.stop()
+st.caption(f":material/filter_alt: Below: {ui.filters_summary(flt, view_size)}")
+st.subheader("Suspicious vote patterns on titles")
+threshold = st.slider("Flag titles at a gap score of at least (sd)", 2.0, 6.0, iv.DEFAULT_THRESHOLD, step=0.5,
+                      key="ig_threshold", help="How unusual the gap between votes and rating must be for its vote count.")
+votes = cached.integrity_votes(*args, threshold)
+if not votes["available"]:
+    st.info("This source has no per-star vote shares (TMDB reports only an average and a count), so stuffed or "
+            "bombed votes cannot be told apart from real ones here. Switch the source to Embedded to see them.",
+            icon=":material/info:")
+else:
+    st.caption("IMDb's published rating is a weighted average that filters vote stuffing; the plain mean is rebuilt "
+               "from the share of votes at each star. A gap far larger than for titles with a similar vote count "
+               "means IMDb set many votes aside. Shares are rounded to 10-point bands, so small gaps are noise.")
+    vt = votes["table"]
+    ui.chart(ci.vote_gap(votes["points"]), ci.HOW_TO_READ["gap"], votes["insights"], key="ig_gap")
+    table(vt, "integrity_vote_patterns", "ig_dl_votes")
+    labels = votes["labels"]
+    if labels:
+        title_id = st.selectbox("Vote shape of a flagged title", list(labels), format_func=labels.get,
+                                key="ig_title")
+        shape = cached.integrity_title_shape(*args, title_id, labels[title_id])
+        ui.chart(ci.vote_shape(shape["shape"], labels[title_id]), ci.HOW_TO_READ["shape"], shape["insights"],
+                 key="ig_shape")
+    with st.expander("Definitions"):
+        for name, text in iv.DEFINITIONS.items():
+            st.markdown(f"- **{name.replace('_', ' ')}**: {text}")
+
+# ---------------------------------------------------------------- sentiment
+st.subheader("Audience sentiment")
+sent = cached.integrity_sentiment(*args)
+h = sent["headline"]
+if sent["basis"] == se.SHARES:
+    st.caption("Rating-based sentiment (no review text in this data): from IMDb's share of votes at each star. "
+               + se.DEFINITIONS["rounding"])
+    m = st.columns(4)
+    m[0].metric("Net sentiment", f"{h['sentiment']:+.1f} points", help=se.DEFINITIONS["net"])
+    m[1].metric("Votes at 8-10 stars", f"{h['positive']:.1f}%")
+    m[2].metric("Votes at 1-3 stars", f"{h['negative']:.1f}%")
+    m[3].metric("Polarised titles", f"{h['polarisation']:.1f}%", help=se.DEFINITIONS["polarisation"])
+    ui.chart(ci.genre_sentiment_map(sent["genres"]), ci.HOW_TO_READ["genre_map"], sent["genre_insights"],
+             key="ig_genres")
+else:
+    st.caption("Coarse sentiment only: this source has no per-star vote shares and its review text is not analysed, "
+               "so net sentiment and polarisation are unavailable. " + se.DEFINITIONS["coarse"])
+    st.metric("Vote-weighted mean vote average", f"{h['sentiment']:.2f}")
+    ui.chart(ci.genre_sentiment_bars(sent["genres"]), ci.HOW_TO_READ["genre_bars"], sent["genre_insights"],
+             key="ig_genres")
+ui.chart(ci.decade_sentiment(sent["decades"], sent["basis"]), ci.HOW_TO_READ["decades"], sent["decade_insights"],
+         key="ig_decades")
+table(sent["genres"], "integrity_genre_sentiment", "ig_dl_sentiment")
