@@ -635,20 +635,15 @@ RECOMMENDER_CODE = ("models/recommend.py", "models/recommend_content.py", "model
 @st.cache_data(max_entries=1, show_spinner="Loading the MovieLens ratings...")
 def recommender_data() -> dict:
     """Picker rows and the persistence key: ``key``, ``users``, ``default_user``, ``titles`` (picker rows of
-    the content catalogue), ``default_title``, ``genres`` and the ``summary`` counts."""
+    the content catalogue), ``default_title``, ``genres`` and the ``summary`` counts (persisted too)."""
     from core import persist
     from core import recommend_page as rp
 
     data = embedded_data()
-    catalogue = rp.content_catalogue(data.ratings, data.titles)
-    users, options = rp.user_table(data.ratings, data.titles), rp.title_options(catalogue, data.ratings)
     code = tuple((config.ROOT / path).read_text() for path in RECOMMENDER_CODE)
-    key = persist.fingerprint(data.ratings, catalogue[["title_id", "title", "year", "genres", "ml_genres"]],
-                              embedded.BUILD_VERSION, code)
-    genres = sorted({g for gs in options["genres"] for g in gs.split(", ") if g})
-    return {"key": key, "users": users, "default_user": rp.default_user(users), "titles": options,
-            "default_title": options["title_id"].iloc[0] if len(options) else "", "genres": genres,
-            "summary": rp.data_summary(data.ratings, catalogue)}
+    key = persist.fingerprint(data.ratings, str(data.built_at), embedded.BUILD_VERSION, code)
+    return {"key": key, **persist.load_or_build("recommender_data", key,
+                                                lambda: rp.page_data(data.ratings, data.titles))}
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)

@@ -16,8 +16,9 @@ HOW_TO_READ: dict[str, str] = {
                   "shrunk rating correlation for collaborative neighbours.",
     "score_mix": "Each bar is one recommendation's blended score (0-1), split into its content part and its "
                  "collaborative part at the chosen weight; the top pick is at the top.",
-    "blend_map": "Rows are titles, columns content weights; the number is the title's rank in the top 10 at "
-                 "that weight (blank = not in the list). The outlined column is the chosen weight.",
+    "blend_map": "Rows are the titles of the chosen and the default list, columns content weights; the number "
+                 "is the title's rank at that weight (blank = not in the top 10). The outlined column is the "
+                 "chosen weight.",
     "rating_errors": "Lower is better: cross-validated error of each rating predictor in stars; the dashed line "
                      "is the 0.870 RMSE target.",
     "ranking_metrics": "Higher is better: top-10 quality on each user's held-out latest ratings, per model; "
@@ -67,11 +68,14 @@ def score_mix(top: pd.DataFrame) -> go.Figure:
     return style(fig, height=max(300, 28 * len(df) + 100))
 
 
-def blend_map(ranks: pd.DataFrame, weight: float) -> go.Figure:
-    """Rank of each title at each content weight. Columns: weight, rank, title_id, title."""
+def blend_map(ranks: pd.DataFrame, weight: float, default: float = 0.4) -> go.Figure:
+    """Rank at each content weight of the titles in the chosen or the default list. Columns: weight, rank,
+    title_id, title."""
     if ranks.empty:
         return empty_figure("No recommendations")
-    grid = ranks.pivot_table(index="title", columns="weight", values="rank", aggfunc="min")
+    shown = set(ranks.loc[ranks["weight"].isin([weight, default]), "title_id"])
+    grid = ranks[ranks["title_id"].isin(shown)].pivot_table(index="title", columns="weight", values="rank",
+                                                            aggfunc="min")
     grid = grid.loc[grid.assign(_best=grid.min(axis=1)).sort_values(["_best", *grid.columns]).index]
     xs = [f"{100 * w:.0f}%" for w in grid.columns]
     text = grid.map(lambda v: "" if pd.isna(v) else f"{int(v)}")

@@ -83,9 +83,10 @@ def user_table(ratings: pd.DataFrame, titles: pd.DataFrame) -> pd.DataFrame:
 
 def _genres_of(ratings: pd.DataFrame, titles: pd.DataFrame) -> pd.Series:
     """The merged genre list of each rating's title (index of ``ratings``; [] when the title is unknown)."""
-    lookup = pd.Series(merged_genres(titles).to_numpy(), index=titles["title_id"].astype(str).to_numpy())
-    lookup = lookup[~lookup.index.duplicated()]
-    found = lookup.reindex(ratings["title_id"].astype(str).to_numpy())
+    ids = ratings["title_id"].astype(str).to_numpy()
+    needed = titles[titles["title_id"].astype(str).isin(set(ids))]  # only the rated titles: much faster
+    lookup = pd.Series(merged_genres(needed).to_numpy(), index=needed["title_id"].astype(str).to_numpy())
+    found = lookup[~lookup.index.duplicated()].reindex(ids)
     return pd.Series([g if isinstance(g, list) else [] for g in found], index=ratings.index, dtype=object)
 
 
@@ -291,6 +292,17 @@ def data_summary(ratings: pd.DataFrame, catalogue: pd.DataFrame) -> dict:
             "cold": int(len(catalogue) - catalogue["title_id"].astype(str).isin(
                 set(ratings["title_id"].astype(str))).sum()),
             "first": int(stamps.min().year) if len(stamps) else 0, "last": int(stamps.max().year) if len(stamps) else 0}
+
+
+def page_data(ratings: pd.DataFrame, titles: pd.DataFrame) -> dict:
+    """Everything the pickers need: ``users``, ``default_user``, ``titles`` (picker rows of the content
+    catalogue), ``default_title`` (the most-rated), ``genres`` (sorted) and the ``summary`` counts."""
+    catalogue = content_catalogue(ratings, titles)
+    users, options = user_table(ratings, titles), title_options(catalogue, ratings)
+    genres = sorted({g for gs in options["genres"] for g in gs.split(", ") if g})
+    return {"users": users, "default_user": default_user(users), "titles": options,
+            "default_title": options["title_id"].iloc[0] if len(options) else "", "genres": genres,
+            "summary": data_summary(ratings, catalogue)}
 
 
 def models_summary(fits: dict) -> str:

@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn.base import BaseEstimator
 
 from models.recommend_algos import als_baselines, als_mf, ease_weights, knn_residual_mean, pearson_baseline
 from models.recommend_content import (ContentIndex, UnknownIdError, UnknownTitleError,  # noqa: F401 (re-export)
@@ -42,7 +43,7 @@ from models.recommend_content import (ContentIndex, UnknownIdError, UnknownTitle
 RATING_MIN, RATING_MAX = 0.5, 5.0
 
 
-class HybridRecommender(ContentIndex):
+class HybridRecommender(ContentIndex, BaseEstimator):
     """Hybrid content + collaborative recommender (see the module docstring for the method).
 
     Args:

@@ -16,8 +16,6 @@ import re
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 
 class UnknownIdError(KeyError):
@@ -39,7 +37,7 @@ def _as_list(value) -> list:
     return list(value) if isinstance(value, (list, tuple, np.ndarray)) else []
 
 
-def title_tokens(row: tuple) -> list[str]:
+def title_tokens(row: tuple, stop_words: frozenset = frozenset()) -> list[str]:
     """Tokens of one ``(title, genres, year, overview, extra_genres, keywords)`` row (see the module docstring)."""
     title, genres, year, overview, extra_genres, keywords = row
     tokens = sorted({f"g:{str(g).strip().lower()}" for g in _as_list(genres) + _as_list(extra_genres)
@@ -49,7 +47,7 @@ def title_tokens(row: tuple) -> list[str]:
         tokens.append(f"d:{int(year) // 10 * 10}")
     text = f"{title if isinstance(title, str) else ''} {overview if isinstance(overview, str) else ''}".lower()
     words = re.findall(r"[a-z][a-z']+", text)
-    return tokens + [w for w in words if w not in ENGLISH_STOP_WORDS]
+    return tokens + [w for w in words if w not in stop_words]
 
 
 def merged_genres(titles: pd.DataFrame) -> pd.Series:
@@ -60,8 +58,11 @@ def merged_genres(titles: pd.DataFrame) -> pd.Series:
                       for a, b in zip(base, extra)], index=titles.index, dtype=object)
 
 
-class ContentIndex(BaseEstimator):
+class ContentIndex:
     """Content neighbours and popularity over a catalogue (titles plus any rated id missing from them).
+
+    A plain class with no parameters; scikit-learn is imported only inside :meth:`fit`, so loading a fitted
+    index from disk (or importing this module) stays fast.
 
     Fitted attributes: ``catalogue_`` (``title_id, title, genres, year``; genres merged with ``ml_genres``
     where present, see :func:`merged_genres`), ``item_index_``, ``popularity_``
@@ -96,6 +97,8 @@ class ContentIndex(BaseEstimator):
         return r
 
     def _fit_content(self, cat: pd.DataFrame) -> None:
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
         pairs = [(j, g.lower()) for j, gs in enumerate(self.catalogue_["genres"]) for g in gs]
         self.genre_index_ = pd.Index(sorted({g for _, g in pairs}))
         rows, names = zip(*pairs) if pairs else ((), ())
@@ -104,7 +107,7 @@ class ContentIndex(BaseEstimator):
         none = pd.Series([None] * len(cat), index=cat.index)
         rows = zip(cat["title"], cat["genres"], cat["year"], cat["overview"], cat.get("ml_genres", none),
                    cat.get("keywords", none))
-        docs = [title_tokens(row) for row in rows]
+        docs = [title_tokens(row, ENGLISH_STOP_WORDS) for row in rows]
         vec = TfidfVectorizer(analyzer=lambda d: d, sublinear_tf=True, min_df=1)
         self.content_matrix_ = vec.fit_transform(docs).tocsr().astype(np.float32)
 

@@ -37,7 +37,6 @@ for note in (user_note, title_note):
     if note:
         st.warning(note, icon=":material/link_off:")
 
-content = cached.recommender_content(key)
 if user == rp.NEW_USER:
     st.subheader("A new viewer: popular in the genres they pick")
     st.caption("With no ratings the collaborative model cannot place a viewer, so a new viewer gets the most-rated "
@@ -90,8 +89,8 @@ if user != rp.NEW_USER:
         with left:
             ui.chart(cr.score_mix(top["top"]), cr.HOW_TO_READ["score_mix"], top["insights"], key="rc_mix")
         with right:
-            ui.chart(cr.blend_map(top["ranks"], weight), cr.HOW_TO_READ["blend_map"], top["blend_insights"],
-                     key="rc_blend")
+            ui.chart(cr.blend_map(top["ranks"], weight, rp.DEFAULT_WEIGHT), cr.HOW_TO_READ["blend_map"],
+                     top["blend_insights"], key="rc_blend")
 
     top_ten()
 
