@@ -260,6 +260,7 @@ def rater_points(features: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     (the last two empty for raters who are not flagged)."""
     flagged = table.set_index("user_id") if len(table) else pd.DataFrame(columns=["priority", "why"])
     out = features[list(FEATURES)].reset_index()
-    return out.assign(flagged=out["user_id"].isin(flagged.index),
-                      priority=out["user_id"].map(flagged["priority"]).fillna("").astype("string"),
-                      why=out["user_id"].map(flagged["why"]).fillna("").astype("string"))
+    def lookup(col: str) -> pd.Series:
+        return out["user_id"].map(flagged[col].astype("string")).astype("string").fillna("")
+
+    return out.assign(flagged=out["user_id"].isin(flagged.index), priority=lookup("priority"), why=lookup("why"))

@@ -1,0 +1,135 @@
+"""AppTest behaviour of the Integrity page: raters, vote patterns, sentiment, filters and the TMDB-shaped source.
+
+The page is opened through ``app.py`` (``switch_page``) so the sidebar's page links resolve as they do under
+``streamlit run app.py``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = ROOT / "pages" / "10_Integrity.py"
+EMBEDDED_GENRES = ["Action", "Animation", "Comedy", "Documentary", "Drama", "Romance", "Short"]
+
+
+def open_page(**filters) -> AppTest:
+    """Run the page with optional global filters (``genres=[...]``, ``min_votes=...``) set in session state."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for name, value in filters.items():
+        at.session_state[f"flt_{name}"] = value
+    at.switch_page(str(PAGE.relative_to(ROOT)))
+    return at.run()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def text(at: AppTest) -> str:
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info])
+
+
+def assert_ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+@pytest.fixture(scope="module")
+def page() -> AppTest:
+    at = open_page()
+    assert_ok(at)
+    return at
+
+
+def test_default_view_shows_raters_vote_patterns_and_sentiment(page):
+    m = metrics(page)
+    assert m["Flagged raters"].endswith("of 671") and "Net sentiment" in m and "Polarised titles" in m
+    assert len(page.get("plotly_chart")) == 6 and len(page.get("download_button")) == 3
+    body = text(page)
+    assert "title filters do not apply" in body and "no review text" in body.lower()
+    assert "not verdicts" in body and "no ground-truth label" in body
+
+
+def test_contamination_slider_changes_the_flagged_count(page):
+    counts = {}
+    for value in (0.5, 10.0, 2.0):
+        page.slider(key="ig_contamination").set_value(value).run()
+        assert_ok(page)
+        counts[value] = int(metrics(page)["Flagged raters"].split(" of ")[0])
+    assert counts[0.5] < counts[2.0] < counts[10.0]
+    assert len(page.dataframe[0].value) == counts[2.0]
+
+
+def test_axis_pickers_and_effect_order_rerun_cleanly(page):
+    page.selectbox(key="ig_x").set_value("burst").run()
+    page.selectbox(key="ig_y").set_value("unique_share").run()
+    assert_ok(page)
+    before = text(page)
+    page.radio(key="ig_effect").set_value("most_moved").run()
+    assert_ok(page)
+    assert text(page) != before
+
+
+def test_gap_threshold_changes_the_flagged_titles(page):
+    sizes = {}
+    for value in (2.0, 6.0):
+        page.slider(key="ig_threshold").set_value(value).run()
+        assert_ok(page)
+        sizes[value] = len(page.dataframe[2].value)
+    assert sizes[2.0] > sizes[6.0]
+    last = page.dataframe[2].value.iloc[-1]
+    page.selectbox(key="ig_title").set_value(last["title_id"]).run()
+    assert_ok(page)
+    assert any(m.value.startswith(f"- {last['title']} (") for m in page.markdown)
+
+
+def test_every_genre_filter_changes_sentiment():
+    at = open_page()
+    seen = {}
+    for genre in EMBEDDED_GENRES:
+        at.sidebar.multiselect(key="w_flt_genres").set_value([genre]).run()
+        assert_ok(at)
+        seen[genre] = metrics(at)["Net sentiment"]
+    assert len(set(seen.values())) == len(EMBEDDED_GENRES)
+
+
+def test_empty_filter_keeps_raters_and_says_no_titles_match():
+    at = open_page(min_votes=1_000_000)
+    assert_ok(at)
+    assert any("No titles match" in i.value for i in at.info)
+    assert "Flagged raters" in metrics(at) and "Net sentiment" not in metrics(at)
+
+
+def test_a_tiny_view_says_it_is_too_small():
+    at = open_page(min_votes=120_000)
+    assert_ok(at)
+    assert any("too few" in i.value for i in at.info)
+
+
+@pytest.fixture()
+def tmdb_source(monkeypatch, tmdb_like_frame):
+    """Serve the TMDB-shaped fixture as the live source (no network, no store), then drop the cached copies."""
+    import streamlit as st
+
+    from core import cached, schema
+
+    titles = tmdb_like_frame[list(schema.TITLE_COLUMNS)]
+    monkeypatch.setattr(cached, "tmdb_status", lambda path: {"titles": len(titles), "last_sync": "fixture"})
+    monkeypatch.setattr(cached, "tmdb_titles", lambda path, stamp: titles)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def test_tmdb_shaped_source_degrades_honestly(tmdb_source):
+    at = open_page(source="tmdb", years=(2015, 2024), min_votes=0)
+    assert_ok(at)
+    body = text(at)
+    assert "no per-star vote shares" in body and "Coarse sentiment only" in body
+    m = metrics(at)
+    assert "Vote-weighted mean vote average" in m and "Net sentiment" not in m
+    assert "Flagged raters" in m  # the MovieLens rater analysis does not depend on the title source
