@@ -8,7 +8,9 @@ navigation to ``/Churn`` in a freshly started app:
   (5 fold fits done), and until the script has finished and every chart is drawn;
 * restart: a new server process on the same cache dir (fold fits read back from disk);
 * warm: reloads in the same server (everything in Streamlit's caches), and warm tab switches;
-* threshold slider: an ArrowRight on the slider until "Subscribers flagged" changes (fragment rerun).
+* threshold slider: an ArrowRight on the slider until "Subscribers flagged" changes (fragment rerun);
+* server only (``--script``, no browser): the page script's run time under AppTest in a fresh Python process
+  (so library imports count), cold on an empty cache dir, then warm in the same process.
 
 Prints each figure and returns them as a dict (medians where repeated).
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -82,15 +85,44 @@ def slider_trips(page, runs: int) -> list[float]:
     return trips
 
 
+_SCRIPT = """
+import json, sys, time
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file(sys.argv[1] + "/app.py", default_timeout=600).run()
+at.switch_page("pages/7_Churn.py")
+t = time.perf_counter(); at.run(); cold = time.perf_counter() - t
+warm = []
+for _ in range(3):
+    t = time.perf_counter(); at.run(); warm.append(time.perf_counter() - t)
+print(json.dumps({"cold_s": round(cold, 3), "warm_s": round(sorted(warm)[1], 3), "errors": len(at.exception)}))
+"""
+
+
+def _linked_cache(tmp: str) -> None:
+    """Make ``tmp`` a cache dir that holds only the (already built) embedded tables."""
+    embedded.load()
+    source = config.cache_dir() / f"embedded-v{embedded.BUILD_VERSION}"
+    (Path(tmp) / source.name).symlink_to(source, target_is_directory=True)
+
+
+def script_timings() -> dict:
+    """Server-side run time of the page script (AppTest, fresh process, empty cache dir), cold then warm."""
+    with tempfile.TemporaryDirectory() as tmp:
+        _linked_cache(tmp)
+        out = subprocess.run([sys.executable, "-c", _SCRIPT, str(ROOT)], capture_output=True, text=True,
+                             env={**__import__("os").environ, "MARQUEE_CACHE_DIR": tmp}, check=True, cwd=ROOT)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"page script (server only): {result}", flush=True)
+    return result
+
+
 def page_timings(runs: int = 3) -> dict:
     """Cold, restart and warm timings of the Churn page (see the module docstring)."""
     from playwright.sync_api import sync_playwright
 
-    embedded.load()  # make sure the embedded tables exist, so the cold figure is the page's own work
-    source = config.cache_dir() / f"embedded-v{embedded.BUILD_VERSION}"
     result: dict = {}
     with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / source.name).symlink_to(source, target_is_directory=True)
+        _linked_cache(tmp)  # the embedded tables exist, so the cold figure is the page's own work
         browser = p.chromium.launch(executable_path=harness.chromium_path(), args=harness.CHROMIUM_ARGS)
         page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
         env = {"MARQUEE_CACHE_DIR": tmp}
@@ -114,4 +146,6 @@ def page_timings(runs: int = 3) -> dict:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
-    print(json.dumps(page_timings(parser.parse_args().runs)))
+    parser.add_argument("--script", action="store_true", help="server-side script timings only (no browser)")
+    args = parser.parse_args()
+    print(json.dumps(script_timings() if args.script else page_timings(args.runs)))

@@ -15,6 +15,8 @@ import pandas as pd
 MARQUEE = "Marquee churn model"
 BASELINE = "Always stay (baseline)"
 N_FOLDS = 5
+#: Fewest subscribers the page models (each of the 5 folds then holds 20+ test subscribers).
+MIN_SUBSCRIBERS = 100
 #: The issue's quality bar for the best model's cross-validated scores.
 QUALITY_BAR = {"roc_auc": 0.85, "pr_auc": 0.665}
 #: Campaign assumptions the user can edit (not data): cost of one retention offer, share of contacted
@@ -70,6 +72,16 @@ def overview(subscribers: pd.DataFrame) -> dict:
             "base_rate": float(churned.mean()) if n else float("nan"),
             "monthly_revenue_lost": float(subscribers.loc[churned, "monthly_charges"].sum()),
             "churner_monthly": churner_monthly, "value_saved": round(churner_monthly * VALUE_MONTHS, 0)}
+
+
+def data_problem(overview_: dict) -> str:
+    """Why the page cannot model these subscribers ("" when it can): too few rows, or only one outcome."""
+    n, rate = overview_["subscribers"], overview_["base_rate"]
+    if n < MIN_SUBSCRIBERS:
+        return f"Only {n:,} subscribers: the churn model needs at least {MIN_SUBSCRIBERS:,} to cross-validate."
+    if not 0 < rate < 1:
+        return "Every subscriber has the same outcome (all stayed or all left): there is no churn to model."
+    return ""
 
 
 def risk_band(probability: float, base_rate: float) -> str:

@@ -13,6 +13,9 @@ ui.page_setup("Churn", "Which subscribers are about to leave, why, and which ret
 st.caption(":material/info: Audience page on the embedded Telco subscribers (real data, one row per subscriber). "
            "The title filters (source, genres, years, votes) do not apply to subscribers, so none are shown.")
 ov = cached.churn_overview()
+if cp.data_problem(ov):
+    st.info(cp.data_problem(ov), icon=":material/group_off:")
+    st.stop()
 top = st.columns(4)
 top[0].metric("Subscribers", f"{ov['subscribers']:,}")
 top[1].metric("Churn base rate", f"{ov['base_rate']:.1%}", help=f"{ov['churned']:,} subscribers left.")
@@ -24,7 +27,8 @@ def cross_validate(names: tuple, what: str) -> None:
     """Fit (or load) every fold of every model through the cache, with visible progress."""
     start, steps = time.perf_counter(), len(names) * cp.N_FOLDS
     with st.status(f"{what}: stratified {cp.N_FOLDS}-fold cross-validation...", expanded=True) as status:
-        bar = st.progress(0.0)
+        bar = st.progress(0.0, text="Loading scikit-learn, LightGBM and XGBoost...")
+        cached.churn_model_names()  # imports the model libraries (about 2 s the first time)
         for i, (name, fold) in enumerate(itertools.product(names, range(cp.N_FOLDS))):
             bar.progress(i / steps, text=f"{name}: fold {fold + 1} of {cp.N_FOLDS}")
             cached.churn_fold(name, fold)
@@ -44,8 +48,9 @@ quality[1].metric("CV PR-AUC", f"{row['pr_auc']:.3f}", f"{row['pr_auc'] / ov['ba
 quality[2].metric("Calibration error (ECE)", f"{ev['summary']['ece']:.3f}", help="0 = perfectly calibrated.")
 quality[3].metric("Quality bar", "Met" if ev["meets_bar"] else "Not met",
                   help=f"CV ROC-AUC >= {cp.QUALITY_BAR['roc_auc']} and PR-AUC >= {cp.QUALITY_BAR['pr_auc']}.")
-st.caption(f"{cp.MARQUEE}: spline logistic regression and a shallow LightGBM, soft vote. Every figure on this "
-           "page comes from out-of-fold predictions; all preprocessing is refitted inside each fold.")
+st.caption(f"{cp.MARQUEE}: spline logistic regression and a shallow LightGBM, soft vote. Quality, curves, campaign "
+           "and the at-risk ranking use out-of-fold scores (each subscriber scored by a model that never saw them; "
+           "preprocessing refitted in each fold). What-if and explanations use the model refitted on everyone.")
 
 tabs = st.tabs(["Campaign", "Model comparison", "Drivers", "What-if", "Segments", "At-risk list"], key="ch_tab",
                on_change="rerun")

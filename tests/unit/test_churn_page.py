@@ -126,6 +126,14 @@ def test_overview(subscribers):
     assert ov["id_min"] == subscribers["subscriber_id"].min()
 
 
+def test_data_problem_for_tiny_or_one_sided_data(subscribers):
+    assert churn_page.data_problem(churn_page.overview(subscribers)) == ""
+    assert "at least 100" in churn_page.data_problem(churn_page.overview(subscribers.head(8)))
+    stayed = subscribers[subscribers["churn"] == 0]
+    assert "same outcome" in churn_page.data_problem(churn_page.overview(stayed))
+    assert "Only 0" in churn_page.data_problem(churn_page.overview(subscribers.iloc[:0]))
+
+
 @pytest.mark.parametrize("p, band", [(0.05, "Low"), (0.2, "Moderate"), (0.5, "High"), (0.9, "Very high")])
 def test_risk_band_is_relative_to_base_rate(p, band):
     assert churn_page.risk_band(p, 0.265) == band
