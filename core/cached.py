@@ -473,7 +473,7 @@ def churn_evaluation() -> dict:
     result = churn.curves(y, oof)
     sweep = churn.threshold_sweep(y, oof, churn_page.DEFAULT_COST_PER_OFFER, churn_overview()["value_saved"],
                                   churn_page.DEFAULT_SUCCESS_RATE)
-    return {**result, "row": row, "meets_bar": churn_page.meets_bar(row),
+    return {**result, "row": row,
             "default_threshold": float(sweep.loc[sweep["is_best"], "threshold"].iloc[0]),
             "reliability_insights": churn_insights.reliability_insights(result["reliability"], result["summary"])}
 
@@ -549,9 +549,10 @@ def churn_explanation(subscriber_id: int) -> dict:
     expl = churn_scoring.explain_one(churn_model(), X, X[match].iloc[0])
     base_rate = churn_overview()["base_rate"]
     oof = float(churn_cv(churn_page.MARQUEE)[0][match][0])
-    return {"explanation": expl, "oof_probability": oof, "probability": float(expl["probability"].iloc[0]),
-            "band": churn_page.risk_band(oof, base_rate),
-            "insights": churn_insights.explanation_insights(expl, base_rate)}
+    return {"explanation": expl, "probability": oof, "band": churn_page.risk_band(oof, base_rate),
+            "note": f"Out-of-fold: scored by a fold model that never saw this subscriber. The model refitted on "
+                    f"everyone, which the factors come from, gives {float(expl['probability'].iloc[0]):.0%}.",
+            "insights": churn_insights.explanation_insights(expl, base_rate, oof)}
 
 
 @st.cache_data(max_entries=1, show_spinner=False)
@@ -579,7 +580,8 @@ def churn_what_if(record: tuple) -> dict:
     expl = churn_scoring.explain_one(model, X, scored["record"])
     base_rate = churn_overview()["base_rate"]
     return {"probability": scored["probability"], "band": churn_page.risk_band(scored["probability"], base_rate),
-            "explanation": expl, "insights": churn_insights.explanation_insights(expl, base_rate)}
+            "explanation": expl, "insights": churn_insights.explanation_insights(expl, base_rate),
+            "note": "Scored by the model refitted on every subscriber."}
 
 
 @st.cache_data(max_entries=2, show_spinner=False)

@@ -132,15 +132,17 @@ def importance_insights(importance: pd.DataFrame, roc_auc: float) -> list[str]:
     return out
 
 
-def explanation_insights(explanation: pd.DataFrame, base_rate: float) -> list[str]:
+def explanation_insights(explanation: pd.DataFrame, base_rate: float, probability: float | None = None
+                         ) -> list[str]:
     """One subscriber: probability vs base rate, the factor raising the risk most, the one lowering it most.
 
     Args:
         explanation: ``core.churn_scoring.explain_one`` output.
+        probability: the probability to quote (e.g. out-of-fold); default: the explained model's.
     """
     if explanation.empty:
         return []
-    p = float(explanation["probability"].iloc[0])
+    p = float(explanation["probability"].iloc[0]) if probability is None else float(probability)
     out = [f"Churn probability {p:.0%}, {p / base_rate:.1f}x the {base_rate:.1%} base rate."]
     up = explanation[explanation["contribution"] > 0.005].sort_values("contribution", ascending=False)
     down = explanation[explanation["contribution"] < -0.005].sort_values("contribution")

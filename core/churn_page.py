@@ -74,6 +74,27 @@ def overview(subscribers: pd.DataFrame) -> dict:
             "churner_monthly": churner_monthly, "value_saved": round(churner_monthly * VALUE_MONTHS, 0)}
 
 
+def headline_metrics(overview_: dict) -> list[dict]:
+    """The page's first metric row as ``st.metric`` keyword arguments (label, value, help)."""
+    return [{"label": "Subscribers", "value": f"{overview_['subscribers']:,}"},
+            {"label": "Churn base rate", "value": f"{overview_['base_rate']:.1%}",
+             "help": f"{overview_['churned']:,} subscribers left."},
+            {"label": "Current subscribers", "value": f"{overview_['current']:,}"},
+            {"label": "Monthly revenue lost to churn", "value": f"${overview_['monthly_revenue_lost']:,.0f}"}]
+
+
+def quality_metrics(row: dict, ece: float, base_rate: float) -> list[dict]:
+    """The model-quality metric row as ``st.metric`` keyword arguments, from the CV row of ``combine_folds``."""
+    plain = {"delta_color": "off", "delta_arrow": "off"}
+    bar = f"CV ROC-AUC >= {QUALITY_BAR['roc_auc']} and PR-AUC >= {QUALITY_BAR['pr_auc']}."
+    return [{"label": "CV ROC-AUC", "value": f"{row['roc_auc']:.3f}",
+             "delta": f"± {row['roc_auc_std']:.3f} over folds", **plain},
+            {"label": "CV PR-AUC", "value": f"{row['pr_auc']:.3f}",
+             "delta": f"{row['pr_auc'] / base_rate:.1f}x base rate", **plain},
+            {"label": "Calibration error (ECE)", "value": f"{ece:.3f}", "help": "0 = perfectly calibrated."},
+            {"label": "Quality bar", "value": "Met" if meets_bar(row) else "Not met", "help": bar}]
+
+
 def data_problem(overview_: dict) -> str:
     """Why the page cannot model these subscribers ("" when it can): too few rows, or only one outcome."""
     n, rate = overview_["subscribers"], overview_["base_rate"]

@@ -16,11 +16,8 @@ ov = cached.churn_overview()
 if cp.data_problem(ov):
     st.info(cp.data_problem(ov), icon=":material/group_off:")
     st.stop()
-top = st.columns(4)
-top[0].metric("Subscribers", f"{ov['subscribers']:,}")
-top[1].metric("Churn base rate", f"{ov['base_rate']:.1%}", help=f"{ov['churned']:,} subscribers left.")
-top[2].metric("Current subscribers", f"{ov['current']:,}")
-top[3].metric("Monthly revenue lost to churn", f"${ov['monthly_revenue_lost']:,.0f}")
+for col, metric in zip(st.columns(4), cp.headline_metrics(ov)):
+    col.metric(**metric)
 
 
 def cross_validate(names: tuple, what: str) -> None:
@@ -39,15 +36,8 @@ def cross_validate(names: tuple, what: str) -> None:
 
 cross_validate((cp.MARQUEE,), "Churn model")
 ev = cached.churn_evaluation()
-row = ev["row"]
-quality = st.columns(4)
-quality[0].metric("CV ROC-AUC", f"{row['roc_auc']:.3f}", f"± {row['roc_auc_std']:.3f} over folds", delta_color="off",
-                  delta_arrow="off")
-quality[1].metric("CV PR-AUC", f"{row['pr_auc']:.3f}", f"{row['pr_auc'] / ov['base_rate']:.1f}x base rate",
-                  delta_color="off", delta_arrow="off")
-quality[2].metric("Calibration error (ECE)", f"{ev['summary']['ece']:.3f}", help="0 = perfectly calibrated.")
-quality[3].metric("Quality bar", "Met" if ev["meets_bar"] else "Not met",
-                  help=f"CV ROC-AUC >= {cp.QUALITY_BAR['roc_auc']} and PR-AUC >= {cp.QUALITY_BAR['pr_auc']}.")
+for col, metric in zip(st.columns(4), cp.quality_metrics(ev["row"], ev["summary"]["ece"], ov["base_rate"])):
+    col.metric(**metric)
 st.caption(f"{cp.MARQUEE}: spline logistic regression and a shallow LightGBM, soft vote. Quality, curves, campaign "
            "and the at-risk ranking use out-of-fold scores (each subscriber scored by a model that never saw them; "
            "preprocessing refitted in each fold). What-if and explanations use the model refitted on everyone.")
@@ -84,6 +74,15 @@ def campaign_panel() -> None:
     with right:
         ui.chart(cc.pr_curve(ev["pr"], ov["base_rate"], camp["pr_point"]), cc.HOW_TO_READ["pr"],
                  camp["pr_insights"], key="ch_pr")
+
+
+def show_score(result: dict, key: str) -> None:
+    """Probability, risk band and the factors behind one subscriber's score."""
+    c = st.columns(3)
+    c[0].metric("Churn probability", f"{result['probability']:.0%}", help=result["note"])
+    c[1].metric("Risk band", result["band"], help="Against the base rate: Low < 0.5x, Moderate < 1.5x, High < 2.5x.")
+    c[2].metric("Against the base rate", f"{result['probability'] / ov['base_rate']:.1f}x")
+    ui.chart(cc.contributions(result["explanation"]), cc.HOW_TO_READ["contributions"], result["insights"], key=key)
 
 
 if tabs[0].open:
@@ -123,12 +122,7 @@ if tabs[2].open:
         if not ex:
             st.info(f"No subscriber with id {sid}.", icon=":material/person_off:")
         else:
-            c = st.columns(3)
-            c[0].metric("Churn probability (out-of-fold)", f"{ex['oof_probability']:.0%}")
-            c[1].metric("Risk band", ex["band"])
-            c[2].metric("Score of the model trained on everyone", f"{ex['probability']:.0%}")
-            ui.chart(cc.contributions(ex["explanation"]), cc.HOW_TO_READ["contributions"], ex["insights"],
-                     key="ch_contributions")
+            show_score(ex, "ch_contributions")
 
 if tabs[3].open:
     with tabs[3]:
@@ -153,12 +147,7 @@ if tabs[3].open:
         if "error" in result:
             ui.error_state(f"Cannot score this subscriber: {result['error']}")
         else:
-            c = st.columns(3)
-            c[0].metric("Churn probability", f"{result['probability']:.0%}")
-            c[1].metric("Risk band", result["band"])
-            c[2].metric("Against the base rate", f"{result['probability'] / ov['base_rate']:.1f}x")
-            ui.chart(cc.contributions(result["explanation"]), cc.HOW_TO_READ["contributions"], result["insights"],
-                     key="ch_what_if_factors")
+            show_score(result, "ch_what_if_factors")
 
 if tabs[4].open:
     with tabs[4]:

@@ -139,6 +139,16 @@ def test_risk_band_is_relative_to_base_rate(p, band):
     assert churn_page.risk_band(p, 0.265) == band
 
 
+def test_metric_rows(subscribers):
+    ov = churn_page.overview(subscribers)
+    head = {m["label"]: m["value"] for m in churn_page.headline_metrics(ov)}
+    assert head["Subscribers"] == "400" and head["Churn base rate"] == f"{ov['base_rate']:.1%}"
+    row = {"roc_auc": 0.8512, "roc_auc_std": 0.0136, "pr_auc": 0.6731}
+    quality = {m["label"]: m for m in churn_page.quality_metrics(row, 0.0085, 0.265)}
+    assert quality["Quality bar"]["value"] == "Met" and quality["CV PR-AUC"]["delta"] == "2.5x base rate"
+    assert churn_page.quality_metrics({**row, "pr_auc": 0.6}, 0.01, 0.265)[-1]["value"] == "Not met"
+
+
 def test_meets_bar():
     assert churn_page.meets_bar({"roc_auc": 0.851, "pr_auc": 0.673})
     assert not churn_page.meets_bar({"roc_auc": 0.851, "pr_auc": 0.6})
@@ -265,6 +275,7 @@ def test_explanation_insights(xy, fitted):
     assert lines[0].startswith("Churn probability") and any("lowers" in line for line in lines)
     typical = churn_scoring.explain_one(fitted, X, churn_scoring.reference_values(X))
     assert "none moves the score" in churn_insights.explanation_insights(typical, 0.265)[1]
+    assert churn_insights.explanation_insights(typical, 0.265, probability=0.53)[0].startswith("Churn probability 53%")
 
 
 def test_segment_and_silhouette_insights(xy):
