@@ -356,12 +356,12 @@ def forecast_inputs(source: str, media_types: tuple, genres: tuple, years: tuple
 def forecast_genre(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int,
                    genre: str) -> dict:
     """Backtests and 12-month forecasts for one genre (see ``core.forecasting.genre_models``)."""
-    from core import forecasting, persist
+    from core import forecasting, forecasting_report as report, persist
 
     history = forecasting.history_of(forecast_inputs(source, media_types, genres, years, min_votes)["series"], genre)
     key = persist.fingerprint(forecasting.CODE_VERSION, history, forecasting.HORIZON)
     fitted = persist.load_or_build("forecast_genre", key, lambda: forecasting.fit_models(history))
-    return forecasting.genre_report(history, fitted)
+    return report.genre_report(history, fitted)
 
 
 @st.cache_data(ttl=6 * 3600, max_entries=FRAME_ENTRIES * 6, show_spinner=False)

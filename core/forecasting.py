@@ -9,7 +9,8 @@ The series depends on the source, because only some data has real months:
   totals as of today), so the honest monthly series is supply: how many titles of a genre came out.
 
 Each genre is backtested on its last ``HORIZON`` months (Prophet, the ensemble, seasonal naive, mean of the
-last 12 months, all scored with MASE on the same holdout), then refitted on the full history to forecast.
+last 12 months, all scored with MASE on the same holdout), then refitted on the full history to forecast
+(:func:`fit_models`); ``core.forecasting_report`` turns that into tables, verdicts and insights.
 """
 from __future__ import annotations
 
@@ -76,11 +77,17 @@ def last_complete_month(end: pd.Timestamp) -> pd.Timestamp:
     return (month if complete else month - 1).to_timestamp()
 
 
+def _genre_list(genres) -> list[str]:
+    """A plain list (Series.map can hand out Arrow arrays); no genre counts as "Unclassified", as in
+    ``features.genre_long``."""
+    return [str(g) for g in genres] if len(genres) else ["Unclassified"]
+
+
 def rating_events(view: pd.DataFrame, ratings: pd.DataFrame) -> pd.DataFrame:
     """Ratings of the titles in view, with each title's genres: ``date, genre`` (genre holds lists)."""
     if view.empty or ratings is None or ratings.empty:
         return pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"), "genre": pd.Series(dtype="object")})
-    lookup = dict(zip(view["title_id"], view["genres"].map(list)))  # plain lists: Series.map may give Arrow lists
+    lookup = dict(zip(view["title_id"], map(_genre_list, view["genres"])))
     kept = ratings[ratings["title_id"].isin(list(lookup))]
     return pd.DataFrame({"date": kept["timestamp"].to_numpy(),
                          "genre": pd.Series([lookup[t] for t in kept["title_id"]], dtype="object").to_numpy()})
@@ -92,7 +99,7 @@ def release_events(view: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"), "genre": pd.Series(dtype="object")})
     dated = view[view["release_date"].notna()]
     return pd.DataFrame({"date": dated["release_date"].to_numpy(),
-                         "genre": pd.Series([list(g) for g in dated["genres"]], dtype="object").to_numpy()})
+                         "genre": pd.Series([_genre_list(g) for g in dated["genres"]], dtype="object").to_numpy()})
 
 
 def genre_series(events: pd.DataFrame, genres: list[str], end: pd.Timestamp | None) -> pd.DataFrame:
@@ -225,87 +232,3 @@ def fit_models(history: pd.DataFrame, horizon: int = HORIZON) -> dict:
     if not runs:
         reason = "No model could be fitted to this series."
     return {"reason": reason, "runs": runs, "forecasts": forecasts, "failed": failed}
-
-
-def genre_report(history: pd.DataFrame, fitted: dict) -> dict:
-    """Backtest table, holdout, verdict and forecasts of one genre from :func:`fit_models` output.
-
-    Returns:
-        ``reason``, ``history``, and when the series could be forecast: ``backtest`` (see
-        :func:`backtest_table`), ``holdout`` (see :func:`holdout_frame`), ``forecasts``, ``scale_method``,
-        ``failed`` and ``verdict`` (see :func:`verdict`).
-    """
-    if fitted["reason"]:
-        return {"reason": fitted["reason"], "history": history, "failed": fitted["failed"]}
-    runs = fitted["runs"]
-    table = backtest_table(runs)
-    return {"reason": None, "history": history, "backtest": table, "holdout": holdout_frame(runs),
-            "forecasts": fitted["forecasts"], "scale_method": next(iter(runs.values()))["scale_method"],
-            "failed": fitted["failed"], "verdict": verdict(table)}
-
-
-def genre_models(history: pd.DataFrame, horizon: int = HORIZON) -> dict:
-    """Fit, backtest and report one genre: :func:`genre_report` of :func:`fit_models`."""
-    return genre_report(history, fit_models(history, horizon))
-
-
-def backtest_table(runs: dict) -> pd.DataFrame:
-    """One row per model, best first: ``key, model, mase, mae, coverage, bias_pct, vs_naive_pct, seconds``.
-
-    ``vs_naive_pct`` is how much lower the MASE is than the seasonal naive one (positive = better). When
-    MASE is undefined (a flat training history), MAE is compared instead. ``bias_pct`` is the forecast's
-    12-month total against the actual total, in % (log-scale fits forecast a typical month, so they run low
-    on spiky series).
-    """
-    rows = []
-    for k, r in runs.items():
-        actual = float(r["holdout"]["y"].sum())
-        bias = (float(r["holdout"]["yhat"].sum()) / actual - 1) * 100 if actual else np.nan
-        rows.append({"key": k, "model": MODELS[k], **{m: r[m] for m in ("mase", "mae", "coverage", "seconds")},
-                     "bias_pct": bias})
-    table = pd.DataFrame(rows, columns=["key", "model", "mase", "mae", "coverage", "bias_pct", "seconds"])
-    metric = "mase" if table["mase"].notna().all() else "mae"
-    naive = table.loc[table["key"] == "snaive", metric]
-    base = float(naive.iloc[0]) if len(naive) else np.nan
-    table["vs_naive_pct"] = (1 - table[metric] / base) * 100 if base and np.isfinite(base) else np.nan
-    table = table.sort_values(metric, kind="stable", ignore_index=True)
-    return table[["key", "model", "mase", "mae", "coverage", "bias_pct", "vs_naive_pct", "seconds"]]
-
-
-def holdout_frame(runs: dict) -> pd.DataFrame:
-    """Long frame of the holdout: ``ds, model, yhat`` per model plus the actuals as model "Actual"."""
-    first = next(iter(runs.values()))["holdout"]
-    parts = [pd.DataFrame({"ds": first["ds"], "model": "Actual", "yhat": first["y"]})]
-    parts += [pd.DataFrame({"ds": r["holdout"]["ds"], "model": MODELS[k], "yhat": r["holdout"]["yhat"]})
-              for k, r in runs.items()]
-    return pd.concat(parts, ignore_index=True)
-
-
-def verdict(table: pd.DataFrame) -> dict:
-    """Plain-language result of the backtest.
-
-    Returns:
-        ``winner`` (model key), ``prophet_gain`` (% MASE below seasonal naive, NaN if unknown),
-        ``beats_naive`` (bool), ``show_best`` (a model other than Prophet won, so the page draws it too)
-        and ``text``.
-    """
-    by_key = table.set_index("key")
-    winner = str(table["key"].iloc[0])
-    metric = "MASE" if table["mase"].notna().all() else "MAE"
-    col = metric.lower()
-    prophet_gain = float(by_key.loc["prophet", "vs_naive_pct"]) if "prophet" in by_key.index else np.nan
-    beats = bool(np.isfinite(prophet_gain) and prophet_gain > 0)
-    if "prophet" not in by_key.index:
-        first = "Prophet could not be fitted"
-    elif "snaive" not in by_key.index or not np.isfinite(prophet_gain):
-        first = f"Prophet's {metric} is {by_key.loc['prophet', col]:.2f}"
-    elif beats:
-        first = (f"Prophet beats the seasonal-naive baseline by {prophet_gain:.0f}% ({metric} "
-                 f"{by_key.loc['prophet', col]:.2f} vs {by_key.loc['snaive', col]:.2f})")
-    else:
-        first = (f"Prophet does not beat the seasonal-naive baseline ({metric} {by_key.loc['prophet', col]:.2f} "
-                 f"vs {by_key.loc['snaive', col]:.2f})")
-    second = (f"best on this backtest: {MODELS[winner]} ({metric} {by_key.loc[winner, col]:.2f})"
-              if winner != "prophet" else "no other model did better")
-    return {"winner": winner, "prophet_gain": prophet_gain, "beats_naive": beats, "show_best": winner != "prophet",
-            "text": f"{first}; {second}."}

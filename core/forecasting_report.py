@@ -1,6 +1,6 @@
-"""Forecasting page, part 2: the model report across genres and for one genre, with its insights.
+"""Forecasting page, part 2: backtest tables, verdicts and the report across genres and for one genre.
 
-Pure pandas on the outputs of :func:`core.forecasting.genre_models`; every ``*_insights`` function returns
+Pure pandas on the outputs of :func:`core.forecasting.fit_models`; every ``*_insights`` function returns
 2-4 sentences computed from what it is given.
 """
 from __future__ import annotations
@@ -8,11 +8,96 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.forecasting import MODELS
+from core.forecasting import HORIZON, MODELS, fit_models
 
 
 def _fmt(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 else f"{value:,.1f}"
+
+# ------------------------------------------------------------------ one genre
+def genre_report(history: pd.DataFrame, fitted: dict) -> dict:
+    """Backtest table, holdout, verdict and forecasts of one genre from :func:`fit_models` output.
+
+    Returns:
+        ``reason``, ``history``, and when the series could be forecast: ``backtest`` (see
+        :func:`backtest_table`), ``holdout`` (see :func:`holdout_frame`), ``forecasts``, ``scale_method``,
+        ``failed`` and ``verdict`` (see :func:`verdict`).
+    """
+    if fitted["reason"]:
+        return {"reason": fitted["reason"], "history": history, "failed": fitted["failed"]}
+    runs = fitted["runs"]
+    table = backtest_table(runs)
+    return {"reason": None, "history": history, "backtest": table, "holdout": holdout_frame(runs),
+            "forecasts": fitted["forecasts"], "scale_method": next(iter(runs.values()))["scale_method"],
+            "failed": fitted["failed"], "verdict": verdict(table)}
+
+
+def genre_models(history: pd.DataFrame, horizon: int = HORIZON) -> dict:
+    """Fit, backtest and report one genre: :func:`genre_report` of :func:`fit_models`."""
+    return genre_report(history, fit_models(history, horizon))
+
+
+def backtest_table(runs: dict) -> pd.DataFrame:
+    """One row per model, best first: ``key, model, mase, mae, coverage, bias_pct, vs_naive_pct, seconds``.
+
+    ``vs_naive_pct`` is how much lower the MASE is than the seasonal naive one (positive = better). When
+    MASE is undefined (a flat training history), MAE is compared instead. ``bias_pct`` is the forecast's
+    12-month total against the actual total, in % (log-scale fits forecast a typical month, so they run low
+    on spiky series).
+    """
+    rows = []
+    for k, r in runs.items():
+        actual = float(r["holdout"]["y"].sum())
+        bias = (float(r["holdout"]["yhat"].sum()) / actual - 1) * 100 if actual else np.nan
+        rows.append({"key": k, "model": MODELS[k], **{m: r[m] for m in ("mase", "mae", "coverage", "seconds")},
+                     "bias_pct": bias})
+    table = pd.DataFrame(rows, columns=["key", "model", "mase", "mae", "coverage", "bias_pct", "seconds"])
+    metric = "mase" if table["mase"].notna().all() else "mae"
+    naive = table.loc[table["key"] == "snaive", metric]
+    base = float(naive.iloc[0]) if len(naive) else np.nan
+    table["vs_naive_pct"] = (1 - table[metric] / base) * 100 if base and np.isfinite(base) else np.nan
+    table = table.sort_values(metric, kind="stable", ignore_index=True)
+    return table[["key", "model", "mase", "mae", "coverage", "bias_pct", "vs_naive_pct", "seconds"]]
+
+
+def holdout_frame(runs: dict) -> pd.DataFrame:
+    """Long frame of the holdout: ``ds, model, yhat`` per model plus the actuals as model "Actual"."""
+    first = next(iter(runs.values()))["holdout"]
+    parts = [pd.DataFrame({"ds": first["ds"], "model": "Actual", "yhat": first["y"]})]
+    parts += [pd.DataFrame({"ds": r["holdout"]["ds"], "model": MODELS[k], "yhat": r["holdout"]["yhat"]})
+              for k, r in runs.items()]
+    return pd.concat(parts, ignore_index=True)
+
+
+def verdict(table: pd.DataFrame) -> dict:
+    """Plain-language result of the backtest.
+
+    Returns:
+        ``winner`` (model key), ``prophet_gain`` (% MASE below seasonal naive, NaN if unknown),
+        ``beats_naive`` (bool), ``show_best`` (a model other than Prophet won, so the page draws it too)
+        and ``text``.
+    """
+    by_key = table.set_index("key")
+    winner = str(table["key"].iloc[0])
+    metric = "MASE" if table["mase"].notna().all() else "MAE"
+    col = metric.lower()
+    prophet_gain = float(by_key.loc["prophet", "vs_naive_pct"]) if "prophet" in by_key.index else np.nan
+    beats = bool(np.isfinite(prophet_gain) and prophet_gain > 0)
+    if "prophet" not in by_key.index:
+        first = "Prophet could not be fitted"
+    elif "snaive" not in by_key.index or not np.isfinite(prophet_gain):
+        first = f"Prophet's {metric} is {by_key.loc['prophet', col]:.2f}"
+    elif beats:
+        first = (f"Prophet beats the seasonal-naive baseline by {prophet_gain:.0f}% ({metric} "
+                 f"{by_key.loc['prophet', col]:.2f} vs {by_key.loc['snaive', col]:.2f})")
+    else:
+        first = (f"Prophet does not beat the seasonal-naive baseline ({metric} {by_key.loc['prophet', col]:.2f} "
+                 f"vs {by_key.loc['snaive', col]:.2f})")
+    second = (f"best on this backtest: {MODELS[winner]} ({metric} {by_key.loc[winner, col]:.2f})"
+              if winner != "prophet" else "no other model did better")
+    return {"winner": winner, "prophet_gain": prophet_gain, "beats_naive": beats, "show_best": winner != "prophet",
+            "text": f"{first}; {second}."}
+
 
 # ------------------------------------------------------------------ summary across genres
 def summary_table(results: dict) -> pd.DataFrame:
@@ -20,7 +105,7 @@ def summary_table(results: dict) -> pd.DataFrame:
     model, best model and the verdict.
 
     Args:
-        results: genre -> output of :func:`core.forecasting.genre_models`.
+        results: genre -> output of :func:`genre_models`.
     """
     rows = []
     for genre, res in results.items():

@@ -36,8 +36,8 @@ def stand_in(monkeypatch):
 
 @pytest.fixture()
 def results(stand_in) -> dict:
-    return {"Drama": F.genre_models(seasonal(60)), "Comedy": F.genre_models(seasonal(48, seed=1)),
-            "Short": F.genre_models(series(np.arange(10.0) + 1))}
+    return {"Drama": R.genre_models(seasonal(60)), "Comedy": R.genre_models(seasonal(48, seed=1)),
+            "Short": R.genre_models(series(np.arange(10.0) + 1))}
 
 
 # ------------------------------------------------------------------ genres and series
@@ -98,6 +98,16 @@ def test_embedded_inputs_count_movielens_ratings_of_titles_in_view(small_frame, 
     assert drama["ds"].diff().dropna().dt.days.between(28, 31).all()
 
 
+def test_titles_without_a_genre_count_as_unclassified(small_frame, embedded_data):
+    rated = small_frame[small_frame["title_id"].isin(embedded_data.ratings["title_id"])].head(5)
+    bare = rated.assign(genres=[[] for _ in range(len(rated))])
+    inputs = F.build_inputs(bare, "embedded", ("Unclassified",), embedded_data.ratings)
+    assert inputs["genres"]["genre"].tolist() == ["Unclassified"]
+    ratings = embedded_data.ratings
+    counted = ratings["title_id"].isin(bare["title_id"]) & (ratings["timestamp"] < "2016-10-01")  # complete months
+    assert inputs["series"]["y"].sum() == counted.sum()
+
+
 def test_tmdb_inputs_count_releases_and_say_so(tmdb_like_frame):
     inputs = F.build_inputs(tmdb_like_frame, "tmdb", (), today=pd.Timestamp("2025-06-15"))
     assert inputs["measure"] == "releases" and "supply" in inputs["note"]
@@ -108,7 +118,7 @@ def test_tmdb_inputs_count_releases_and_say_so(tmdb_like_frame):
 
 def test_tmdb_series_too_sparse_to_forecast_says_why(tmdb_like_frame, fast_models):
     inputs = F.build_inputs(tmdb_like_frame, "tmdb", (), today=pd.Timestamp("2025-06-15"))
-    res = F.genre_models(F.history_of(inputs["series"], inputs["genres"]["genre"].iloc[0]))
+    res = R.genre_models(F.history_of(inputs["series"], inputs["genres"]["genre"].iloc[0]))
     assert res["reason"] and "zero" in res["reason"]
 
 
@@ -119,7 +129,7 @@ def test_inputs_of_an_empty_view_are_empty(small_frame, embedded_data):
 
 # ------------------------------------------------------------------ model runs and verdicts
 def test_genre_models_backtest_every_model_and_forecast_12_months(fast_models):
-    res = F.genre_models(seasonal(60))
+    res = R.genre_models(seasonal(60))
     assert res["reason"] is None and set(res["backtest"]["key"]) == set(FAST)
     assert res["backtest"]["mase"].is_monotonic_increasing
     assert all(len(f) == F.HORIZON for f in res["forecasts"].values())
@@ -128,8 +138,8 @@ def test_genre_models_backtest_every_model_and_forecast_12_months(fast_models):
 
 
 def test_genre_models_explain_short_and_flat_series(fast_models):
-    assert "Only 10 months" in F.genre_models(series(np.arange(10.0) + 1))["reason"]
-    assert "flat" in F.genre_models(series(np.full(36, 4.0)))["reason"]
+    assert "Only 10 months" in R.genre_models(series(np.arange(10.0) + 1))["reason"]
+    assert "flat" in R.genre_models(series(np.full(36, 4.0)))["reason"]
 
 
 def test_a_failing_model_is_reported_and_the_rest_still_run(monkeypatch):
@@ -138,7 +148,7 @@ def test_a_failing_model_is_reported_and_the_rest_still_run(monkeypatch):
             raise RuntimeError("optimiser failed")
 
     monkeypatch.setattr(F, "CANDIDATES", {**FAST, "prophet": Broken})
-    res = F.genre_models(seasonal(48))
+    res = R.genre_models(seasonal(48))
     assert "optimiser failed" in res["failed"]["prophet"] and "prophet" not in res["forecasts"]
     assert res["verdict"]["text"].startswith("Prophet could not be fitted")
 
@@ -153,7 +163,7 @@ def test_prophet_setup_explains_the_log_fallback_for_zero_months():
 def _table(mase: dict) -> pd.DataFrame:
     runs = {k: {"mase": v, "mae": v * 10, "coverage": 0.8, "seconds": 0.1,
                 "holdout": pd.DataFrame({"y": [10.0, 10.0], "yhat": [8.0, 8.0]})} for k, v in mase.items()}
-    return F.backtest_table(runs)
+    return R.backtest_table(runs)
 
 
 def test_backtest_table_compares_with_seasonal_naive_and_measures_bias():
@@ -164,13 +174,13 @@ def test_backtest_table_compares_with_seasonal_naive_and_measures_bias():
 
 
 def test_verdict_says_by_how_much_prophet_beats_the_naive_baseline():
-    v = F.verdict(_table({"prophet": 0.8, "snaive": 1.0, "mean": 0.9}))
+    v = R.verdict(_table({"prophet": 0.8, "snaive": 1.0, "mean": 0.9}))
     assert v["beats_naive"] and "beats the seasonal-naive baseline by 20%" in v["text"]
     assert v["winner"] == "prophet" and not v["show_best"]
 
 
 def test_verdict_says_when_prophet_does_not_beat_it_and_who_won():
-    v = F.verdict(_table({"prophet": 1.2, "snaive": 1.0, "mean": 0.9, "ensemble": 0.85}))
+    v = R.verdict(_table({"prophet": 1.2, "snaive": 1.0, "mean": 0.9, "ensemble": 0.85}))
     assert not v["beats_naive"] and "does not beat" in v["text"]
     assert v["winner"] == "ensemble" and v["show_best"] and F.MODELS["ensemble"] in v["text"]
 
@@ -179,7 +189,7 @@ def test_verdict_says_when_prophet_does_not_beat_it_and_who_won():
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_genre_models_with_prophet_on_a_seasonal_series():
     pytest.importorskip("prophet")
-    res = F.genre_models(seasonal(48))
+    res = R.genre_models(seasonal(48))
     prophet = res["forecasts"]["prophet"]
     assert (prophet["yhat_lower"] <= prophet["yhat"]).all() and (prophet["yhat"] <= prophet["yhat_upper"]).all()
     mae = res["backtest"].set_index("key")["mae"]
@@ -232,8 +242,8 @@ def test_prophet_forecasts_are_long_and_skip_unforecast_genres(results):
 
 
 def test_report_without_prophet_still_ranks_the_other_models(fast_models):
-    table = R.summary_table({"Drama": F.genre_models(seasonal(60))})
-    assert R.prophet_forecasts({"Drama": F.genre_models(seasonal(60))}).empty
+    table = R.summary_table({"Drama": R.genre_models(seasonal(60))})
+    assert R.prophet_forecasts({"Drama": R.genre_models(seasonal(60))}).empty
     lines = R.accuracy_insights(table)
     assert lines[0].startswith("Best on the 12-month backtest") and "not compared" in lines[1]
     assert len(cf.mase(table).data) == len(F.MODELS)
