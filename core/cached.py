@@ -355,7 +355,8 @@ def forecast_inputs(source: str, media_types: tuple, genres: tuple, years: tuple
 @st.cache_data(ttl=6 * 3600, max_entries=FRAME_ENTRIES * 6, show_spinner=False)
 def forecast_genre(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int,
                    genre: str) -> dict:
-    """Backtests and 12-month forecasts for one genre (see ``core.forecasting.genre_models``)."""
+    """Backtests and 12-month forecasts for one genre (``core.forecasting.fit_models``, persisted on disk, then
+    ``core.forecasting_report.genre_report``)."""
     from core import forecasting, forecasting_report as report, persist
 
     history = forecasting.history_of(forecast_inputs(source, media_types, genres, years, min_votes)["series"], genre)
