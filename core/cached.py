@@ -801,6 +801,7 @@ def integrity_raters(contamination: float) -> dict:
     on title ratings (``effect`` and ``effect_insights`` keyed by order: ``most_rated``, ``most_moved``),
     reliability figures and insights; ``{}`` when there are too few raters."""
     from core import integrity as ig
+    from core import integrity_display as display
     from core import integrity_insights as ii
     from models import anomaly
 
@@ -830,6 +831,7 @@ def integrity_votes(source: str, media_types: tuple, genres: tuple, years: tuple
                     threshold: float) -> dict:
     """Titles whose published rating disagrees with their vote shares (``core.integrity_votes``): table,
     scatter points and insights; ``{"available": False}`` when the source has no per-star vote shares."""
+    from core import integrity_display as display
     from core import integrity_insights as ii
     from core import integrity_votes as iv
 
@@ -856,6 +858,7 @@ def integrity_title_shape(source: str, media_types: tuple, genres: tuple, years:
 @st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
 def integrity_sentiment(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int) -> dict:
     """Rating-based audience sentiment of the view: basis, headline, by genre and by decade, with insights."""
+    from core import integrity_display as display
     from core import integrity_insights as ii
     from core import integrity_sentiment as se
 

@@ -98,12 +98,16 @@ def vote_gap(points: pd.DataFrame) -> go.Figure:
         g = points[points["pattern"] == name]
         if g.empty:
             continue
-        color, size = (TYPICAL, 4) if name == iv.NO_FLAG else (PATTERN_COLORS[name], 9)
         text = (g["title"].astype(str) + " (" + g["year"].astype("Int64").astype(str) + ")").to_numpy(str)
-        custom = np.column_stack([g["vote_average"], g["plain_mean"], g["gap_score"]])
-        fig.add_trace(go.Scattergl(x=g["vote_count"].to_numpy("float64"), y=g["gap"].to_numpy("float64"),
-                                   mode="markers", name=name, marker=dict(size=size, color=color), text=text,
-                                   customdata=custom,
+        x, y = g["vote_count"].to_numpy("float64"), g["gap"].to_numpy("float64").round(3)
+        if name == iv.NO_FLAG:  # thousands of points: title and position only, to keep the chart light
+            fig.add_trace(go.Scattergl(x=x, y=y, mode="markers", name=name, marker=dict(size=4, color=TYPICAL),
+                                       text=text, hovertemplate="%{text}<br>%{x:,.0f} votes · gap %{y:+.2f}"
+                                                                "<extra></extra>"))
+            continue
+        custom = np.column_stack([g["vote_average"], g["plain_mean"], g["gap_score"]]).round(2)
+        fig.add_trace(go.Scattergl(x=x, y=y, mode="markers", name=name,
+                                   marker=dict(size=9, color=PATTERN_COLORS[name]), text=text, customdata=custom,
                                    hovertemplate="<b>%{text}</b><br>%{x:,.0f} votes · IMDb rating %{customdata[0]:.1f}"
                                                  " · votes average %{customdata[1]:.1f}<br>gap %{y:+.2f} · score "
                                                  "%{customdata[2]:+.1f}<extra></extra>"))

@@ -47,7 +47,7 @@ else:
                           key="ig_y")
     ui.chart(ci.rater_scatter(raters["points"], x, y), ci.HOW_TO_READ["raters"], raters["insights"], key="ig_raters")
     st.markdown("**Flagged raters**, most unusual first")
-    table(raters["table"], "integrity_flagged_raters", "ig_dl_raters")
+    table(raters["display"], "integrity_flagged_raters", "ig_dl_raters")
     with st.expander("How reliable are these flags? Feature definitions"):
         for line in raters["reliability"]:
             st.markdown(f"- {line}")
@@ -82,9 +82,8 @@ else:
     st.caption("IMDb's published rating is a weighted average that filters vote stuffing; the plain mean is rebuilt "
                "from the share of votes at each star. A gap far larger than for titles with a similar vote count "
                "means IMDb set many votes aside. Shares are rounded to 10-point bands, so small gaps are noise.")
-    vt = votes["table"]
     ui.chart(ci.vote_gap(votes["points"]), ci.HOW_TO_READ["gap"], votes["insights"], key="ig_gap")
-    table(vt, "integrity_vote_patterns", "ig_dl_votes")
+    table(votes["display"], "integrity_vote_patterns", "ig_dl_votes")
     labels = votes["labels"]
     if labels:
         title_id = st.selectbox("Vote shape of a flagged title", list(labels), format_func=labels.get,
@@ -118,4 +117,4 @@ else:
              key="ig_genres")
 ui.chart(ci.decade_sentiment(sent["decades"], sent["basis"]), ci.HOW_TO_READ["decades"], sent["decade_insights"],
          key="ig_decades")
-table(sent["genres"], "integrity_genre_sentiment", "ig_dl_sentiment")
+table(sent["display"], "integrity_genre_sentiment", "ig_dl_sentiment")

@@ -80,9 +80,9 @@ def test_gap_threshold_changes_the_flagged_titles(page):
         sizes[value] = len(page.dataframe[2].value)
     assert sizes[2.0] > sizes[6.0]
     last = page.dataframe[2].value.iloc[-1]
-    page.selectbox(key="ig_title").set_value(last["title_id"]).run()
+    page.selectbox(key="ig_title").set_value(last["Title id"]).run()
     assert_ok(page)
-    assert any(m.value.startswith(f"- {last['title']} (") for m in page.markdown)
+    assert any(m.value.startswith(f"- {last['Title']} (") for m in page.markdown)
 
 
 def test_every_genre_filter_changes_sentiment():

@@ -9,6 +9,7 @@ import pytest
 from core import charts_integrity as ci
 from core import features
 from core import integrity as ig
+from core import integrity_display as display
 from core import integrity_insights as ii
 from core import integrity_sentiment as se
 from core import integrity_votes as iv
@@ -312,6 +313,21 @@ def test_priority_counts_has_every_priority():
     assert ii.priority_counts(pd.DataFrame({"priority": ["High", "High"]})) == {"High": 2, "Medium": 0, "Low": 0}
 
 
+# ---------------------------------------------------------------- display tables
+def test_display_tables_have_readable_headers_and_percentages(crowd, tmdb_like_frame):
+    fit = ig.fit_raters(crowd, n_estimators=50, seeds=1)
+    table = ig.flagged_table(fit["features"], fit["scores"], fit["z"], fit["scores"] <= np.min(fit["scores"]))
+    shown = display.raters(table.assign(priority="High"))
+    assert list(shown.columns[:3]) == ["User", "Review priority", "Why flagged"]
+    assert shown["Extreme ratings (%)"].iloc[0] == 100.0
+    votes = display.votes(iv.suspicious_titles(vote_titles()))
+    assert votes.columns[0] == "Title" and votes["Votes at 10 stars (%)"].max() == 39  # 44.5 of the 115 band points
+    assert display.votes(iv.suspicious_titles(tmdb_like_frame)).empty
+    assert list(display.sentiment(se.genre_sentiment(tmdb_like_frame), se.AVERAGE).columns)[-1] == \
+        "Vote-weighted mean vote average"
+    assert "Polarised titles (%)" in display.sentiment(se.genre_sentiment(vote_titles()), se.SHARES)
+
+
 # ---------------------------------------------------------------- charts
 def test_charts_build_and_handle_empty_input(crowd):
     feats = ig.rater_features(crowd)
@@ -338,5 +354,5 @@ def test_core_integrity_modules_do_not_import_streamlit():
     import sys
 
     code = ("import sys; import core.integrity, core.integrity_votes, core.integrity_sentiment, "
-            "core.integrity_insights, core.charts_integrity; assert 'streamlit' not in sys.modules")
+            "core.integrity_insights, core.integrity_display, core.charts_integrity; assert 'streamlit' not in sys.modules")
     assert subprocess.run([sys.executable, "-c", code], cwd=features.config.ROOT).returncode == 0
