@@ -818,7 +818,8 @@ def integrity_raters(contamination: float) -> dict:
               for order in ("most_rated", "most_moved")}
     agreement = ig.flag_agreement([anomaly.flag_share(s, contamination) for s in fit["seed_scores"]])
     rule = ig.rule_flags(z)
-    return {"table": table, "points": ig.rater_points(feats, table), "effect": effect, "summary": summary,
+    return {"table": table, "display": display.raters(table), "points": ig.rater_points(feats, table),
+            "effect": effect, "summary": summary,
             "raters": len(feats), "ratings": len(data.ratings), "priorities": ii.priority_counts(table),
             "insights": ii.rater_insights(feats, table, contamination),
             "effect_insights": {order: ii.effect_insights(table, summary) for order, table in effect.items()},
@@ -840,7 +841,8 @@ def integrity_votes(source: str, media_types: tuple, genres: tuple, years: tuple
         return {"available": False, "titles": len(view)}
     table = iv.suspicious_titles(view, threshold)
     points = iv.points(view, threshold)
-    return {"available": True, "titles": len(points), "table": table, "points": points,
+    return {"available": True, "titles": len(points), "table": table, "display": display.votes(table),
+            "points": points,
             "labels": iv.title_labels(table), "insights": ii.vote_insights(table, len(points), threshold)}
 
 
@@ -866,6 +868,7 @@ def integrity_sentiment(source: str, media_types: tuple, genres: tuple, years: t
     basis = se.basis(view)
     by_genre, by_decade = se.genre_sentiment(view), se.decade_sentiment(view)
     return {"basis": basis, "headline": se.headline(view), "genres": by_genre, "decades": by_decade,
+            "display": display.sentiment(by_genre, basis),
             "genre_insights": ii.genre_sentiment_insights(by_genre, basis),
             "decade_insights": ii.decade_sentiment_insights(by_decade, basis)}
 
