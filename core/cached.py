@@ -632,7 +632,7 @@ def churn_at_risk(top_n: int, threshold: float) -> dict:
 # Fitted models and the evaluation report are also persisted to disk (core.persist) under a key of the data
 # content and the recommender source code, so only a machine's first run trains; ``key`` is that fingerprint.
 RECOMMENDER_CODE = ("models/recommend.py", "models/recommend_content.py", "models/recommend_algos.py",
-                    "models/love.py", "core/recommend_eval.py", "core/recommend_page.py")
+                    "models/love.py", "core/recommend_eval.py")
 
 
 @st.cache_data(max_entries=1, show_spinner="Loading the MovieLens ratings...")
@@ -644,8 +644,9 @@ def recommender_data() -> dict:
 
     data = embedded_data()
     code = tuple((config.ROOT / path).read_text() for path in RECOMMENDER_CODE)
-    key = persist.fingerprint(data.ratings, str(data.built_at), embedded.BUILD_VERSION, code)
-    return {"key": key, **persist.load_or_build("recommender_data", key,
+    key = persist.fingerprint(data.ratings, str(data.built_at), embedded.BUILD_VERSION, code, rp.CATALOGUE_VERSION)
+    page_key = persist.fingerprint(key, (config.ROOT / "core/recommend_page.py").read_text())
+    return {"key": key, **persist.load_or_build("recommender_data", page_key,
                                                 lambda: rp.page_data(data.ratings, data.titles))}
 
 

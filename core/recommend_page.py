@@ -16,6 +16,8 @@ from models.recommend_content import merged_genres
 
 #: Unrated films with at least this many IMDb votes join the "more like this" catalogue (cold-start titles).
 MIN_COLD_VOTES = 1000
+#: Part of the persisted models' key: bump when content_catalogue or rated_titles change what models are fitted on.
+CATALOGUE_VERSION = f"catalogue-1-{MIN_COLD_VOTES}"
 NEW_USER = 0  # picker value of the cold-start "new user" (MovieLens user ids start at 1)
 DEFAULT_WEIGHT = 0.4
 BLEND_WEIGHTS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
@@ -161,13 +163,13 @@ def fit_timed(make: Callable[[], Any], ratings: pd.DataFrame, titles: pd.DataFra
 def evaluation_eta(fit_seconds: dict, n_splits: int = 5) -> float:
     """Rough duration of :func:`core.recommend_eval.recommender_report` from this machine's full-data fit times.
 
-    Rating CV refits the rating model ``n_splits`` times (plus cheap baselines), the ranking protocol fits
-    the ranking model once and scores every evaluated user, the love evaluation refits the love model once;
-    each refit is on 80% of the data, so 0.8 x the full-data time, plus the scoring passes (about one more
-    ranking fit).
+    Rating CV refits the rating model ``n_splits`` times and predicts each held-out fold (about 1.1 fits
+    each); the ranking protocol fits the ranking model once and ranks the catalogue for every evaluated user
+    at three blend weights (about two more fits' worth); the love evaluation refits the love model once.
+    Calibrated on the embedded data: estimated 62 s for a measured 60 s.
     """
     rating, ranking, love = (float(fit_seconds.get(k, 0.0)) for k in ("rating", "ranking", "love"))
-    return 0.8 * (n_splits * rating + ranking + love) + ranking
+    return 1.1 * n_splits * rating + 3 * ranking + love
 
 
 # --- recommendations, blend and neighbours -------------------------------------------------------------------

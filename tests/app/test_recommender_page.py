@@ -104,6 +104,15 @@ def test_new_viewer_gets_popular_titles_in_the_picked_genre():
     assert len(horror) == 10 and horror["genres"].str.contains("Horror").all() and not horror.equals(overall)
 
 
+def test_every_genre_gives_a_new_viewer_titles_of_that_genre():
+    at = run(user=str(rp.NEW_USER))
+    for genre in cached.recommender_data()["genres"]:
+        at = at.multiselect(key="rc_new_genres").set_value([genre]).run()
+        assert not at.exception, genre
+        picks = at.dataframe[0].value
+        assert 1 <= len(picks) <= 10 and picks["genres"].str.contains(genre, regex=False).all(), genre
+
+
 def test_unknown_ids_in_the_link_give_a_clear_message():
     at = run(user="999999", title="nope:1")
     assert not at.exception
