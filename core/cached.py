@@ -901,6 +901,12 @@ def data_overview(tmdb_stamp: str) -> dict:
 
 
 def forget_tmdb() -> None:
-    """Drop every cached TMDB read after a sync, refresh or clear, so pages see the new data at once."""
-    for fn in (tmdb_status, tmdb_titles, source_facets, strategy_frame, home_summary, data_overview):
+    """After a sync, refresh or clear, drop everything that may hold TMDB data so every page sees the new data.
+
+    Cached results are keyed by filter fields, not by the data version, so all ``cache_data`` entries go (they
+    rebuild in seconds) with the title-derived resources; the embedded tables and the audience models, which
+    never read TMDB data, stay.
+    """
+    st.cache_data.clear()
+    for fn in (strategy_frame, copilot_models, segment_model):
         fn.clear()
