@@ -422,18 +422,20 @@ def forecast_dynamics(source: str, media_types: tuple, genres: tuple, years: tup
 # (Churn page: appended below by its engineer.)
 # Churn page. The Telco subscribers do not depend on the title filters, so these functions take no filter
 # fields. Slow results (fold fits, the full model, permutation importance) are also persisted to disk
-# (core.persist) under a key of the data content and CHURN_VERSION, so a restart does not retrain.
+# (core.persist) under a key of the data content, CHURN_VERSION and the model code, so a restart does not retrain.
 CHURN_VERSION = "churn-page-1"  # bump when churn code changes so persisted results are rebuilt
 CHURN_AT_RISK_MAX = 500  # the at-risk list explains at most this many subscribers
 
 
 @st.cache_data(max_entries=1, show_spinner=False)
 def churn_xy() -> tuple:
-    """``(X, y, ids)`` of the embedded subscribers (``core.churn.split_xy``) and the persistence key."""
+    """``(X, y, ids)`` of the embedded subscribers (``core.churn.split_xy``) and the persistence key (data content,
+    ``CHURN_VERSION`` and the source of the modelling modules, so changed model code never reads old results)."""
     from core import churn, persist
 
     subscribers = embedded_data().subscribers
-    return (*churn.split_xy(subscribers), persist.fingerprint(subscribers, CHURN_VERSION))
+    code = [(config.ROOT / f).read_text() for f in ("models/churn.py", "core/churn.py")]  # model code changes rebuild
+    return (*churn.split_xy(subscribers), persist.fingerprint(subscribers, CHURN_VERSION, *code))
 
 
 @st.cache_data(max_entries=1, show_spinner=False)
