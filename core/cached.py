@@ -826,8 +826,7 @@ def integrity_raters(contamination: float) -> dict:
             "raters": len(feats), "ratings": len(data.ratings), "priorities": ii.priority_counts(table),
             "insights": ii.rater_insights(feats, table, contamination),
             "effect_insights": {order: ii.effect_insights(table, summary) for order, table in effect.items()},
-            "reliability": ii.reliability_insights(agreement, ig.overlap(flagged, rule), int(rule.sum()),
-                                                   int(flagged.sum()))}
+            "reliability": ii.reliability_insights(agreement, flagged, rule)}
 
 
 @st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
@@ -846,7 +845,7 @@ def integrity_votes(source: str, media_types: tuple, genres: tuple, years: tuple
     points = iv.points(view, threshold)
     return {"available": True, "titles": len(points), "table": table, "display": display.votes(table),
             "points": points,
-            "labels": iv.title_labels(table), "insights": ii.vote_insights(table, len(points), threshold)}
+            "labels": iv.title_labels(table), "insights": ii.vote_insights(table, points, threshold)}
 
 
 @st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)

@@ -32,7 +32,8 @@ MIN_RATERS = 20
 DEFINITIONS: dict[str, str] = {
     "ratings": "Ratings the user gave in total.",
     "per_day": "Ratings divided by the number of calendar days on which the user rated anything.",
-    "burst": "Most ratings the user gave within one clock minute (timestamps floored to the minute).",
+    "burst": "Most ratings the user gave within one clock minute (timestamps floored to the minute). Rating a "
+             "list of films on one screen also makes bursts, so a burst alone is a reason to look, not proof.",
     "rating_sd": "Standard deviation of the user's ratings (0 = the same score every time).",
     "mean_rating": "The user's mean rating (0.5-5 stars).",
     "extreme_share": "Share of the user's ratings at 0.5, 1 or 5 stars.",
@@ -143,12 +144,6 @@ def flag_agreement(flags: list[np.ndarray]) -> float:
     stack = np.vstack([np.asarray(f, dtype=bool) for f in flags])
     ever = stack.any(axis=0).sum()
     return float(stack.all(axis=0).sum() / ever) if ever else float("nan")
-
-
-def overlap(a: np.ndarray, b: np.ndarray) -> float:
-    """Share of the ``a`` flags that ``b`` flags too."""
-    a, b = np.asarray(a, dtype=bool), np.asarray(b, dtype=bool)
-    return float((a & b).sum() / a.sum()) if a.sum() else float("nan")
 
 
 #: Direction in which a feature looks like fake engagement: +1 high, -1 low, 0 either way.

@@ -38,17 +38,26 @@ def rater_insights(features: pd.DataFrame, table: pd.DataFrame, contamination: f
     return out
 
 
-def reliability_insights(agreement: float, rule_overlap: float, rule_count: int, flagged: int) -> list[str]:
-    """How stable the flags are across random seeds, and how they compare with a simple 3-sd rule."""
+def reliability_insights(agreement: float, forest: np.ndarray, rule: np.ndarray) -> list[str]:
+    """How stable the flags are across random seeds, and how they compare with a simple 3-sd rule.
+
+    Args:
+        agreement: ``integrity.flag_agreement`` over the seeds; forest, rule: boolean flags per rater.
+    """
+    forest, rule = np.asarray(forest, dtype=bool), np.asarray(rule, dtype=bool)
     out = []
     if not np.isnan(agreement):
         out.append(f"{agreement:.0%} of the raters flagged by any of 5 Isolation Forest seeds are flagged by all "
                    "five: " + ("the list is stable." if agreement >= 0.8 else
                                "treat raters near the cut-off as borderline."))
-    if flagged and not np.isnan(rule_overlap):
-        out.append(f"A simple rule (any single feature beyond 3 sd) flags {rule_count} raters; it catches "
-                   f"{rule_overlap:.0%} of the {flagged} the forest flags. The forest also ranks raters whose "
-                   "combination of features is rare even when no single feature is extreme.")
+    k, both, only = int(forest.sum()), int((forest & rule).sum()), int((forest & ~rule).sum())
+    if k:
+        line = (f"A simple rule (any single feature beyond 3 sd) flags {int(rule.sum())} raters and catches {both} of "
+                f"the {k} the forest flags. ")
+        line += (f"The other {only} stand out only by their combination of features, which the rule cannot see."
+                 if only else "Here the forest's value is the ranking: it picks the most unusual of the rule's "
+                              "flags rather than every rater with one extreme feature.")
+        out.append(line)
     out.append("There is no ground-truth label of fake accounts in this data, so no precision or recall can be "
                "measured: flags are outliers to review, not verdicts.")
     return out
@@ -75,8 +84,10 @@ def effect_insights(effect: pd.DataFrame, summary: dict) -> list[str]:
     return out[:4]
 
 
-def vote_insights(table: pd.DataFrame, total: int, threshold: float) -> list[str]:
-    """What the flagged vote patterns are (``integrity_votes.suspicious_titles``) among ``total`` titles."""
+def vote_insights(table: pd.DataFrame, points: pd.DataFrame, threshold: float) -> list[str]:
+    """What the flagged vote patterns are (``integrity_votes.suspicious_titles``) among the titles in ``points``
+    (``integrity_votes.points``: every title with shares, with ``vote_count`` and ``ends``)."""
+    total = len(points)
     if total == 0:
         return []
     k = len(table)
@@ -87,16 +98,20 @@ def vote_insights(table: pd.DataFrame, total: int, threshold: float) -> list[str
     stuffing, bombing = counts.get(iv.PATTERNS[0], 0), counts.get(iv.PATTERNS[1], 0)
     out = [f"{k:,} of {total:,} titles ({k / total:.1%}) are flagged at |score| >= {threshold:g}: {stuffing} look "
            f"inflated by 10-star votes, {bombing} dragged down by 1-star votes."]
-    med = table["vote_count"].median()
-    out.append(f"Flagged titles have a median of {med:,.0f} votes: stuffing and bombing move small vote counts, "
-               "where a few hundred accounts are a large share.")
+    med, all_med = table["vote_count"].median(), points["vote_count"].median()
+    out.append(f"Flagged titles have a median of {med:,.0f} votes against {all_med:,.0f} for all titles in view"
+               + (": stuffing and bombing move small vote counts, where a few hundred accounts are a large share."
+                  if med < all_med else "."))
     top = table.iloc[0]
     out.append(f"The strongest case is **{top['title']}** ({int(top['year']) if pd.notna(top['year']) else 'n/a'}): "
                f"{top['why']}.")
-    legit = ((table["ends"] == "One-sided: panned") & (table["pattern"] != iv.PATTERNS[1])).sum()
-    if legit:
-        out.append(f"{legit} flagged titles are also one-sided panned films: a heavy 1-star share alone is not "
-                   "what flags them.")
+    one_sided = points["ends"].astype("string").str.startswith("One-sided").fillna(False)
+    if one_sided.any():
+        hit = int((one_sided & (points["pattern"] != iv.NO_FLAG)).sum())
+        n = int(one_sided.sum())
+        out.append(f"{n:,} titles in view are one-sided extremes (30%+ of votes at 1 or at 10 stars) and {hit:,} of "
+                   "them are flagged" + (": a famously bad or beloved film whose published rating matches its votes "
+                                         "is not flagged." if hit < n / 2 else "."))
     return out[:4]
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 from models import anomaly
 
 SHARE_COLUMNS = tuple(f"r{i}" for i in range(1, 11))
-#: Titles per vote-count band (at most ``MAX_BANDS`` bands).
+#: Fewest titles per vote-count band (and at most ``MAX_BANDS`` bands).
 BAND_SIZE = 100
 MAX_BANDS = 10
 #: Robust spread floor (stars): shares rounded to 10-point bands blur the plain mean by a few tenths.
@@ -34,9 +34,9 @@ DEFINITIONS = {
     "gap": "Plain mean minus IMDb's published rating, in stars. Positive: IMDb's rating is lower than the "
            "votes, i.e. it set high votes aside; negative: it set low votes aside.",
     "gap_score": "(gap - median gap of titles with a similar vote count) / max(1.4826 x their median absolute "
-                 f"deviation, {SCALE_FLOOR} star). Vote-count bands are quantiles of the view's vote counts, "
-                 f"about {BAND_SIZE} titles each (at most {MAX_BANDS}); a title is flagged at |score| >= the "
-                 "threshold.",
+                 f"deviation, {SCALE_FLOOR} star). Titles are compared within vote-count bands: equal-sized quantile "
+                 f"bands of the view's vote counts, at most {MAX_BANDS} and at least {BAND_SIZE} titles each. A "
+                 "title is flagged at |score| >= the threshold.",
     "pattern": "Score >= threshold with more votes at 10 than at 9 stars: inflated by 10-star votes; score <= "
                "-threshold with more votes at 1 than at 2 stars: dragged down by 1-star votes; any other flag: "
                "rating and vote shares disagree.",
@@ -56,7 +56,8 @@ def shares(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def vote_bands(votes: pd.Series) -> pd.Series:
-    """Vote-count band (0 = fewest votes) from quantiles of the votes, about ``BAND_SIZE`` titles per band."""
+    """Vote-count band (0 = fewest votes): equal-sized quantile bands, at most ``MAX_BANDS``, at least
+    ``BAND_SIZE`` titles each (one band for fewer than ``2 * BAND_SIZE`` titles)."""
     n = int(votes.notna().sum())
     k = int(np.clip(n // BAND_SIZE, 1, MAX_BANDS))
     if k == 1:
@@ -136,15 +137,16 @@ def suspicious_titles(df: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD) ->
 
 def points(df: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
     """Every title with shares, for the scatter: ``title, year, vote_count, vote_average, plain_mean, gap,
-    gap_score, pattern``."""
-    cols = ["title", "year", "vote_count", "vote_average", "plain_mean", "gap", "gap_score", "pattern"]
+    gap_score, pattern, ends`` (``models.anomaly.vote_shape`` class)."""
+    cols = ["title", "year", "vote_count", "vote_average", "plain_mean", "gap", "gap_score", "pattern", "ends"]
     if not has_shares(df):
         return pd.DataFrame(columns=cols)
     sc = gap_scores(df)
     out = df.loc[sc.index, ["title", "year", "vote_count", "vote_average"]].astype(
         {"vote_count": "float64", "vote_average": "float64"})
+    ends = anomaly.vote_shape(df.loc[sc.index, "r1"], df.loc[sc.index, "r10"])
     return out.assign(plain_mean=sc["plain_mean"], gap=sc["gap"], gap_score=sc["gap_score"],
-                      pattern=classify(sc, threshold)).reset_index(drop=True)[cols]
+                      pattern=classify(sc, threshold), ends=ends).reset_index(drop=True)[cols]
 
 
 def title_shape(df: pd.DataFrame, title_id: str) -> pd.DataFrame:

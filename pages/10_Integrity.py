@@ -110,8 +110,8 @@ if sent["basis"] == se.SHARES:
     ui.chart(ci.genre_sentiment_map(sent["genres"]), ci.HOW_TO_READ["genre_map"], sent["genre_insights"],
              key="ig_genres")
 else:
-    st.caption("Coarse sentiment only: this source has no per-star vote shares and its review text is not analysed, "
-               "so net sentiment and polarisation are unavailable. " + se.DEFINITIONS["coarse"])
+    st.caption("Coarse sentiment only: this source has no per-star vote shares, and its overviews are synopses, not "
+               "audience reviews, so net sentiment and polarisation are unavailable. " + se.DEFINITIONS["coarse"])
     st.metric("Vote-weighted mean vote average", f"{h['sentiment']:.2f}")
     ui.chart(ci.genre_sentiment_bars(sent["genres"]), ci.HOW_TO_READ["genre_bars"], sent["genre_insights"],
              key="ig_genres")

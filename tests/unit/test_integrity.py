@@ -48,7 +48,8 @@ def crowd() -> pd.DataFrame:
 
 
 def vote_titles(n: int = 80) -> pd.DataFrame:
-    """``n`` ordinary titles (votes centred on 5-6 stars, rating = plain mean) plus a stuffed and a bombed one."""
+    """``n`` ordinary titles (votes centred on 5-6 stars, rating = plain mean) plus a stuffed, a bombed and a
+    genuinely panned one (votes piled at 1 star, rating matching them)."""
     body = np.array([4.5, 4.5, 4.5, 14.5, 24.5, 24.5, 14.5, 4.5, 4.5, 4.5])
     rows = []
     for i in range(n):
@@ -64,6 +65,10 @@ def vote_titles(n: int = 80) -> pd.DataFrame:
                  "genres": ["Comedy"], "primary_genre": "Comedy", **{f"r{k + 1}": v for k, v in enumerate(stuffed)}})
     rows.append({"title_id": "gm:bombed", "title": "Bombed", "year": 2001, "vote_count": 220.0, "vote_average": 8.4,
                  "genres": ["Drama"], "primary_genre": "Drama", **{f"r{k + 1}": v for k, v in enumerate(bombed)}})
+    panned = np.array([64.5, 14.5, 4.5, 4.5, 4.5, 0.0, 0.0, 0.0, 0.0, 4.5])  # a famously bad film: votes agree
+    rows.append({"title_id": "gm:panned", "title": "Panned", "year": 1995, "vote_count": 230.0,
+                 "vote_average": round(float((panned / panned.sum()) @ np.arange(1, 11)), 1), "genres": ["Horror"],
+                 "primary_genre": "Horror", **{f"r{k + 1}": v for k, v in enumerate(panned)}})
     return pd.DataFrame(rows).assign(decade=lambda d: d["year"] // 10 * 10)
 
 
@@ -124,12 +129,11 @@ def test_review_priority_counts_only_suspicious_directions():
     assert ig.review_priority(z).tolist() == ["High", "Medium", "Low"]
 
 
-def test_rule_agreement_and_overlap():
+def test_rule_and_agreement():
     z = pd.DataFrame({"z_a": [3.5, 0.1, -3.0], "z_b": [0.0, 1.0, 0.0]})
     assert ig.rule_flags(z).tolist() == [True, False, True]
     assert ig.flag_agreement([np.array([1, 1, 0]), np.array([1, 0, 0])]) == 0.5
     assert np.isnan(ig.flag_agreement([np.zeros(3)])) and np.isnan(ig.flag_agreement([]))
-    assert ig.overlap(np.array([1, 1, 0]), np.array([1, 0, 0])) == 0.5 and np.isnan(ig.overlap(np.zeros(2), np.ones(2)))
 
 
 # ---------------------------------------------------------------- effect on title ratings
@@ -197,6 +201,7 @@ def test_points_and_title_shape():
     df = vote_titles()
     pts = iv.points(df)
     assert len(pts) == len(df) and (pts["pattern"] != iv.NO_FLAG).sum() == 2
+    assert pts.set_index("title").loc["Panned", "ends"] == "One-sided: panned"
     shape = iv.title_shape(df, "gm:stuffed")
     assert shape["stars"].tolist() == list(range(1, 11)) and shape["title"].iloc[-1] > shape["typical"].iloc[-1]
     assert iv.title_shape(df, "missing").empty
@@ -276,10 +281,13 @@ def test_rater_insights_fill_in_counts(crowd):
     assert ii.rater_insights(feats.iloc[0:0], table.iloc[0:0], 0.02) == []
 
 
-def test_reliability_insights_always_say_there_is_no_ground_truth():
-    out = ii.reliability_insights(0.9, 1.0, 12, 5)
+def test_reliability_insights_compare_with_the_rule_and_say_there_is_no_ground_truth():
+    forest, rule = np.array([1, 1, 0, 0], bool), np.array([1, 0, 1, 1], bool)
+    out = ii.reliability_insights(0.9, forest, rule)
     assert "90%" in out[0] and "stable" in out[0] and "no ground-truth" in out[-1]
-    assert len(ii.reliability_insights(float("nan"), float("nan"), 0, 0)) == 1
+    assert "flags 3 raters and catches 1 of the 2" in out[1] and "other 1 stand out only by their combination" in out[1]
+    assert "the ranking" in ii.reliability_insights(0.5, forest & rule, rule)[1]
+    assert len(ii.reliability_insights(float("nan"), np.zeros(3, bool), np.zeros(3, bool))) == 1
 
 
 def test_effect_insights(effect_ratings):
@@ -291,11 +299,13 @@ def test_effect_insights(effect_ratings):
 
 def test_vote_insights():
     df = vote_titles()
-    table = iv.suspicious_titles(df)
-    out = ii.vote_insights(table, len(df), 3.0)
+    table, pts = iv.suspicious_titles(df), iv.points(df)
+    out = ii.vote_insights(table, pts, 3.0)
     assert out[0].startswith(f"2 of {len(df)} titles") and "1 look inflated" in out[0]
-    assert ii.vote_insights(table.iloc[0:0], len(df), 3.0)[0].startswith("No title")
-    assert ii.vote_insights(table, 0, 3.0) == []
+    assert f"against {pts['vote_count'].median():,.0f} for all titles" in out[1]
+    assert out[-1].startswith("3 titles in view are one-sided extremes") and "2 of them are flagged" in out[-1]  # stuffed and bombed; panned is not
+    assert ii.vote_insights(table.iloc[0:0], pts, 3.0)[0].startswith("No title")
+    assert ii.vote_insights(table, pts.iloc[0:0], 3.0) == []
 
 
 def test_decade_and_shape_insights():
