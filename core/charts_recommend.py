@@ -98,7 +98,8 @@ def rating_errors(table: pd.DataFrame, target: float) -> go.Figure:
     fig = go.Figure([go.Bar(x=table["model"], y=table[m], name=m.upper(), marker_color=c,
                             text=[f"{v:.3f}" for v in table[m]], textposition="outside")
                      for m, c in (("rmse", MODEL_COLORS[0]), ("mae", MODEL_COLORS[2]))])
-    fig.add_hline(y=target, line_dash="dash", annotation_text=f"RMSE target {target:.3f}")
+    fig.add_hline(y=target, line_dash="dash", annotation_text=f"RMSE target {target:.3f}",
+                  annotation_position="bottom right")
     fig.update_layout(barmode="group")
     fig.update_yaxes(title="Error (stars)")
     return style(fig, height=380)
@@ -111,7 +112,7 @@ def ranking_metrics(table: pd.DataFrame) -> go.Figure:
     metrics = {"precision": "Precision@10", "recall": "Recall@10", "ndcg": "NDCG@10", "coverage": "Coverage"}
     fig = go.Figure([go.Bar(x=list(metrics.values()), y=[row[m] for m in metrics], name=row["model"],
                             marker_color=MODEL_COLORS[i % len(MODEL_COLORS)],
-                            text=[f"{row[m]:.3f}" for m in metrics], textposition="outside")
+                            hovertemplate=row["model"] + ": %{y:.4f}<extra></extra>")
                      for i, row in table.reset_index(drop=True).iterrows()])
     fig.update_layout(barmode="group")
     fig.update_yaxes(title="Score (0-1)")

@@ -156,6 +156,7 @@ def ranking_insights(report: dict) -> list[str]:
 def love_insights(love: dict) -> list[str]:
     """The love classifier against the majority class."""
     return [f"Accuracy {love['accuracy']:.3f} vs {love['majority_accuracy']:.3f} for always predicting the training "
-            f"majority class; ROC-AUC {love['roc_auc']:.3f} vs 0.5 for any constant.",
+            f"majority class (the better constant in hindsight scores {love['best_constant_accuracy']:.3f}); "
+            f"ROC-AUC {love['roc_auc']:.3f} vs 0.5 for any constant.",
             f"Trained on {love['n_train']:,} ratings and tested on each user's latest {love['n_test']:,}; "
             f"{_pct(love['positive_rate'])} of the test ratings are 4 or more."]
