@@ -37,6 +37,12 @@ HOW_TO_READ: dict[str, str] = {
 }
 
 
+def _labels(df: pd.DataFrame) -> np.ndarray:
+    """``title (year)`` per row, ``n/a`` where the year is unknown."""
+    years = df["year"].astype("Int64").astype("string").fillna("n/a")
+    return (df["title"].astype(str) + " (" + years + ")").to_numpy(str)
+
+
 def rater_scatter(points: pd.DataFrame, x: str, y: str) -> go.Figure:
     """WebGL scatter of two rater features, flagged raters coloured by review priority.
 
@@ -68,7 +74,7 @@ def rating_shift(effect: pd.DataFrame) -> go.Figure:
     if effect.empty:
         return empty_figure("Flagged raters rated no title with enough ratings.")
     df = effect.iloc[::-1]
-    label = (df["title"].astype(str) + " (" + df["year"].astype("Int64").astype(str) + ")").to_numpy(str)
+    label = _labels(df)
     fig = go.Figure()
     for lbl, lo, hi in zip(label, df["mean_without"], df["mean_all"]):
         fig.add_trace(go.Scatter(x=[lo, hi], y=[lbl] * 2, mode="lines",
@@ -98,7 +104,7 @@ def vote_gap(points: pd.DataFrame) -> go.Figure:
         g = points[points["pattern"] == name]
         if g.empty:
             continue
-        text = (g["title"].astype(str) + " (" + g["year"].astype("Int64").astype(str) + ")").to_numpy(str)
+        text = _labels(g)
         x, y = g["vote_count"].to_numpy("float64"), g["gap"].to_numpy("float64").round(3)
         if name == iv.NO_FLAG:  # thousands of points: title and position only, to keep the chart light
             fig.add_trace(go.Scattergl(x=x, y=y, mode="markers", name=name, marker=dict(size=4, color=TYPICAL),

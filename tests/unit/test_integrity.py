@@ -352,6 +352,12 @@ def test_charts_build_and_handle_empty_input(crowd):
     assert ci.rater_scatter(pts.iloc[0:0], "ratings", "burst").layout.annotations  # empty figure says why
 
 
+def test_shift_chart_labels_unknown_years():
+    effect = pd.DataFrame({"title_id": ["a"], "title": ["Alpha"], "year": [pd.NA], "ratings": [30],
+                           "flagged_ratings": [2], "mean_all": [3.5], "mean_without": [3.6], "shift": [-0.1]})
+    assert ci.rating_shift(effect).data[-1].y[0] == "Alpha (n/a)"
+
+
 def test_genre_bars_use_genre_colours(tmdb_like_frame):
     g = se.genre_sentiment(tmdb_like_frame)
     fig = ci.genre_sentiment_bars(g)
