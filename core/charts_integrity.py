@@ -76,10 +76,12 @@ def rating_shift(effect: pd.DataFrame) -> go.Figure:
     df = effect.iloc[::-1]
     label = _labels(df)
     fig = go.Figure()
-    for lbl, lo, hi in zip(label, df["mean_without"], df["mean_all"]):
-        fig.add_trace(go.Scatter(x=[lo, hi], y=[lbl] * 2, mode="lines",
-                                 line=dict(color="rgba(200,200,200,0.5)", width=3), showlegend=False,
-                                 hoverinfo="skip"))
+    xs, ys = [], []
+    for lbl, lo, hi in zip(label, df["mean_without"], df["mean_all"]):  # one trace, segments split by None
+        xs += [lo, hi, None]
+        ys += [lbl, lbl, None]
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="rgba(200,200,200,0.5)", width=3),
+                             showlegend=False, hoverinfo="skip"))
     custom = np.column_stack([df["flagged_ratings"], df["ratings"], df["shift"]])
     for col, name, color in (("mean_without", "Without flagged raters", "#9E9E9E"),
                              ("mean_all", "With flagged raters", "#E4572E")):
