@@ -30,7 +30,7 @@ def genre_taste(profile: pd.DataFrame, user_mean: float) -> go.Figure:
     """Mean rating per genre. Columns: genre, ratings, mean_rating."""
     if profile.empty:
         return empty_figure("No genres in this history")
-    df = profile.sort_values("ratings").tail(15)
+    df = profile.sort_values(["ratings", "genre"], ascending=[True, False])
     fig = go.Figure(go.Bar(x=df["mean_rating"], y=df["genre"], orientation="h",
                            marker_color=[genre_color(g) for g in df["genre"]],
                            text=[f"{n} ratings" for n in df["ratings"]], textposition="inside",

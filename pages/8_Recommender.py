@@ -47,18 +47,20 @@ if user == rp.NEW_USER:
 else:
     history = cached.recommender_history(user)
     st.subheader(f"What user {user} has rated")
-    left, right = st.columns([3, 2])
-    with left:
+    history_left, history_right = st.columns([3, 2])
+    with history_left:
         table(history["table"], f"user_{user}_ratings", "rc_history_dl")
-    with right:
-        ui.chart(cr.genre_taste(history["profile"], history["mean"]), cr.HOW_TO_READ["genre_taste"],
-                 history["insights"], key="rc_taste")
 
 similar = cached.recommender_similar(key, title_id)
 st.subheader(f"More like *{similar['title']}*")
 left, right = st.columns([3, 2])
 with left:
     table(similar["table"].drop(columns="title_id"), "more_like_this", "rc_similar_dl")
+# Charts after both tables: a browser loads the charting library at the first chart, so the tables show first.
+if user != rp.NEW_USER:
+    with history_right:
+        ui.chart(cr.genre_taste(history["profile"], history["mean"]), cr.HOW_TO_READ["genre_taste"],
+                 history["insights"], key="rc_taste")
 with right:
     ui.chart(cr.neighbours(similar["table"]), cr.HOW_TO_READ["neighbours"], similar["insights"], key="rc_similar")
 
