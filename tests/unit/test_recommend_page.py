@@ -163,6 +163,16 @@ def test_history_insights_fill_in_the_numbers(ratings, titles):
     assert ri.history_insights(history.iloc[0:0], rp.genre_profile(history.iloc[0:0])) == []
 
 
+def test_single_genre_history_has_a_profile_but_no_extremes():
+    history = pd.DataFrame({"rated_on": pd.to_datetime(["2020-01-01", "2020-02-01"]).date, "title_id": ["a", "b"],
+                            "title": ["A", "B"], "year": [2000, 2001], "genres": [["Drama"], ["Drama"]],
+                            "rating": [4.0, 2.0]})
+    profile = rp.genre_profile(history)
+    assert profile[["genre", "ratings", "share"]].values.tolist() == [["Drama", 2, 1.0]]
+    lines = ri.history_insights(history, profile)
+    assert len(lines) == 2 and "Drama (100% of the ratings)" in lines[1]
+
+
 def test_top_and_blend_insights(model, options):
     explained = model.recommend_explained(1, k=4)
     top = rp.top_table(explained, options, 0.4, love=np.array([0.9, 0.4, 0.7, 0.2])[: len(explained)])
