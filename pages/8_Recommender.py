@@ -5,6 +5,7 @@ from core import cached, ui
 from core import charts_recommend as cr
 from core import recommend_insights as ri
 from core import recommend_page as rp
+from core import recommend_report as rr
 
 ui.page_setup("Recommender", "What should each viewer watch next, and why? A hybrid of content similarity and "
               "collaborative filtering, checked on held-out ratings.", filters=False)
@@ -114,7 +115,7 @@ with right:
 st.subheader("How good are these recommendations?")
 report = cached.recommender_report(key)
 if report is None:
-    eta = rp.evaluation_eta({part: fit["seconds"] for part, fit in fits.items()})
+    eta = rr.evaluation_eta({part: fit["seconds"] for part, fit in fits.items()})
     st.info("The evaluation refits every model on 5 cross-validation folds and a temporal split. It has not run on "
             "this machine for this data and code yet.", icon=":material/science:")
     if st.button(f"Run the evaluation (~{eta:.0f} s)", key="rc_eval"):
@@ -128,13 +129,13 @@ if report is not None:
                "with 5+ held-out ratings, the rated catalogue minus the user's training films.")
     left, right = st.columns(2)
     with left:
-        ui.chart(cr.rating_errors(rp.rating_table(report), rp.TARGETS["rmse"]), cr.HOW_TO_READ["rating_errors"],
+        ui.chart(cr.rating_errors(rr.rating_table(report), rr.TARGETS["rmse"]), cr.HOW_TO_READ["rating_errors"],
                  ri.rating_insights(report), key="rc_eval_rating")
-        table(rp.rating_table(report).round(4), "recommender_rating_eval", "rc_eval_rating_dl")
+        table(rr.rating_table(report).round(4), "recommender_rating_eval", "rc_eval_rating_dl")
     with right:
-        ui.chart(cr.ranking_metrics(rp.ranking_table(report)), cr.HOW_TO_READ["ranking_metrics"],
+        ui.chart(cr.ranking_metrics(rr.ranking_table(report)), cr.HOW_TO_READ["ranking_metrics"],
                  ri.ranking_insights(report), key="rc_eval_ranking")
-        table(rp.ranking_table(report).round(4), "recommender_ranking_eval", "rc_eval_ranking_dl")
+        table(rr.ranking_table(report).round(4), "recommender_ranking_eval", "rc_eval_ranking_dl")
     love = report["love"]
     cols = st.columns(4)
     cols[0].metric("Love model accuracy", f"{love['accuracy']:.3f}",

@@ -10,6 +10,7 @@ from core import charts_recommend as cr
 from core import recommend_eval as ev
 from core import recommend_insights as ri
 from core import recommend_page as rp
+from core import recommend_report as rr
 from models.love import LoveModel
 from models.recommend import HybridRecommender
 from models.recommend_content import ContentIndex
@@ -136,14 +137,14 @@ def test_cold_start_tables(ratings, titles, options):
 def test_fit_timed_and_evaluation_eta(ratings, titles):
     fit = rp.fit_timed(ContentIndex, ratings, titles)
     assert isinstance(fit["model"], ContentIndex) and fit["seconds"] >= 0 and fit["trained_at"].endswith("UTC")
-    slow = rp.evaluation_eta({"rating": 10, "ranking": 4, "love": 6})
-    assert slow > rp.evaluation_eta({"rating": 5, "ranking": 4, "love": 6}) > 0
+    slow = rr.evaluation_eta({"rating": 10, "ranking": 4, "love": 6})
+    assert slow > rr.evaluation_eta({"rating": 5, "ranking": 4, "love": 6}) > 0
 
 
 def test_report_tables_and_quality_bar(report):
-    assert set(rp.rating_table(report)["model"]) == set(rp.RATING_LABELS.values())
-    assert list(rp.ranking_table(report).columns) == ["model", "precision", "recall", "ndcg", "coverage", "users"]
-    bar = rp.quality_bar(report)
+    assert set(rr.rating_table(report)["model"]) == set(rr.RATING_LABELS.values())
+    assert list(rr.ranking_table(report).columns) == ["model", "precision", "recall", "ndcg", "coverage", "users"]
+    bar = rr.quality_bar(report)
     assert bar["rmse"] == (report["rating"]["hybrid"]["rmse"] <= 0.870)
 
 
@@ -211,7 +212,7 @@ def test_charts_draw_data_and_say_when_empty(ratings, titles, model, options, re
     top = rp.top_table(model.recommend_explained(1, k=4), options, 0.4)
     figures = [cr.genre_taste(rp.genre_profile(history), 3.0), cr.neighbours(model.similar_titles("ml:1", 3)),
                cr.score_mix(top), cr.blend_map(rp.blend_ranks(model, 1, (0.0, 0.4, 1.0), k=3), 0.4),
-               cr.rating_errors(rp.rating_table(report), 0.87), cr.ranking_metrics(rp.ranking_table(report))]
+               cr.rating_errors(rr.rating_table(report), 0.87), cr.ranking_metrics(rr.ranking_table(report))]
     assert all(isinstance(f, go.Figure) and len(f.data) > 0 for f in figures)
     assert len(figures[2].data) == 2  # content and collaborative parts
     empty = [cr.genre_taste(pd.DataFrame(), 3.0), cr.neighbours(pd.DataFrame()), cr.score_mix(pd.DataFrame()),
