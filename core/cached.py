@@ -632,7 +632,8 @@ def churn_at_risk(top_n: int, threshold: float) -> dict:
 # (Recommender page: appended below by its engineer.)
 # Recommender page. Always the embedded MovieLens ratings, whatever the title source, so no filter fields.
 # Fitted models and the evaluation report are also persisted to disk (core.persist) under a key of the data
-# content and the recommender source code, so only a machine's first run trains; ``key`` is that fingerprint.
+# content and the model/evaluation source code, so only a machine's first run trains; ``key`` is that
+# fingerprint (the picker data also hashes core/recommend_page.py, so editing page helpers does not retrain).
 RECOMMENDER_CODE = ("models/recommend.py", "models/recommend_content.py", "models/recommend_algos.py",
                     "models/love.py", "core/recommend_eval.py")
 
