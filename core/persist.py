@@ -46,7 +46,9 @@ def load(name: str, key: str) -> Any | None:
     if not path.exists():
         return None
     try:
-        return joblib.load(path)
+        value = joblib.load(path)
+        os.utime(path)  # mark as recently used for prune()
+        return value
     except Exception as exc:  # a damaged file: rebuild rather than fail
         log.warning("Ignoring unreadable cache file %s (%s)", path.name, type(exc).__name__)
         return None
@@ -63,6 +65,35 @@ def save(name: str, key: str, value: Any) -> None:
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+    prune()
+
+
+def max_bytes() -> int:
+    """Size cap of the persisted results (``MARQUEE_PERSIST_MB``, default 1024 MB)."""
+    try:
+        return int(float(os.environ.get("MARQUEE_PERSIST_MB", 1024)) * 2**20)
+    except ValueError:
+        return 2**30
+
+
+def prune(limit: int | None = None) -> list[str]:
+    """Delete the least recently used entries until the folder is under ``limit`` bytes; return their names.
+
+    Entries of older code versions are never read again, so they age out here instead of piling up.
+    """
+    limit = max_bytes() if limit is None else limit
+    folder = config.cache_dir() / "persist"
+    if not folder.exists():
+        return []
+    files = sorted((p for p in folder.glob("*.joblib")), key=lambda p: p.stat().st_mtime)
+    total, removed = sum(p.stat().st_size for p in files), []
+    for path in files:
+        if total <= limit:
+            break
+        total -= path.stat().st_size
+        path.unlink(missing_ok=True)
+        removed.append(path.name)
+    return removed
 
 
 def load_or_build(name: str, key: str, build: Callable[[], Any]) -> Any:
