@@ -13,26 +13,18 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app import pagekit
+from tests.app.pagekit import assert_ok, text
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "pages" / "5_Forecasting.py"
-pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")  # Prophet on pandas 3
 
 
 def open_page(**filters) -> AppTest:
-    """Run the page with optional global filters (``genres=[...]``, ``min_votes=...``) in session state."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    for name, value in filters.items():
-        at.session_state[f"flt_{name}"] = value
-    at.switch_page(str(PAGE.relative_to(ROOT)))
-    return at.run()
+    return pagekit.open_page(PAGE, timeout=180, **filters)
 
 
-def assert_ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def text(at: AppTest) -> str:
-    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info])
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")  # Prophet on pandas 3
 
 
 @pytest.fixture(scope="module")

@@ -10,30 +10,18 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app import pagekit
+from tests.app.pagekit import assert_ok, metrics, text
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "pages" / "10_Integrity.py"
-EMBEDDED_GENRES = ["Action", "Animation", "Comedy", "Documentary", "Drama", "Romance", "Short", "Unclassified"]
 
 
 def open_page(**filters) -> AppTest:
-    """Run the page with optional global filters (``genres=[...]``, ``min_votes=...``) set in session state."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for name, value in filters.items():
-        at.session_state[f"flt_{name}"] = value
-    at.switch_page(str(PAGE.relative_to(ROOT)))
-    return at.run()
+    return pagekit.open_page(PAGE, **filters)
 
 
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def text(at: AppTest) -> str:
-    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info])
-
-
-def assert_ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
+EMBEDDED_GENRES = ["Action", "Animation", "Comedy", "Documentary", "Drama", "Romance", "Short", "Unclassified"]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,36 @@
+"""Shared AppTest helpers: open a page through ``app.py`` with global filters set, and read what it shows.
+
+Pages are opened through ``app.py`` (``switch_page``) so the sidebar's page links resolve as they do under
+``streamlit run app.py``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def open_page(path: Path, timeout: float = 120, **filters) -> AppTest:
+    """Run a page with optional global filters (``genres=[...]``, ``min_votes=...``) set in session state."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    for name, value in filters.items():
+        at.session_state[f"flt_{name}"] = value
+    at.switch_page(str(path.relative_to(ROOT)))
+    return at.run()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    """Metric label -> shown value."""
+    return {m.label: m.value for m in at.metric}
+
+
+def text(at: AppTest) -> str:
+    """Everything the page wrote as markdown, captions and info boxes."""
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info])
+
+
+def assert_ok(at: AppTest) -> None:
+    """No exception element on the page."""
+    assert not at.exception, [e.value for e in at.exception]
