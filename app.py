@@ -1,7 +1,7 @@
 """Home: what is in the portfolio right now, where the data comes from, and where to go next."""
 import streamlit as st
 
-from core import cached, charts, ui
+from core import cached, ui
 
 flt = ui.page_setup("Marquee", "Content intelligence for what a streaming service makes, buys and promotes.")
 summary = cached.home_summary(flt.source)
@@ -20,9 +20,8 @@ if view.empty:
 else:
     st.subheader("In view")
     st.markdown(ui.filters_summary(flt, len(view)))
-    ui.chart(charts.titles_by_year(view), charts.HOW_TO_READ["titles_by_year"],
-             cached.home_insights(flt.source, flt.media_types, flt.genres, flt.years, flt.min_votes),
-             key="home_by_year")
+    for line in cached.home_insights(flt.source, flt.media_types, flt.genres, flt.years, flt.min_votes):
+        st.markdown(f"- {line}")
 
 st.subheader("Where to go")
 groups = {}

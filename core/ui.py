@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import os
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from core import cached, config, features
+
+if TYPE_CHECKING:  # plotly is imported by the pages that draw charts, not on the home page's cold path
+    import plotly.graph_objects as go
 
 PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("app.py", "Home", ":material/home:", ""),
