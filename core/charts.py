@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 
-import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
@@ -25,11 +24,6 @@ GENRE_COLORS: dict[str, str] = {
     "War & Politics": "#9E9D24", "News": "#80CBC4",
 }
 _FALLBACK = px.colors.qualitative.Dark24
-
-HOW_TO_READ: dict[str, str] = {
-    "titles_by_year": "Bars count the titles released each year in the current view; colour is primary genre.",
-    "tier_share": "Each bar is one genre split into engagement tiers; a longer green 'Hit' part means more hits.",
-}
 
 TEMPLATE = "plotly_dark"
 
@@ -62,13 +56,3 @@ def empty_figure(message: str) -> go.Figure:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return style(fig, height=240, legend=False)
-
-
-def titles_by_year(df: pd.DataFrame) -> go.Figure:
-    """Stacked bars of titles per year by primary genre. Columns: year, primary_genre."""
-    counts = df.groupby(["year", "primary_genre"], observed=True).size().rename("titles").reset_index()
-    counts["year"] = counts["year"].astype("int64")
-    fig = px.bar(counts, x="year", y="titles", color="primary_genre",
-                 color_discrete_map=genre_color_map(counts["primary_genre"].unique()),
-                 labels={"primary_genre": "Primary genre", "year": "Release year", "titles": "Titles"})
-    return style(fig)
