@@ -79,12 +79,21 @@ def _keep(name: str) -> None:
     st.session_state[f"flt_{name}"] = st.session_state[f"w_flt_{name}"]
 
 
-def _init_state(facets: dict) -> None:
+def _init_from_url() -> None:
+    """On a session's first run, take the filters from the URL (a shared link)."""
     ss = st.session_state
     if "flt_init" not in ss:
         ss.update({f"flt_{k}": v for k, v in _from_url().items()})
         ss["flt_init"] = True
-    ss.setdefault("flt_source", "embedded")
+
+
+def _init_state(facets: dict) -> None:
+    """Defaults for filters not set yet; after a source switch, the new source's content types and years."""
+    ss = st.session_state
+    if ss.get("flt_source_seen", ss["flt_source"]) != ss["flt_source"]:
+        for name in ("media", "years"):
+            ss.pop(f"flt_{name}", None)
+    ss["flt_source_seen"] = ss["flt_source"]
     ss.setdefault("flt_media", facets["media_types"] or ["movie"])
     ss.setdefault("flt_genres", [])
     ss.setdefault("flt_years", (max(facets["year_min"], 1970), facets["year_max"]))
@@ -103,11 +112,12 @@ def _clamp_state(facets: dict) -> None:
 
 def _filters_sidebar() -> features.Filters:
     ss = st.session_state
+    _init_from_url()
     tmdb_ready = bool(cached.tmdb_status(cached.tmdb_store_path()))
     sources = ["embedded", "tmdb"] if tmdb_ready else ["embedded"]
     if ss.get("flt_source") not in sources:
         ss["flt_source"] = "embedded"
-    facets = cached.source_facets(ss.get("flt_source", "embedded"))
+    facets = cached.source_facets(ss["flt_source"])
     _init_state(facets)
     _clamp_state(facets)
     with st.sidebar:

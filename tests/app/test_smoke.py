@@ -67,3 +67,38 @@ def test_empty_filter_shows_a_message_not_an_error():
     at.sidebar.number_input(key="w_flt_min_votes").set_value(1_000_000).run()
     assert not at.exception
     assert any("No titles match" in i.value for i in at.info)
+
+
+@pytest.fixture()
+def tmdb_synced(monkeypatch, tmdb_like_frame):
+    """Pretend TMDB titles are synced (the TMDB-shaped fixture frame, 2015-2024, movies and TV)."""
+    import streamlit as st
+
+    from core import cached
+
+    monkeypatch.setattr(cached, "tmdb_status", lambda path: {"titles": 120, "last_sync": "2026-11-22T06:00:00"})
+    monkeypatch.setattr(cached, "tmdb_titles", lambda path, stamp: tmdb_like_frame)
+    st.cache_data.clear()
+    cached.strategy_frame.clear()
+    yield
+    st.cache_data.clear()
+    cached.strategy_frame.clear()
+
+
+def test_tmdb_deep_link_keeps_both_content_types_and_its_years(tmdb_synced):
+    at = _home()
+    at.query_params.update({"source": "tmdb", "media": "movie,tv", "years": "2016-2024", "min_votes": "0"})
+    at.run()
+    assert not at.exception
+    assert at.sidebar.multiselect(key="w_flt_media").value == ["movie", "tv"]
+    assert at.sidebar.slider(key="w_flt_years").value == (2016, 2024)
+
+
+def test_switching_source_resets_content_types_and_years_to_the_new_source(tmdb_synced):
+    at = _home().run()
+    assert at.sidebar.slider(key="w_flt_years").value[1] == 2005
+    at.sidebar.selectbox(key="w_flt_source").set_value("tmdb").run()
+    assert not at.exception
+    assert at.sidebar.multiselect(key="w_flt_media").value == ["movie", "tv"]
+    assert at.sidebar.slider(key="w_flt_years").value == (2015, 2024)
+    assert at.query_params["source"] == "tmdb"
