@@ -12,7 +12,8 @@ status = cached.tmdb_status(cached.tmdb_store_path())
 overview = cached.data_overview(status.get("last_sync", ""))
 
 st.subheader("Sources")
-st.dataframe(overview["inventory"], width="stretch", hide_index=True)
+st.dataframe(overview["inventory"], width="stretch", hide_index=True,
+             column_config={"rows": st.column_config.NumberColumn(format="localized")})
 for line in overview["insights"]:
     st.markdown(f"- {line}")
 st.caption(overview["snapshot"])
@@ -20,7 +21,7 @@ st.caption(overview["snapshot"])
 st.subheader("How each field is derived")
 st.caption("Fields TMDB has and the raw embedded data does not are derived from real data as described here; "
            "nothing is filled with constants or random numbers.")
-st.dataframe(overview["derivations"], width="stretch", hide_index=True)
+st.table(overview["derivations"].set_index("field"))  # a static table wraps the long definitions
 ui.download(overview["derivations"], "marquee_field_derivations", key="dt_deriv_dl")
 
 st.subheader("What each source knows")

@@ -41,8 +41,10 @@ def test_page_shows_every_embedded_table_and_the_validation_findings():
     inventory = at.dataframe[0].value
     assert set(inventory["table"]) >= {"titles", "ratings", "subscribers", "episodes"}
     assert inventory.loc[inventory["table"] == "ratings", "rows"].iloc[0] == 100_004
-    problems = at.dataframe[3].value
+    problems = at.dataframe[2].value
     assert "viewers_28day" in set(problems["field"])
+    derivations = at.table[0].value
+    assert {"popularity", "engagement_score"} <= set(derivations.index)
 
 
 def test_sync_with_a_good_key_reports_titles_and_shows_them_cached(fake):
