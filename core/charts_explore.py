@@ -2,7 +2,8 @@
 
 One builder per chart, ``noun(frame) -> go.Figure``, input columns in the docstring, no Streamlit; genre colours
 and layout come from ``core.charts``. Big scatters use WebGL (``go.Scattergl``). ``HOW_TO_READ`` holds the
-one-line reading guide each page shows above a chart.
+one-line reading guide each page shows above a chart. Scatter coordinates go out as float32 (``_f4``): half the
+spec of float64, and still ~7 significant digits, far more than the axes and hover labels show.
 """
 from __future__ import annotations
 
@@ -38,6 +39,13 @@ HOW_TO_READ: dict[str, str] = {
     "network": "Nodes are genres (size = titles); a line joins genres that share titles: thicker = more shared "
                "titles, colour = the pair's hit rate.",
 }
+
+
+def _f4(values: pd.Series) -> np.ndarray:
+    """A numeric column as float32 for a big scatter (Plotly sends it base64, 4 bytes a point instead of 8)."""
+    return values.to_numpy("float64", na_value=np.nan).astype("float32")
+
+
 def sentence_case(label: str) -> str:
     """Capitalise the first letter only (``str.capitalize`` would lower-case "MovieLens")."""
     return label[:1].upper() + label[1:]
@@ -71,10 +79,9 @@ def quality_popularity(df: pd.DataFrame) -> go.Figure:
     for genre, g in df.groupby("primary_genre", sort=True):
         year = g["year"].astype("float64").map(lambda y: "n/a" if np.isnan(y) else str(int(y)))
         fig.add_trace(go.Scattergl(
-            x=g["popularity"].to_numpy("float64"), y=g["vote_average"].to_numpy("float64"), mode="markers",
+            x=_f4(g["popularity"]), y=_f4(g["vote_average"]), mode="markers",
             name=str(genre), marker=dict(size=5, opacity=0.6, color=charts.genre_color(str(genre))),
-            text=(g["title"].astype(str) + " (" + year + ")").to_numpy(str),
-            customdata=g["vote_count"].to_numpy("float64"),
+            text=(g["title"].astype(str) + " (" + year + ")").to_numpy(str), customdata=_f4(g["vote_count"]),
             hovertemplate="<b>%{text}</b><br>" + str(genre) + "<br>Rating %{y:.1f} · popularity %{x:,.1f}"
                           "<br>%{customdata:,.0f} votes<extra></extra>"))
     fig.update_xaxes(type="log", title="Popularity (log scale)")
@@ -110,17 +117,21 @@ def correlations(corr: pd.DataFrame) -> go.Figure:
 def anomalies(df: pd.DataFrame) -> go.Figure:
     """WebGL scatter of log votes vs rating with flagged titles in red.
 
+    One trace per (flagged, vote pattern), grouped in the legend as Typical / Flagged: the pattern sits once in
+    each trace's hover template instead of once per title, which keeps the spec small.
+
     Columns: title, year, log_votes, vote_average, flagged (bool), pattern.
     """
     fig = go.Figure()
     for flagged, name, color, size in ((False, "Typical", "rgba(160,160,160,0.35)", 4),
                                        (True, "Flagged", "#E4572E", 8)):
-        g = df[df["flagged"] == flagged]
-        fig.add_trace(go.Scattergl(x=g["log_votes"].to_numpy("float64"), y=g["vote_average"].to_numpy("float64"),
-                                   mode="markers", name=name, marker=dict(size=size, color=color),
-                                   text=(g["title"].astype(str) + "<br>" + g["pattern"].astype(str)).to_numpy(str),
-                                   hovertemplate="<b>%{text}</b><br>Rating %{y:.1f} · log votes %{x:.2f}"
-                                                 "<extra></extra>"))
+        groups = df[df["flagged"] == flagged].groupby(df["pattern"].astype(str), sort=True)
+        for i, (pattern, g) in enumerate(groups):
+            fig.add_trace(go.Scattergl(x=_f4(g["log_votes"]), y=_f4(g["vote_average"]), mode="markers", name=name,
+                                       legendgroup=name, showlegend=i == 0, marker=dict(size=size, color=color),
+                                       text=g["title"].to_numpy(str),
+                                       hovertemplate="<b>%{text}</b><br>" + pattern + "<br>Rating %{y:.1f} · "
+                                                     "log votes %{x:.2f}<extra></extra>"))
     fig.update_xaxes(title="log10(1 + votes)")
     fig.update_yaxes(title="Rating (0-10)")
     return charts.style(fig, height=440)
@@ -172,8 +183,7 @@ def segments(df: pd.DataFrame) -> go.Figure:
     segment."""
     fig = go.Figure()
     for i, (name, g) in enumerate(df.groupby("segment", sort=True)):
-        fig.add_trace(go.Scattergl(x=g["log_votes"].to_numpy("float64"), y=g["vote_average"].to_numpy("float64"),
-                                   mode="markers", name=str(name),
+        fig.add_trace(go.Scattergl(x=_f4(g["log_votes"]), y=_f4(g["vote_average"]), mode="markers", name=str(name),
                                    marker=dict(size=4, opacity=0.6, color=SEGMENT_COLORS[i % len(SEGMENT_COLORS)]),
                                    text=g["title"].to_numpy(str),
                                    hovertemplate="<b>%{text}</b><br>Rating %{y:.1f} · log votes %{x:.2f}"

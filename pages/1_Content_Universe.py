@@ -28,18 +28,50 @@ if len(view) < universe.MIN_TITLES:
     st.stop()
 
 
-def titles_section(media: str) -> None:
-    """Quality vs popularity, top performers and title cards for one media type ("" = all)."""
+def titles_data(media: str) -> dict | None:
+    """Points, top table and cards for one media type ("" = all); None (with a note) when there are none."""
     data = cached.universe_titles(*args, media, top_n)
     if data["titles"] == 0:
         ui.empty_state("No titles of this type match these filters.")
+        return None
+    return data
+
+
+def by_media(key: str, section) -> None:
+    """Draw ``section(media)`` in lazy Movies / TV tabs (only the open one runs; the choice carries over between
+    the Quality and Top titles tabs), or once when the view holds a single media type."""
+    media = overview["media"]
+    if len(media) < 2:
+        st.caption(universe.media_note(media, flt.source))
+        section("")
         return
-    st.markdown("#### Quality vs popularity")
+    labels = [universe.MEDIA_LABELS.get(m, m) for m in media]
+    if st.session_state.get("cu_keep_media") in labels:
+        st.session_state.setdefault(key, st.session_state["cu_keep_media"])
+    for tab, label, m in zip(st.tabs(labels, key=key, on_change="rerun"), labels, media):
+        if tab.open:
+            st.session_state["cu_keep_media"] = label
+            with tab:
+                section(m)
+
+
+def quality_section(media: str) -> None:
+    """Rating against popularity for one media type."""
+    data = titles_data(media)
+    if data is None:
+        return
     if len(data["points"]) >= 3:
         ui.chart(cx.quality_popularity(data["points"]), cx.HOW_TO_READ["quality_popularity"],
                  data["points_insights"], key=f"cu_scatter_{media or 'all'}")
     else:
         st.info("Too few titles with a popularity score to plot.", icon=":material/info:")
+
+
+def top_section(media: str) -> None:
+    """Top performers and title cards for one media type."""
+    data = titles_data(media)
+    if data is None:
+        return
     st.markdown(f"#### Top {len(data['top'])} performers by engagement score")
     st.dataframe(data["top"], width="stretch", hide_index=True,
                  column_config={"vote_average": st.column_config.NumberColumn("rating", format="%.1f"),
@@ -61,23 +93,23 @@ def titles_section(media: str) -> None:
             st.caption(f"{card['genre']} · :material/star: {card['rating']:.1f} · {card['votes']:,} votes")
 
 
-st.subheader("Genre distribution")
-st.caption("A title counts once in each of its genres, so shares are of genre-title pairs and add up to 100%.")
-ui.chart(cx.genre_shares(overview["stats"]), cx.HOW_TO_READ["genre_shares"], overview["stats_insights"],
-         key="cu_genres")
-ui.download(overview["stats"], "genre_distribution", key="cu_dl_genres", label="Download genre table")
-
-st.subheader("Performance matrix")
-ui.chart(cx.tier_matrix(overview["matrix"]), cx.HOW_TO_READ["tier_matrix"], overview["matrix_insights"],
-         key="cu_matrix")
-
-st.subheader("Titles")
-media = overview["media"]
-if len(media) > 1:
-    tabs = st.tabs([universe.MEDIA_LABELS.get(m, m) for m in media])
-    for tab, m in zip(tabs, media):
-        with tab:
-            titles_section(m)
-else:
-    st.caption(universe.media_note(media, flt.source))
-    titles_section("")
+# Lazy tabs: only the open tab's charts are computed and drawn (the big scatter stays off the first view).
+genres_tab, quality_tab, top_tab = st.tabs(["Genres", "Quality vs popularity", "Top titles"], key="cu_tab",
+                                           on_change="rerun", bind="query-params")
+if genres_tab.open:
+    with genres_tab:
+        st.subheader("Genre distribution")
+        st.caption("A title counts once in each of its genres, so shares are of genre-title pairs and add up to "
+                   "100%.")
+        ui.chart(cx.genre_shares(overview["stats"]), cx.HOW_TO_READ["genre_shares"], overview["stats_insights"],
+                 key="cu_genres")
+        ui.download(overview["stats"], "genre_distribution", key="cu_dl_genres", label="Download genre table")
+        st.subheader("Performance matrix")
+        ui.chart(cx.tier_matrix(overview["matrix"]), cx.HOW_TO_READ["tier_matrix"], overview["matrix_insights"],
+                 key="cu_matrix")
+if quality_tab.open:
+    with quality_tab:
+        by_media("cu_media_quality", quality_section)
+if top_tab.open:
+    with top_tab:
+        by_media("cu_media_top", top_section)

@@ -22,69 +22,84 @@ args = (flt.source, flt.media_types, flt.genres, flt.years, flt.min_votes)
 overview = cached.deepdive_overview(*args)
 st.markdown(ui.filters_summary(flt, len(view)))
 
-st.subheader("What moves together")
-if overview["corr"].empty:
-    st.info("Fewer than two metrics have enough known values in this view to correlate.", icon=":material/info:")
-else:
-    ui.chart(cx.correlations(overview["corr"]), cx.HOW_TO_READ["correlations"], overview["corr_insights"],
-             key="dd_corr")
+# Lazy tabs: only the open tab's models and charts run and are drawn. The contamination slider sits in the
+# sidebar, so it keeps its value while the Outliers tab is closed.
+drivers_tab, timing_tab, outliers_tab, segments_tab = st.tabs(["Drivers", "Timing", "Outliers", "Segments"],
+                                                              key="dd_tab", on_change="rerun", bind="query-params")
+if drivers_tab.open:
+    with drivers_tab:
+        st.subheader("What moves together")
+        if overview["corr"].empty:
+            st.info("Fewer than two metrics have enough known values in this view to correlate.",
+                    icon=":material/info:")
+        else:
+            ui.chart(cx.correlations(overview["corr"]), cx.HOW_TO_READ["correlations"], overview["corr_insights"],
+                     key="dd_corr")
+        st.subheader("Engagement drivers")
+        ui.chart(cx.drivers(overview["drivers"], overview["overall"]), cx.HOW_TO_READ["drivers"],
+                 overview["driver_insights"], key="dd_drivers")
+        ui.download(overview["drivers"], "engagement_drivers", key="dd_dl_drivers", label="Download driver table")
 
-st.subheader("Engagement drivers")
-ui.chart(cx.drivers(overview["drivers"], overview["overall"]), cx.HOW_TO_READ["drivers"],
-         overview["driver_insights"], key="dd_drivers")
-ui.download(overview["drivers"], "engagement_drivers", key="dd_dl_drivers", label="Download driver table")
+if timing_tab.open:
+    with timing_tab:
+        st.subheader("Seasonal patterns")
+        bases = overview["bases"]
+        if bases == ["release_month"]:
+            st.caption("This source has full release dates, so titles are grouped by release month.")
+        else:
+            st.caption("The embedded IMDb data has release years only (no months). Shown instead: release decade "
+                       "and the month films were first rated on MovieLens (when people engaged, not when films "
+                       "came out).")
+        for col, basis in zip(st.columns(len(bases)) if bases else [], bases):
+            with col:
+                seasonal = cached.deepdive_seasonal(*args, basis)
+                st.markdown(f"#### By {deepdive.BASIS_LABELS[basis]}")
+                ui.chart(cx.seasonal(seasonal["profile"], basis), cx.HOW_TO_READ["seasonal"], seasonal["insights"],
+                         key=f"dd_seasonal_{basis}")
 
-st.subheader("Seasonal patterns")
-bases = overview["bases"]
-if bases == ["release_month"]:
-    st.caption("This source has full release dates, so titles are grouped by release month.")
-else:
-    st.caption("The embedded IMDb data has release years only (no months). Shown instead: release decade and the "
-               "month films were first rated on MovieLens (when people engaged, not when films came out).")
-for col, basis in zip(st.columns(len(bases)) if bases else [], bases):
-    with col:
-        seasonal = cached.deepdive_seasonal(*args, basis)
-        st.markdown(f"#### By {deepdive.BASIS_LABELS[basis]}")
-        ui.chart(cx.seasonal(seasonal["profile"], basis), cx.HOW_TO_READ["seasonal"], seasonal["insights"],
-                 key=f"dd_seasonal_{basis}")
+if outliers_tab.open:
+    with outliers_tab:
+        st.subheader("Anomalies")
+        anomalies = cached.deepdive_anomalies(*args, contamination / 100)
+        if not anomalies:
+            st.info("Anomaly detection needs at least 20 titles in view.", icon=":material/info:")
+        else:
+            st.caption(f"Isolation Forest (200 trees, random_state 0) on {', '.join(anomalies['features'])}. "
+                       "'Why' lists the features beyond 2 standard deviations from the view's mean.")
+            st.metric("Flagged titles", f"{len(anomalies['table']):,}",
+                      help="At the contamination share in the sidebar.")
+            ui.chart(cx.anomalies(anomalies["points"]), cx.HOW_TO_READ["anomalies"], anomalies["insights"],
+                     key="dd_anomalies")
+            st.dataframe(anomalies["table"], width="stretch", hide_index=True,
+                         column_config={"score": st.column_config.NumberColumn(format="%.3f"),
+                                        "vote_count": st.column_config.NumberColumn("votes", format="localized")})
+            ui.download(anomalies["table"], "anomalies", key="dd_dl_anomalies")
 
-st.subheader("Anomalies")
-anomalies = cached.deepdive_anomalies(*args, contamination / 100)
-if not anomalies:
-    st.info("Anomaly detection needs at least 20 titles in view.", icon=":material/info:")
-else:
-    st.caption(f"Isolation Forest (200 trees, random_state 0) on {', '.join(anomalies['features'])}. "
-               "'Why' lists the features beyond 2 standard deviations from the view's mean.")
-    st.metric("Flagged titles", f"{len(anomalies['table']):,}", help="At the contamination share in the sidebar.")
-    ui.chart(cx.anomalies(anomalies["points"]), cx.HOW_TO_READ["anomalies"], anomalies["insights"],
-             key="dd_anomalies")
-    st.dataframe(anomalies["table"], width="stretch", hide_index=True,
-                 column_config={"score": st.column_config.NumberColumn(format="%.3f"),
-                                "vote_count": st.column_config.NumberColumn("votes", format="localized")})
-    ui.download(anomalies["table"], "anomalies", key="dd_dl_anomalies")
-
-st.subheader("Title segments")
-with st.spinner("Segmenting titles..."):
-    seg = cached.deepdive_segments(*args)
-if not seg:
-    st.info(f"Segmentation needs at least {segment.MIN_TITLES} titles with votes, a rating and a runtime.",
-            icon=":material/info:")
-    st.stop()
-ev = seg["evaluation"]
-cols = st.columns(3)
-cols[0].metric("Segments (k)", seg["k"])
-cols[1].metric("Held-out silhouette", f"{ev.get('holdout_silhouette', float('nan')):.2f}",
-               help=f"K-Means fitted on 75% of titles, scored on the other {ev.get('holdout_titles', 0):,}.")
-cols[2].metric("No-structure baseline", f"{ev.get('null_silhouette', float('nan')):.2f}",
-               help="Silhouette of the same k on data with each column shuffled independently.")
-st.caption("K-Means on standardised log votes, rating and runtime; k chosen by the best silhouette over 2-8. "
-           "A silhouette below 0.5 means weak structure: then segments are useful labels, not natural groups.")
-ui.chart(cx.segment_curves(seg["scores"], seg["k"]), cx.HOW_TO_READ["segment_curves"], seg["curve_insights"],
-         key="dd_seg_curves")
-ui.chart(cx.segments(seg["points"]), cx.HOW_TO_READ["segments"], seg["insights"], key="dd_segments")
-st.dataframe(seg["table"], width="stretch", hide_index=True,
-             column_config={"hit_rate": st.column_config.NumberColumn(format="percent"),
-                            "mean_rating": st.column_config.NumberColumn(format="%.1f"),
-                            "mean_runtime": st.column_config.NumberColumn(format="%.0f"),
-                            "mean_engagement": st.column_config.NumberColumn(format="%.1f")})
-ui.download(seg["table"], "segments", key="dd_dl_segments")
+if segments_tab.open:
+    with segments_tab:
+        st.subheader("Title segments")
+        with st.spinner("Segmenting titles..."):
+            seg = cached.deepdive_segments(*args)
+        if not seg:
+            st.info(f"Segmentation needs at least {segment.MIN_TITLES} titles with votes, a rating and a runtime.",
+                    icon=":material/info:")
+            st.stop()
+        ev = seg["evaluation"]
+        cols = st.columns(3)
+        cols[0].metric("Segments (k)", seg["k"])
+        cols[1].metric("Held-out silhouette", f"{ev.get('holdout_silhouette', float('nan')):.2f}",
+                       help=f"K-Means fitted on 75% of titles, scored on the other {ev.get('holdout_titles', 0):,}.")
+        cols[2].metric("No-structure baseline", f"{ev.get('null_silhouette', float('nan')):.2f}",
+                       help="Silhouette of the same k on data with each column shuffled independently.")
+        st.caption("K-Means on standardised log votes, rating and runtime; k chosen by the best silhouette over "
+                   "2-8. A silhouette below 0.5 means weak structure: then segments are useful labels, not natural "
+                   "groups.")
+        ui.chart(cx.segment_curves(seg["scores"], seg["k"]), cx.HOW_TO_READ["segment_curves"], seg["curve_insights"],
+                 key="dd_seg_curves")
+        ui.chart(cx.segments(seg["points"]), cx.HOW_TO_READ["segments"], seg["insights"], key="dd_segments")
+        st.dataframe(seg["table"], width="stretch", hide_index=True,
+                     column_config={"hit_rate": st.column_config.NumberColumn(format="percent"),
+                                    "mean_rating": st.column_config.NumberColumn(format="%.1f"),
+                                    "mean_runtime": st.column_config.NumberColumn(format="%.0f"),
+                                    "mean_engagement": st.column_config.NumberColumn(format="%.1f")})
+        ui.download(seg["table"], "segments", key="dd_dl_segments")

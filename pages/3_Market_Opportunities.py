@@ -22,59 +22,78 @@ overview = cached.market_overview(*args)
 sat = overview["saturation"]
 st.markdown(ui.filters_summary(flt, len(view)))
 
-st.subheader("Market saturation")
-with st.expander("How the saturation index is defined"):
-    st.markdown("- **Supply share**: a genre's share of genre-title pairs (a two-genre title counts in both).\n"
-                "- **Hit share**: its share of all hits (hit = top engagement quartile in view).\n"
-                "- **Saturation index** = supply share / hit share: 1.0 = hits in proportion to supply, above 1 = "
-                "more titles than its hits justify (saturated), below 1 = under-supplied for its success.\n"
-                "- **Zones**: supply above or below the median genre, hit rate above or below the average.")
-if len(sat) < 2:
-    st.info("Saturation compares genres: this view holds only one genre. Clear the genre filter to compare.",
-            icon=":material/info:")
-else:
-    ui.chart(cx.saturation(sat), cx.HOW_TO_READ["saturation"], overview["saturation_insights"],
-             key="mo_saturation")
-st.dataframe(sat, width="stretch", hide_index=True,
-             column_config={**{c: st.column_config.NumberColumn(format="percent")
-                               for c in ("title_share", "engagement_share", "hit_share", "hit_rate")},
-                            "saturation_index": st.column_config.NumberColumn(format="%.2f"),
-                            "engagement": st.column_config.NumberColumn(format="%.0f"),
-                            "mean_engagement": st.column_config.NumberColumn(format="%.1f")})
-ui.download(sat, "genre_saturation", key="mo_dl_saturation")
+# Lazy tabs, one per question: only the open tab's chart is computed and drawn. The release-window radio lives in
+# a tab, so its choice is kept in ``mo_keep_basis`` while that tab is closed.
+sat_tab, conc_tab, window_tab, pairs_tab = st.tabs(["Saturation", "Concentration", "Release windows", "Pairings"],
+                                                   key="mo_tab", on_change="rerun", bind="query-params")
+if sat_tab.open:
+    with sat_tab:
+        st.subheader("Market saturation")
+        with st.expander("How the saturation index is defined"):
+            st.markdown("- **Supply share**: a genre's share of genre-title pairs (a two-genre title counts in "
+                        "both).\n"
+                        "- **Hit share**: its share of all hits (hit = top engagement quartile in view).\n"
+                        "- **Saturation index** = supply share / hit share: 1.0 = hits in proportion to supply, "
+                        "above 1 = more titles than its hits justify (saturated), below 1 = under-supplied for its "
+                        "success.\n"
+                        "- **Zones**: supply above or below the median genre, hit rate above or below the average.")
+        if len(sat) < 2:
+            st.info("Saturation compares genres: this view holds only one genre. Clear the genre filter to "
+                    "compare.", icon=":material/info:")
+        else:
+            ui.chart(cx.saturation(sat), cx.HOW_TO_READ["saturation"], overview["saturation_insights"],
+                     key="mo_saturation")
+        st.dataframe(sat, width="stretch", hide_index=True,
+                     column_config={**{c: st.column_config.NumberColumn(format="percent")
+                                       for c in ("title_share", "engagement_share", "hit_share", "hit_rate")},
+                                    "saturation_index": st.column_config.NumberColumn(format="%.2f"),
+                                    "engagement": st.column_config.NumberColumn(format="%.0f"),
+                                    "mean_engagement": st.column_config.NumberColumn(format="%.1f")})
+        ui.download(sat, "genre_saturation", key="mo_dl_saturation")
 
-st.subheader("Concentration (80/20)")
-pareto = cached.market_pareto(*args, measure)
-st.metric(f"Share of titles holding 80% of {market.MEASURES[measure]}",
-          f"{pareto['summary']['titles_for_80']:.0%}")
-ui.chart(cx.pareto(pareto["curve"], pareto["summary"]["titles_for_80"]), cx.HOW_TO_READ["pareto"],
-         pareto["insights"], key="mo_pareto")
+if conc_tab.open:
+    with conc_tab:
+        st.subheader("Concentration (80/20)")
+        pareto = cached.market_pareto(*args, measure)
+        st.metric(f"Share of titles holding 80% of {market.MEASURES[measure]}",
+                  f"{pareto['summary']['titles_for_80']:.0%}")
+        ui.chart(cx.pareto(pareto["curve"], pareto["summary"]["titles_for_80"]), cx.HOW_TO_READ["pareto"],
+                 pareto["insights"], key="mo_pareto")
 
-st.subheader("Release windows")
-bases = overview["bases"]
-if bases == ["release_month"]:
-    st.caption("Release month from full release dates.")
-else:
-    st.caption("The embedded IMDb data has no release months. Nearest honest analogues: release decade, or the "
-               "month films were first rated on MovieLens (engagement timing, 1995-2016).")
-if bases:
-    basis = st.radio("Window", bases, format_func=lambda b: cx.sentence_case(deepdive.BASIS_LABELS[b]),
-                     horizontal=True, key="mo_basis")
-    window = cached.market_release_window(*args, basis)
-    ui.chart(cx.release_window(window["window"], basis), cx.HOW_TO_READ["release_window"], window["insights"],
-             key="mo_window")
+if window_tab.open:
+    with window_tab:
+        st.subheader("Release windows")
+        bases = overview["bases"]
+        if bases == ["release_month"]:
+            st.caption("Release month from full release dates.")
+        else:
+            st.caption("The embedded IMDb data has no release months. Nearest honest analogues: release decade, or "
+                       "the month films were first rated on MovieLens (engagement timing, 1995-2016).")
+        if bases:
+            if st.session_state.get("mo_keep_basis") in bases:
+                st.session_state.setdefault("mo_basis", st.session_state["mo_keep_basis"])
+            basis = st.radio("Window", bases, format_func=lambda b: cx.sentence_case(deepdive.BASIS_LABELS[b]),
+                             horizontal=True, key="mo_basis")
+            st.session_state["mo_keep_basis"] = basis
+            window = cached.market_release_window(*args, basis)
+            ui.chart(cx.release_window(window["window"], basis), cx.HOW_TO_READ["release_window"],
+                     window["insights"], key="mo_window")
 
-st.subheader("Genre pairings")
-if overview["nodes"].shape[0] < 2:
-    st.info("The network needs at least two genres that share titles; this view has none.", icon=":material/info:")
-else:
-    ui.chart(cx.genre_network(overview["nodes"], overview["edges"]), cx.HOW_TO_READ["network"],
-             overview["network_insights"], key="mo_network")
-    st.markdown(f"#### Best-performing pairings ({market.MIN_CELL}+ shared titles)")
-    st.dataframe(overview["best_pairs"], width="stretch", hide_index=True,
-                 column_config={"hit_rate": st.column_config.NumberColumn(format="percent"),
-                                "best_single_hit_rate": st.column_config.NumberColumn(
-                                    "best single-genre hit rate", format="percent"),
-                                "lift": st.column_config.NumberColumn("lift (rate points)", format="percent"),
-                                "mean_engagement": st.column_config.NumberColumn(format="%.1f")})
-    ui.download(overview["pairs"], "genre_pairs", key="mo_dl_pairs", label="Download all pairs")
+if pairs_tab.open:
+    with pairs_tab:
+        st.subheader("Genre pairings")
+        if overview["nodes"].shape[0] < 2:
+            st.info("The network needs at least two genres that share titles; this view has none.",
+                    icon=":material/info:")
+        else:
+            ui.chart(cx.genre_network(overview["nodes"], overview["edges"]), cx.HOW_TO_READ["network"],
+                     overview["network_insights"], key="mo_network")
+            st.markdown(f"#### Best-performing pairings ({market.MIN_CELL}+ shared titles)")
+            st.dataframe(overview["best_pairs"], width="stretch", hide_index=True,
+                         column_config={"hit_rate": st.column_config.NumberColumn(format="percent"),
+                                        "best_single_hit_rate": st.column_config.NumberColumn(
+                                            "best single-genre hit rate", format="percent"),
+                                        "lift": st.column_config.NumberColumn("lift (rate points)",
+                                                                              format="percent"),
+                                        "mean_engagement": st.column_config.NumberColumn(format="%.1f")})
+            ui.download(overview["pairs"], "genre_pairs", key="mo_dl_pairs", label="Download all pairs")

@@ -1,13 +1,15 @@
 """AppTest behaviour of the three strategy pages: Content Universe, Performance Deep Dive, Market Opportunities.
 
 Pages are opened through ``app.py`` (``switch_page``) so the sidebar's page links resolve as they do under
-``streamlit run app.py``.
+``streamlit run app.py``. Each page splits its sections into lazy tabs (only the open tab runs and draws), so a test
+about a section opens its tab first with ``_tab``.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 from tests.app.pagekit import assert_ok, metrics, open_page, text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,6 +18,40 @@ DEEP_DIVE = ROOT / "pages" / "2_Performance_Deep_Dive.py"
 MARKET = ROOT / "pages" / "3_Market_Opportunities.py"
 # "Unclassified" (titles with no genre) is left out only to keep the run short; the filter itself is unit-tested.
 EMBEDDED_GENRES = ["Action", "Animation", "Comedy", "Documentary", "Drama", "Romance", "Short"]
+TABS = {UNIVERSE: ("cu_tab", ("Genres", "Quality vs popularity", "Top titles")),
+        DEEP_DIVE: ("dd_tab", ("Drivers", "Timing", "Outliers", "Segments")),
+        MARKET: ("mo_tab", ("Saturation", "Concentration", "Release windows", "Pairings"))}
+
+
+def _tab(at: AppTest, path: Path, label: str) -> AppTest:
+    """Open the page's tab ``label`` (the way a click does: the tab key in session state, then a rerun)."""
+    at.session_state[TABS[path][0]] = label
+    at.run()
+    assert_ok(at)
+    return at
+
+
+@pytest.mark.parametrize("path", [UNIVERSE, DEEP_DIVE, MARKET], ids=lambda p: p.stem)
+def test_every_tab_renders_and_only_the_open_tab_draws(path):
+    at = open_page(path)
+    assert_ok(at)
+    key, labels = TABS[path]
+    assert [t.label for t in at.tabs][:len(labels)] == list(labels)
+    charts = {}
+    for label in (*labels[1:], labels[0]):
+        charts[label] = len(_tab(at, path, label).get("plotly_chart"))
+    assert sum(charts.values()) == {UNIVERSE: 3, DEEP_DIVE: 7, MARKET: 4}[path]  # each chart in exactly one tab
+    assert charts[labels[0]] <= 2  # the first view stays light
+
+
+@pytest.mark.parametrize(("path", "label"), [(UNIVERSE, "Quality vs popularity"), (DEEP_DIVE, "Outliers"),
+                                             (DEEP_DIVE, "Segments")], ids=lambda v: getattr(v, "stem", v))
+def test_big_scatters_send_compact_specs(path, label):
+    """~11,800 points each: float32 coordinates and no per-point repeats keep every spec near 0.5 MB or less
+    (they were 0.49-0.93 MB), which the browser parses on every page run."""
+    at = _tab(open_page(path), path, label)
+    sizes = [len(c.proto.spec) for c in at.get("plotly_chart")]
+    assert max(sizes) < 520_000, sizes
 
 
 @pytest.mark.parametrize("path", [UNIVERSE, DEEP_DIVE, MARKET], ids=lambda p: p.stem)
@@ -38,9 +74,14 @@ def test_universe_shows_the_default_view_with_cards_and_no_tv_tabs():
     at = open_page(UNIVERSE)
     assert_ok(at)
     assert metrics(at)["Titles"] == "11,787"
-    assert not at.tabs and "no Movies / TV tabs" in text(at)
+    assert len(at.get("plotly_chart")) == 2 and len(at.get("download_button")) == 1  # genres and tier matrix
+    assert "largest genre" in text(at)
+    _tab(at, UNIVERSE, "Top titles")
+    assert [t.label for t in at.tabs] == list(TABS[UNIVERSE][1]) and "no Movies / TV tabs" in text(at)
     assert "**Shawshank Redemption, The** (1994)" in text(at)  # text cards, since there are no posters
-    assert len(at.get("plotly_chart")) == 3 and len(at.get("download_button")) == 2
+    assert not at.get("plotly_chart") and len(at.get("download_button")) == 1
+    assert len(_tab(at, UNIVERSE, "Quality vs popularity").get("plotly_chart")) == 1
+    assert "hidden gems" in text(at)
 
 
 def test_universe_follows_every_genre_filter():
@@ -55,7 +96,7 @@ def test_universe_follows_every_genre_filter():
 
 
 def test_universe_top_performers_slider_sets_the_table_length():
-    at = open_page(UNIVERSE)
+    at = _tab(open_page(UNIVERSE), UNIVERSE, "Top titles")
     assert len(at.dataframe[0].value) == 25
     at.sidebar.slider(key="cu_top_n").set_value(10).run()
     assert_ok(at)
@@ -66,16 +107,19 @@ def test_universe_top_performers_slider_sets_the_table_length():
 def test_deep_dive_reports_anomalies_segments_and_its_time_basis():
     at = open_page(DEEP_DIVE)
     assert_ok(at)
-    m = metrics(at)
-    assert m["Flagged titles"] == "236" and m["Segments (k)"] == "5"
-    assert 0.2 < float(m["Held-out silhouette"]) < 0.5
-    body = text(at)
+    assert len(at.get("plotly_chart")) == 2  # correlations and drivers
+    assert "Flagged titles" not in metrics(at)  # the Outliers tab is closed, so its model does not run
+    body = text(_tab(at, DEEP_DIVE, "Timing"))
     assert "release years only" in body and "first rated on MovieLens" in body
+    body = text(_tab(at, DEEP_DIVE, "Outliers"))
+    assert metrics(at)["Flagged titles"] == "236"
     assert "two-sided" in body and "one-sided" in body
+    m = metrics(_tab(at, DEEP_DIVE, "Segments"))
+    assert m["Segments (k)"] == "5" and 0.2 < float(m["Held-out silhouette"]) < 0.5
 
 
 def test_contamination_slider_changes_the_flagged_count():
-    at = open_page(DEEP_DIVE)
+    at = _tab(open_page(DEEP_DIVE), DEEP_DIVE, "Outliers")
     counts = {}
     for share in (0.5, 10.0):
         at.sidebar.slider(key="dd_contamination").set_value(share).run()
@@ -85,8 +129,17 @@ def test_contamination_slider_changes_the_flagged_count():
     assert counts[10.0] == pytest.approx(0.10 * 11_787, abs=2)
 
 
+def test_contamination_survives_a_tab_switch():
+    at = _tab(open_page(DEEP_DIVE), DEEP_DIVE, "Outliers")
+    at.sidebar.slider(key="dd_contamination").set_value(5.0).run()
+    flagged = metrics(at)["Flagged titles"]
+    _tab(at, DEEP_DIVE, "Segments")
+    _tab(at, DEEP_DIVE, "Outliers")
+    assert at.sidebar.slider(key="dd_contamination").value == 5.0 and metrics(at)["Flagged titles"] == flagged
+
+
 def test_deep_dive_genre_switch_changes_metrics_and_insights():
-    at = open_page(DEEP_DIVE)
+    at = _tab(open_page(DEEP_DIVE), DEEP_DIVE, "Outliers")
     before_flags, before_text = metrics(at)["Flagged titles"], text(at)
     at.sidebar.multiselect(key="w_flt_genres").set_value(["Documentary"]).run()
     assert_ok(at)
@@ -96,33 +149,42 @@ def test_deep_dive_genre_switch_changes_metrics_and_insights():
 def test_deep_dive_small_view_explains_missing_models():
     at = open_page(DEEP_DIVE, genres=["Documentary"], min_votes=3000)  # 15 titles
     assert_ok(at)
-    infos = " ".join(i.value for i in at.info)
-    assert "needs at least 20 titles" in infos and "needs at least 30 titles" in infos
+    assert "needs at least 20 titles" in " ".join(i.value for i in _tab(at, DEEP_DIVE, "Outliers").info)
+    assert "needs at least 30 titles" in " ".join(i.value for i in _tab(at, DEEP_DIVE, "Segments").info)
 
 
 # ---------------------------------------------------------------- Market Opportunities
 def test_market_page_shows_saturation_pareto_windows_and_pairings():
     at = open_page(MARKET)
     assert_ok(at)
-    assert metrics(at)["Share of titles holding 80% of engagement score"] == "68%"
-    body = text(at)
-    assert "Opportunity zone" in body and "most common pairing" in body and "no release months" in body
-    assert len(at.get("plotly_chart")) == 4
+    assert "Opportunity zone" in text(at) and len(at.get("plotly_chart")) == 1
+    assert metrics(_tab(at, MARKET, "Concentration"))["Share of titles holding 80% of engagement score"] == "68%"
+    assert "no release months" in text(_tab(at, MARKET, "Release windows"))
+    assert "most common pairing" in text(_tab(at, MARKET, "Pairings"))
 
 
 def test_pareto_measure_switch_changes_the_concentration():
-    at = open_page(MARKET)
+    at = _tab(open_page(MARKET), MARKET, "Concentration")
     at.sidebar.radio(key="mo_measure").set_value("vote_count").run()
     assert_ok(at)
     assert metrics(at)["Share of titles holding 80% of votes (raw audience attention)"] == "16%"
 
 
 def test_release_window_basis_switch_changes_the_insights():
-    at = open_page(MARKET)
+    at = _tab(open_page(MARKET), MARKET, "Release windows")
     assert at.radio(key="mo_basis").value == "decade"
     at.radio(key="mo_basis").set_value("ml_month").run()
     assert_ok(at)
     assert "month first rated on MovieLens" in text(at)
+
+
+def test_release_window_basis_survives_a_tab_switch():
+    at = _tab(open_page(MARKET), MARKET, "Release windows")
+    at.radio(key="mo_basis").set_value("ml_month").run()
+    _tab(at, MARKET, "Pairings")
+    assert "mo_basis" not in [r.key for r in at.radio]  # the closed tab's radio is not drawn
+    _tab(at, MARKET, "Release windows")
+    assert at.radio(key="mo_basis").value == "ml_month" and "month first rated on MovieLens" in text(at)
 
 
 @pytest.mark.parametrize("genre", ["Animation", "Short"])
@@ -155,13 +217,21 @@ def tmdb_source(monkeypatch, tmdb_like_frame):
 def test_pages_on_a_tmdb_shaped_source_use_tabs_and_release_months(tmdb_source):
     universe = open_page(UNIVERSE, source="tmdb")
     assert_ok(universe)
-    assert [t.label for t in universe.tabs] == ["Movies", "TV"]
+    for label, charts in (("Quality vs popularity", 1), ("Top titles", 0)):
+        _tab(universe, UNIVERSE, label)
+        assert sorted(t.label for t in universe.tabs) == sorted([*TABS[UNIVERSE][1], "Movies", "TV"])
+        assert len(universe.get("plotly_chart")) == charts  # only the open media tab runs
+    universe.session_state["cu_media_top"] = "TV"
+    top_tv = text(universe.run())
+    assert_ok(universe)
+    _tab(universe, UNIVERSE, "Quality vs popularity")  # the TV choice carries over
+    assert universe.session_state["cu_media_quality"] == "TV"
+    assert text(_tab(universe, UNIVERSE, "Top titles")) == top_tv
     deep = open_page(DEEP_DIVE, source="tmdb")
     assert_ok(deep)
-    body = text(deep)
+    body = text(_tab(deep, DEEP_DIVE, "Timing"))
     assert "full release dates" in body and "By release month" in body
-    assert "Without per-star vote shares" in body
-    market = open_page(MARKET, source="tmdb")
-    assert_ok(market)
+    assert "Without per-star vote shares" in text(_tab(deep, DEEP_DIVE, "Outliers"))
+    market = _tab(open_page(MARKET, source="tmdb"), MARKET, "Release windows")
     assert "Release month from full release dates" in text(market)
     assert "Release month" in [o for o in market.radio(key="mo_basis").options][0]
