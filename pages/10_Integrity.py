@@ -7,11 +7,17 @@ from core import integrity as ig
 from core import integrity_sentiment as se
 from core import integrity_votes as iv
 
+DEFAULT_CONTAMINATION = 2.0  # % of raters flagged
+
 flt = ui.page_setup("Integrity", "Can we trust the engagement we see? Fake engagement and audience sentiment.")
 args = (flt.source, flt.media_types, flt.genres, flt.years, flt.min_votes)
 st.caption(":material/info: Three checks on real data: **raters** (the embedded MovieLens ratings, 1995-2016; the "
            "title filters do not apply to them), **vote patterns** and **sentiment** (the titles in the sidebar "
            "filters). There is no review text in this data, so sentiment is rating-based throughout.")
+# Lazy tabs: only the open tab runs and draws its charts. Its inputs keep their values (persist_state) while the
+# user visits the other tabs; the open tab is in the URL (?ig_tab=...) next to the filters, so it can be shared.
+tabs = st.tabs(["Suspicious raters", "Effect on ratings", "Vote patterns", "Sentiment"], key="ig_tab",
+               on_change="rerun", bind="query-params")
 
 
 def table(df, name: str, key: str) -> None:
@@ -19,15 +25,38 @@ def table(df, name: str, key: str) -> None:
     ui.download(df, name, key)
 
 
-# ---------------------------------------------------------------- raters
-st.subheader("Suspicious raters")
-contamination = st.slider("Share of raters to flag (Isolation Forest contamination, %)", 0.5, 10.0, 2.0, step=0.5,
-                          key="ig_contamination", help="The forest ranks every rater; this sets where the cut-off is.")
-with st.spinner("Scoring every MovieLens rater with an Isolation Forest (first run only, a few seconds)..."):
-    raters = cached.integrity_raters(contamination / 100)
-if not raters:
-    st.info(f"Rater analysis needs at least {ig.MIN_RATERS} raters in the ratings table.", icon=":material/info:")
-else:
+def titles_in_view() -> bool:
+    """Guard of the title checks: say why when the filters leave too few titles; else say what is in view."""
+    view_size = len(cached.frame(flt))
+    if view_size == 0:
+        ui.empty_state("No titles match these filters, so vote patterns and sentiment cannot be shown.")
+    elif view_size < iv.MIN_TITLES:
+        st.info(f"Only {view_size} titles match these filters: too few to compare vote patterns and sentiment "
+                f"(at least {iv.MIN_TITLES} needed).", icon=":material/info:")
+    else:
+        st.caption(f":material/filter_alt: {ui.filters_summary(flt, view_size)}")
+    return view_size >= iv.MIN_TITLES
+
+
+def contamination() -> float:
+    """The share of raters to flag (%): the slider on the first tab; other tabs read its kept value."""
+    if not tabs[0].open:
+        return st.session_state.get("ig_contamination", DEFAULT_CONTAMINATION)
+    return st.slider("Share of raters to flag (Isolation Forest contamination, %)", 0.5, 10.0, DEFAULT_CONTAMINATION,
+                     step=0.5, key="ig_contamination", persist_state="page",
+                     help="The forest ranks every rater; this sets where the cut-off is.")
+
+
+def rater_scores() -> dict:
+    share = contamination()
+    with st.spinner("Scoring every MovieLens rater with an Isolation Forest (first run only, a few seconds)..."):
+        raters = cached.integrity_raters(share / 100)
+    if not raters:
+        st.info(f"Rater analysis needs at least {ig.MIN_RATERS} raters in the ratings table.", icon=":material/info:")
+    return raters
+
+
+def raters_section(raters: dict) -> None:
     s, pr = raters["summary"], raters["priorities"]
     top = st.columns(4)
     top[0].metric("Flagged raters", f"{len(raters['table']):,} of {raters['raters']:,}")
@@ -42,9 +71,9 @@ else:
     names = list(ig.FEATURES)
     pick = st.columns(2)
     x = pick[0].selectbox("Across", names, index=names.index("ratings"), format_func=lambda f: ig.FEATURES[f][0],
-                          key="ig_x")
+                          key="ig_x", persist_state="page")
     y = pick[1].selectbox("Up", names, index=names.index("consensus_gap"), format_func=lambda f: ig.FEATURES[f][0],
-                          key="ig_y")
+                          key="ig_y", persist_state="page")
     ui.chart(ci.rater_scatter(raters["points"], x, y), ci.HOW_TO_READ["raters"], raters["insights"], key="ig_raters")
     st.markdown("**Flagged raters**, most unusual first")
     table(raters["display"], "integrity_flagged_raters", "ig_dl_raters")
@@ -53,32 +82,31 @@ else:
             st.markdown(f"- {line}")
         st.dataframe([{"feature": ig.FEATURES[k][0], "definition": v} for k, v in ig.DEFINITIONS.items()],
                      width="stretch", hide_index=True)
+
+
+def effect_section(raters: dict) -> None:
+    s = raters["summary"]
+    st.caption(f"The {len(raters['table']):,} raters flagged at {contamination():g}% contamination (set on the "
+               f"*Suspicious raters* tab): {s['moved']:,} of the {s['titles']:,} titles with {s['min_ratings']}+ "
+               "ratings move by 0.1 star or more without them.")
     order = st.radio("Titles to show", ["most_rated", "most_moved"], horizontal=True, key="ig_effect",
+                     persist_state="page",
                      format_func={"most_rated": "They rated most", "most_moved": "They move most"}.get)
     st.markdown("**Effect on title ratings**: mean MovieLens rating with and without the flagged raters")
     ui.chart(ci.rating_shift(raters["effect"][order]), ci.HOW_TO_READ["shift"], raters["effect_insights"][order],
              key="ig_shift")
 
-# ---------------------------------------------------------------- titles
-st.divider()
-view_size = len(cached.frame(flt))
-if view_size == 0:
-    ui.empty_state("No titles match these filters, so vote patterns and sentiment cannot be shown.")
-    st.stop()
-if view_size < iv.MIN_TITLES:
-    st.info(f"Only {view_size} titles match these filters: too few to compare vote patterns and sentiment "
-            f"(at least {iv.MIN_TITLES} needed).", icon=":material/info:")
-    st.stop()
-st.caption(f":material/filter_alt: Below: {ui.filters_summary(flt, view_size)}")
-st.subheader("Suspicious vote patterns on titles")
-threshold = st.slider("Flag titles at a gap score of at least (sd)", 2.0, 6.0, iv.DEFAULT_THRESHOLD, step=0.5,
-                      key="ig_threshold", help="How unusual the gap between votes and rating must be for its vote count.")
-votes = cached.integrity_votes(*args, threshold)
-if not votes["available"]:
-    st.info("This source has no per-star vote shares (TMDB reports only an average and a count), so stuffed or "
-            "bombed votes cannot be told apart from real ones here. Switch the source to Embedded to see them.",
-            icon=":material/info:")
-else:
+
+def votes_section() -> None:
+    threshold = st.slider("Flag titles at a gap score of at least (sd)", 2.0, 6.0, iv.DEFAULT_THRESHOLD, step=0.5,
+                          key="ig_threshold", persist_state="page",
+                          help="How unusual the gap between votes and rating must be for its vote count.")
+    votes = cached.integrity_votes(*args, threshold)
+    if not votes["available"]:
+        st.info("This source has no per-star vote shares (TMDB reports only an average and a count), so stuffed or "
+                "bombed votes cannot be told apart from real ones here. Switch the source to Embedded to see them.",
+                icon=":material/info:")
+        return
     st.caption("IMDb's published rating is a weighted average that filters vote stuffing; the plain mean is rebuilt "
                "from the share of votes at each star. A gap far larger than for titles with a similar vote count "
                "means IMDb set many votes aside. Shares are rounded to 10-point bands, so small gaps are noise.")
@@ -95,26 +123,39 @@ else:
         for name, text in iv.DEFINITIONS.items():
             st.markdown(f"- **{name.replace('_', ' ')}**: {text}")
 
-# ---------------------------------------------------------------- sentiment
-st.subheader("Audience sentiment")
-sent = cached.integrity_sentiment(*args)
-h = sent["headline"]
-if sent["basis"] == se.SHARES:
-    st.caption("Rating-based sentiment (no review text in this data): from IMDb's share of votes at each star. "
-               + se.DEFINITIONS["rounding"])
-    m = st.columns(4)
-    m[0].metric("Net sentiment", f"{h['sentiment']:+.1f} points", help=se.DEFINITIONS["net"])
-    m[1].metric("Votes at 8-10 stars", f"{h['positive']:.1f}%")
-    m[2].metric("Votes at 1-3 stars", f"{h['negative']:.1f}%")
-    m[3].metric("Polarised titles", f"{h['polarisation']:.1f}%", help=se.DEFINITIONS["polarisation"])
-    ui.chart(ci.genre_sentiment_map(sent["genres"]), ci.HOW_TO_READ["genre_map"], sent["genre_insights"],
-             key="ig_genres")
-else:
-    st.caption("Coarse sentiment only: this source has no per-star vote shares, and its overviews are synopses, not "
-               "audience reviews, so net sentiment and polarisation are unavailable. " + se.DEFINITIONS["coarse"])
-    st.metric("Vote-weighted mean vote average", f"{h['sentiment']:.2f}")
-    ui.chart(ci.genre_sentiment_bars(sent["genres"]), ci.HOW_TO_READ["genre_bars"], sent["genre_insights"],
-             key="ig_genres")
-ui.chart(ci.decade_sentiment(sent["decades"], sent["basis"]), ci.HOW_TO_READ["decades"], sent["decade_insights"],
-         key="ig_decades")
-table(sent["display"], "integrity_genre_sentiment", "ig_dl_sentiment")
+
+def sentiment_section() -> None:
+    sent = cached.integrity_sentiment(*args)
+    h = sent["headline"]
+    if sent["basis"] == se.SHARES:
+        st.caption("Rating-based sentiment (no review text in this data): from IMDb's share of votes at each star. "
+                   + se.DEFINITIONS["rounding"])
+        m = st.columns(4)
+        m[0].metric("Net sentiment", f"{h['sentiment']:+.1f} points", help=se.DEFINITIONS["net"])
+        m[1].metric("Votes at 8-10 stars", f"{h['positive']:.1f}%")
+        m[2].metric("Votes at 1-3 stars", f"{h['negative']:.1f}%")
+        m[3].metric("Polarised titles", f"{h['polarisation']:.1f}%", help=se.DEFINITIONS["polarisation"])
+        ui.chart(ci.genre_sentiment_map(sent["genres"]), ci.HOW_TO_READ["genre_map"], sent["genre_insights"],
+                 key="ig_genres")
+    else:
+        st.caption("Coarse sentiment only: this source has no per-star vote shares, and its overviews are synopses, "
+                   "not audience reviews, so net sentiment and polarisation are unavailable. "
+                   + se.DEFINITIONS["coarse"])
+        st.metric("Vote-weighted mean vote average", f"{h['sentiment']:.2f}")
+        ui.chart(ci.genre_sentiment_bars(sent["genres"]), ci.HOW_TO_READ["genre_bars"], sent["genre_insights"],
+                 key="ig_genres")
+    ui.chart(ci.decade_sentiment(sent["decades"], sent["basis"]), ci.HOW_TO_READ["decades"],
+             sent["decade_insights"], key="ig_decades")
+    table(sent["display"], "integrity_genre_sentiment", "ig_dl_sentiment")
+
+
+for tab, section in zip(tabs[:2], (raters_section, effect_section)):
+    if tab.open:
+        with tab:
+            if raters := rater_scores():
+                section(raters)
+for tab, section in zip(tabs[2:], (votes_section, sentiment_section)):
+    if tab.open:
+        with tab:
+            if titles_in_view():
+                section()

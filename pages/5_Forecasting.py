@@ -35,54 +35,68 @@ with st.status("Fitting forecasts...", expanded=False) as status:
                         f"(data through {inputs['end']:%b %Y}).", state="complete")
 summary = cached.forecast_summary(*args)
 
-st.subheader("Next 12 months at a glance")
-ui.chart(cf.overview(inputs["series"], summary["forecast"], measure["label"]), cf.HOW_TO_READ["overview"],
-         summary["outlook_insights"], key="fc_overview")
+# Lazy tabs: only the open tab runs and draws its charts; the open tab is in the URL (?fc_tab=...) next to the
+# filters, so a view can be shared.
+tabs = st.tabs(["Outlook", "One genre", "Accuracy", "Seasonality", "Gaining speed"], key="fc_tab",
+               on_change="rerun", bind="query-params")
 
-st.subheader("One genre in detail")
-if st.session_state.get("fc_genre") not in genres:
-    st.session_state["fc_genre"] = genres[0]
-genre = st.segmented_control("Genre", genres, key="fc_genre", required=True) or genres[0]
-detail = cached.forecast_detail(*args, genre)
-if detail["reason"]:
-    st.info(f"{genre}: {detail['reason']}", icon=":material/block:")
-else:
-    verdict = detail["verdict"]
-    st.markdown(f"**{verdict['text'][0].upper() + verdict['text'][1:]}**")
-    left, right = st.columns(2)
-    with left:
-        ui.chart(cf.detail(detail["history"], detail["forecasts"], genre, detail["best"], measure["label"]),
-                 cf.HOW_TO_READ["detail"], detail["forecast_insights"], key="fc_detail")
-    with right:
-        ui.chart(cf.backtest(detail["holdout"], genre, measure["label"]), cf.HOW_TO_READ["backtest"],
-                 detail["backtest_insights"], key="fc_backtest")
-    st.caption(detail["setup"])
-    st.dataframe(detail["table"], width="stretch", hide_index=True)
-    ui.download(detail["table"], f"forecast_backtest_{genre}", key="fc_dl_backtest", label="Download backtest")
+if tabs[0].open:
+    with tabs[0]:
+        st.subheader("Next 12 months at a glance")
+        ui.chart(cf.overview(inputs["series"], summary["forecast"], measure["label"]), cf.HOW_TO_READ["overview"],
+                 summary["outlook_insights"], key="fc_overview")
 
-st.subheader("Does the forecast beat the naive one?")
-ui.chart(cf.mase(summary["summary"]), cf.HOW_TO_READ["mase"], summary["accuracy_insights"], key="fc_mase")
-st.dataframe(summary["table"], width="stretch", hide_index=True)
-ui.download(summary["table"], "forecast_summary", key="fc_dl_summary", label="Download summary")
+if tabs[1].open:
+    with tabs[1]:
+        if st.session_state.get("fc_genre") not in genres:
+            st.session_state["fc_genre"] = genres[0]
+        genre = st.segmented_control("Genre", genres, key="fc_genre", required=True, persist_state="page") or genres[0]
+        detail = cached.forecast_detail(*args, genre)
+        if detail["reason"]:
+            st.info(f"{genre}: {detail['reason']}", icon=":material/block:")
+        else:
+            verdict = detail["verdict"]
+            st.markdown(f"**{verdict['text'][0].upper() + verdict['text'][1:]}**")
+            left, right = st.columns(2)
+            with left:
+                ui.chart(cf.detail(detail["history"], detail["forecasts"], genre, detail["best"], measure["label"]),
+                         cf.HOW_TO_READ["detail"], detail["forecast_insights"], key="fc_detail")
+            with right:
+                ui.chart(cf.backtest(detail["holdout"], genre, measure["label"]), cf.HOW_TO_READ["backtest"],
+                         detail["backtest_insights"], key="fc_backtest")
+            st.caption(detail["setup"])
+            st.dataframe(detail["table"], width="stretch", hide_index=True)
+            ui.download(detail["table"], f"forecast_backtest_{genre}", key="fc_dl_backtest", label="Download backtest")
 
-dynamics = cached.forecast_dynamics(*args)
-st.subheader("Seasonal profile")
-ui.chart(cf.seasonal(dynamics["profiles"]), cf.HOW_TO_READ["seasonal"], dynamics["seasonal_insights"],
-         key="fc_seasonal")
+if tabs[2].open:
+    with tabs[2]:
+        st.subheader("Does the forecast beat the naive one?")
+        ui.chart(cf.mase(summary["summary"]), cf.HOW_TO_READ["mase"], summary["accuracy_insights"], key="fc_mase")
+        st.dataframe(summary["table"], width="stretch", hide_index=True)
+        ui.download(summary["table"], "forecast_summary", key="fc_dl_summary", label="Download summary")
 
-st.subheader("Momentum and velocity")
-left, right = st.columns(2)
-with left:
-    ui.chart(cf.momentum(dynamics["momentum"]), cf.HOW_TO_READ["momentum"], dynamics["momentum_insights"],
-             key="fc_momentum")
-with right:
-    ui.chart(cf.velocity(dynamics["velocity"]), cf.HOW_TO_READ["velocity"], dynamics["velocity_insights"],
-             key="fc_velocity")
-st.caption(f"Velocity: {forecasting_dynamics.VELOCITY_NOTE}")
+if tabs[3].open:
+    with tabs[3]:
+        dynamics = cached.forecast_dynamics(*args)
+        st.subheader("Seasonal profile")
+        ui.chart(cf.seasonal(dynamics["profiles"]), cf.HOW_TO_READ["seasonal"], dynamics["seasonal_insights"],
+                 key="fc_seasonal")
 
-st.subheader("Rising stars")
-st.caption(forecasting_dynamics.RISING_STARS_NOTE)
-st.dataframe(dynamics["stars"], width="stretch", hide_index=True)
-ui.download(dynamics["stars"], "rising_stars", key="fc_dl_stars", label="Download rising stars")
-for line in dynamics["star_insights"]:
-    st.markdown(f"- {line}")
+if tabs[4].open:
+    with tabs[4]:
+        dynamics = cached.forecast_dynamics(*args)
+        st.subheader("Momentum and velocity")
+        left, right = st.columns(2)
+        with left:
+            ui.chart(cf.momentum(dynamics["momentum"]), cf.HOW_TO_READ["momentum"], dynamics["momentum_insights"],
+                     key="fc_momentum")
+        with right:
+            ui.chart(cf.velocity(dynamics["velocity"]), cf.HOW_TO_READ["velocity"], dynamics["velocity_insights"],
+                     key="fc_velocity")
+        st.caption(f"Velocity: {forecasting_dynamics.VELOCITY_NOTE}")
+        st.subheader("Rising stars")
+        st.caption(forecasting_dynamics.RISING_STARS_NOTE)
+        st.dataframe(dynamics["stars"], width="stretch", hide_index=True)
+        ui.download(dynamics["stars"], "rising_stars", key="fc_dl_stars", label="Download rising stars")
+        for line in dynamics["star_insights"]:
+            st.markdown(f"- {line}")

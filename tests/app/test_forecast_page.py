@@ -1,4 +1,4 @@
-"""AppTest behaviour of the Forecasting page: default view, genre selector, filters, empty view, TMDB-shaped source.
+"""AppTest behaviour of the Forecasting page: the lazy tabs, genre selector, filters, empty view, TMDB-shaped source.
 
 The page is opened through ``app.py`` (``switch_page``) so the sidebar's page links resolve. Model runs are
 cached in-process and persisted on disk, so only the first run of a view pays for the fits.
@@ -20,8 +20,20 @@ ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "pages" / "5_Forecasting.py"
 
 
-def open_page(**filters) -> AppTest:
-    return pagekit.open_page(PAGE, timeout=180, **filters)
+TABS = ("Outlook", "One genre", "Accuracy", "Seasonality", "Gaining speed")
+
+
+def open_page(tab: str = "", **filters) -> AppTest:
+    """The page with global filters set; ``tab`` opens that tab (only the open tab runs)."""
+    at = pagekit.open_page(PAGE, timeout=180, **filters)
+    return open_tab(at, tab) if tab else at
+
+
+def open_tab(at: AppTest, tab: str) -> AppTest:
+    at.session_state["fc_tab"] = tab
+    at.run()
+    assert_ok(at)
+    return at
 
 
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")  # Prophet on pandas 3
@@ -32,20 +44,32 @@ def default_page() -> AppTest:
     return open_page()
 
 
-def test_default_view_forecasts_six_genres_with_a_verdict(default_page):
-    at = default_page
-    assert_ok(at)
+def test_default_view_forecasts_six_genres_with_an_outlook(default_page):
+    at = open_tab(default_page, "Outlook")
     assert at.status[0].state == "complete" and "6 genres forecast" in at.status[0].label
-    body = text(at)
-    assert "monthly ratings by MovieLens users" in body
+    assert "monthly ratings by MovieLens users" in text(at)
+    assert len(at.get("plotly_chart")) == 1 and not at.dataframe  # the overview only: a light first tab
+    assert any("Prophet's outlook for the next 12 months" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("tab, charts, tables", [("Outlook", 1, 0), ("One genre", 2, 1), ("Accuracy", 1, 1),
+                                                 ("Seasonality", 1, 0), ("Gaining speed", 2, 1)])
+def test_every_tab_renders(default_page, tab, charts, tables):
+    at = open_tab(default_page, tab)
+    assert len(at.get("plotly_chart")) == charts and len(at.dataframe) == tables
+    assert len(at.get("download_button")) == tables
+    assert any(m.value.startswith("- ") for m in at.markdown)  # computed insights
+
+
+def test_accuracy_tab_compares_with_the_naive_forecast(default_page):
+    body = text(open_tab(default_page, "Accuracy"))
     assert "seasonal-naive baseline" in body and "MASE" in body
-    assert len(at.get("plotly_chart")) == 7  # overview, detail, backtest, MASE, seasonal, momentum, velocity
-    assert len(at.dataframe) == 3 and len(at.get("download_button")) == 3
-    assert len(at.button_group(key="fc_genre").options) == 6
+    assert {"MASE Prophet", "MASE Seasonal naive"} <= set(default_page.dataframe[0].value.columns)
 
 
 def test_genre_selector_changes_the_detail(default_page):
-    at = default_page
+    at = open_tab(default_page, "One genre")
+    assert len(at.button_group(key="fc_genre").options) == 6
     seen = {}
     for genre in at.button_group(key="fc_genre").options:
         at.button_group(key="fc_genre").set_value(genre).run()
@@ -56,8 +80,17 @@ def test_genre_selector_changes_the_detail(default_page):
     assert len(set(seen.values())) == len(seen)
 
 
+def test_genre_survives_a_tab_switch(default_page):
+    at = open_tab(default_page, "One genre")
+    last = at.button_group(key="fc_genre").options[-1]
+    at.button_group(key="fc_genre").set_value(last).run()
+    open_tab(at, "Seasonality")
+    open_tab(at, "One genre")
+    assert at.button_group(key="fc_genre").value == last and (at.dataframe[0].value["genre"] == last).all()
+
+
 def test_warm_rerun_is_fast(default_page):
-    at = default_page
+    at = open_tab(default_page, "Outlook")
     start = time.perf_counter()
     at.run()
     assert_ok(at)
@@ -72,7 +105,7 @@ def test_empty_filter_shows_an_info_message():
 
 
 def test_single_genre_filter_forecasts_only_that_genre():
-    at = open_page(genres=["Documentary"])
+    at = open_page("One genre", genres=["Documentary"])
     assert_ok(at)
     assert at.button_group(key="fc_genre").options == ["Documentary"]
     assert "among the genres you filtered on" in text(at)
@@ -87,8 +120,9 @@ def test_a_view_without_movielens_ratings_says_so():
 def test_a_view_with_too_few_ratings_explains_each_genre():
     at = open_page(genres=["Short"], years=(2003, 2005))  # 27 short films, 2 ratings
     assert_ok(at)
-    assert any("Short:" in i.value and "month" in i.value for i in at.info)
     assert any("Not forecast: Short" in m.value for m in at.markdown)
+    open_tab(at, "One genre")
+    assert any("Short:" in i.value and "month" in i.value for i in at.info)
 
 
 # ---------------------------------------------------------------- TMDB-shaped source
@@ -134,7 +168,7 @@ def test_tmdb_source_forecasts_monthly_releases(tmdb_source):
     body = text(at)
     assert "monthly releases in view" in body and "supply" in body
     assert at.status[0].state == "complete"
-    assert any("seasonal-naive baseline" in m.value for m in at.markdown)
+    assert any("seasonal-naive baseline" in m.value for m in open_tab(at, "Accuracy").markdown)
 
 
 def test_tmdb_source_with_too_few_titles_says_why(monkeypatch, tmdb_like_frame):
@@ -149,7 +183,8 @@ def test_tmdb_source_with_too_few_titles_says_why(monkeypatch, tmdb_like_frame):
     try:
         at = open_page(source="tmdb", years=(2015, 2024))
         assert_ok(at)
-        assert any("too sparse" in i.value or "Only" in i.value for i in at.info)
         assert any("Not forecast" in m.value for m in at.markdown)
+        open_tab(at, "One genre")
+        assert any("too sparse" in i.value or "Only" in i.value for i in at.info)
     finally:
         st.cache_data.clear()

@@ -1,5 +1,5 @@
-"""AppTest behaviour tests for the Recommender page: user and title pickers, blend slider, cold start, links,
-and the on-demand evaluation panel."""
+"""AppTest behaviour tests for the Recommender page: the lazy tabs, user and title pickers, blend slider, cold start,
+links and the on-demand evaluation panel."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -33,63 +33,108 @@ def small_report() -> dict:
     return {**report, "seconds": 1.0, "computed_at": "test run"}
 
 
+TABS = ("For this viewer", "Their ratings", "More like this title", "How good is it?")
+
+
 def run(**query) -> AppTest:
+    """The page opened from a link: ``user``, ``title`` and ``rc_tab`` (the open tab) are query parameters."""
     at = AppTest.from_file(PAGE, default_timeout=60)
     for name, value in query.items():
         at.query_params[name] = value
     return at.run()
 
 
+def open_tab(at: AppTest, tab: str) -> AppTest:
+    """Open ``tab`` as a click does; AppTest does not update its URL, so drop a stale ``rc_tab`` from a link."""
+    if "rc_tab" in at.query_params:
+        del at.query_params["rc_tab"]
+    at.session_state["rc_tab"] = tab
+    at = at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def table_titles(at: AppTest, index: int) -> list[str]:
     return at.dataframe[index].value["Title"].tolist()
 
 
-def test_default_view_renders_every_section():
+def test_default_view_opens_on_the_viewer_s_top_10():
     at = run()
     assert not at.exception
     default = cached.recommender_data()["default_user"]
-    heads = [h.value for h in at.subheader]
-    assert f"What user {default} has rated" in heads and f"Top 10 for user {default}" in heads
-    assert any(h.startswith("More like") for h in heads) and any(h.startswith("Viewers who rated") for h in heads)
-    assert len(table_titles(at, 2)) == 10  # history, more like this, then the top 10
+    assert [h.value for h in at.subheader] == [f"Top 10 for user {default}"]
+    assert len(table_titles(at, 0)) == 10 and len(at.get("plotly_chart")) == 2  # score mix, blend map
+    assert at.status[0].state == "complete" and at.status[0].label.startswith("Models ready")
     assert any("MovieLens ratings" in c.value for c in at.caption)
+    assert at.selectbox(key="rc_user").value == default
+
+
+@pytest.mark.parametrize("tab", TABS)
+@pytest.mark.parametrize("user", ["default", str(rp.NEW_USER)])
+def test_every_tab_renders(tab, user):
+    at = run(rc_tab=tab) if user == "default" else run(rc_tab=tab, user=user)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.subheader or at.info
+    if tab != "For this viewer" or user == "default":  # the models' progress wherever the models are used
+        assert any(s.label.startswith("Models ready") for s in at.status) or tab == "Their ratings"
+
+
+def test_each_tab_shows_its_own_sections():
+    at = run()
+    default = cached.recommender_data()["default_user"]
+    assert [h.value for h in open_tab(at, "Their ratings").subheader] == [f"What user {default} has rated"]
+    heads = [h.value for h in open_tab(at, "More like this title").subheader]
+    assert heads[0].startswith("More like") and heads[1].startswith("Viewers who rated")
+    assert len(at.get("plotly_chart")) == 2 and at.selectbox(key="rc_title")
     # the evaluation: a stored report on screen, or the button that runs it
+    at = open_tab(at, "How good is it?")
     assert any(b.key == "rc_eval" for b in at.button) or any("Computed on" in c.value for c in at.caption)
 
 
 def test_user_picker_changes_history_and_top_10():
     at = run()
     data = cached.recommender_data()
-    first_history, first_top = at.dataframe[0].value, table_titles(at, 2)
+    first_top = table_titles(at, 0)
+    first_history = open_tab(at, "Their ratings").dataframe[0].value
     other = int(data["users"].query("ratings >= 50 and user_id != @data['default_user']")["user_id"].iloc[0])
     at = at.selectbox(key="rc_user").set_value(other).run()
     assert not at.exception
-    assert not at.dataframe[0].value.equals(first_history) and table_titles(at, 2) != first_top
+    assert not at.dataframe[0].value.equals(first_history)
+    at = open_tab(at, "For this viewer")
+    assert table_titles(at, 0) != first_top
     assert f"Top 10 for user {other}" in [h.value for h in at.subheader]
 
 
 def test_blend_slider_extremes_change_the_list_without_errors():
     at = run()
-    default_top = table_titles(at, 2)
+    default_top = table_titles(at, 0)
     at = at.slider(key="rc_weight").set_value(0).run()
-    collaborative = table_titles(at, 2)
+    collaborative = table_titles(at, 0)
     at = at.slider(key="rc_weight").set_value(100).run()
     assert not at.exception
-    content = table_titles(at, 2)
+    content = table_titles(at, 0)
     assert content != collaborative and default_top != content
     assert any("entered" in c.value and "Against the default 40%" in c.value for c in at.caption)
     assert any("100% content" in m.value for m in at.markdown)
 
 
+def test_blend_survives_a_tab_switch():
+    at = run()
+    at = at.slider(key="rc_weight").set_value(80).run()
+    top = table_titles(at, 0)
+    at = open_tab(open_tab(at, "Their ratings"), "For this viewer")
+    assert at.slider(key="rc_weight").value == 80 and table_titles(at, 0) == top
+
+
 def test_title_picker_cold_start_title_has_content_neighbours_only():
     titles = cached.recommender_data()["titles"]
     cold = titles.loc[titles["ratings"] == 0, "title_id"].iloc[0]
-    at = run()
-    before = at.dataframe[1].value
+    at = run(rc_tab="More like this title")
+    before = at.dataframe[0].value
     at = at.selectbox(key="rc_title").set_value(cold).run()
     assert not at.exception
-    assert not at.dataframe[1].value.equals(before)
-    assert at.dataframe[3].value.empty  # no rating-based neighbours
+    assert not at.dataframe[0].value.equals(before)
+    assert at.dataframe[1].value.empty  # no rating-based neighbours
     assert any("cold-start" in m.value or "cold start" in m.value for m in at.markdown)
 
 
@@ -116,11 +161,11 @@ def test_every_genre_gives_a_new_viewer_titles_of_that_genre():
 
 def test_global_title_filters_do_not_change_the_page():
     at = run()
-    before = table_titles(at, 2)
+    before = table_titles(at, 0)
     at.session_state["flt_genres"] = ["Horror"]
     at.session_state["flt_min_votes"] = 10**6  # would empty every title-based page
     at = at.run()
-    assert not at.exception and table_titles(at, 2) == before and not at.info[1:]
+    assert not at.exception and table_titles(at, 0) == before and not at.info[1:]
 
 
 def test_unknown_ids_in_the_link_give_a_clear_message():
@@ -132,19 +177,20 @@ def test_unknown_ids_in_the_link_give_a_clear_message():
     assert at.selectbox(key="rc_user").value == cached.recommender_data()["default_user"]
 
 
-def test_link_opens_the_requested_user_and_title():
+def test_link_opens_the_requested_user_title_and_tab():
     titles = cached.recommender_data()["titles"]
-    at = run(user="15", title=titles["title_id"].iloc[5])
+    at = run(user="15", title=titles["title_id"].iloc[5], rc_tab="More like this title")
     assert not at.exception
     assert at.selectbox(key="rc_user").value == 15
     assert at.selectbox(key="rc_title").value == titles["title_id"].iloc[5]
+    assert titles["title"].iloc[5] in at.subheader[0].value
 
 
 def test_evaluation_runs_on_demand_and_shows_its_figures(monkeypatch, small_report):
     stored: dict = {}
     monkeypatch.setattr(cached, "recommender_report",
                         lambda key, run=False: stored.setdefault("r", small_report) if run else stored.get("r"))
-    at = run()
+    at = run(rc_tab="How good is it?")
     assert any("has not run on this machine" in i.value for i in at.info)
     at = at.button(key="rc_eval").click().run()
     assert not at.exception
@@ -152,5 +198,6 @@ def test_evaluation_runs_on_demand_and_shows_its_figures(monkeypatch, small_repo
     hybrid = small_report["rating"]["hybrid"]["rmse"]
     assert any(f"{hybrid:.4f}" in m.value for m in at.markdown)
     assert at.metric[-1].label == "Test ratings"
-    at = at.slider(key="rc_weight").set_value(80).run()  # the stored report stays on screen
+    at = open_tab(at, "For this viewer").slider(key="rc_weight").set_value(80).run()
+    at = open_tab(at, "How good is it?")  # the stored report stays on screen
     assert any("Computed on test run" in c.value for c in at.caption)
