@@ -56,6 +56,30 @@ def tmdb_status(path: str) -> dict:
     return {"titles": int(count), "last_sync": last.isoformat() if last is not None else ""} if count else {}
 
 
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _tmdb_seen() -> dict:
+    """The TMDB cache version every cached result was built from (shared by all sessions, like the caches)."""
+    return {}
+
+
+def refresh_if_tmdb_changed() -> bool:
+    """Drop every cached result that may hold TMDB data when the TMDB cache changed outside this app.
+
+    A sync from the command line (``python -m core.tmdb sync``) or another app process writes the same
+    DuckDB file; cached frames are keyed by filters, not by data version, so without this they would stay
+    stale until a restart. ``tmdb_status`` expires after 30 s, so a change is seen within that.
+    Returns True when it dropped the caches.
+    """
+    status = tmdb_status(tmdb_store_path())
+    stamp = f"{status.get('titles', 0)}|{status.get('last_sync', '')}"
+    seen = _tmdb_seen()
+    changed = "stamp" in seen and seen["stamp"] != stamp
+    seen["stamp"] = stamp
+    if changed:
+        forget_tmdb()
+    return changed
+
+
 def source_titles(source: str) -> pd.DataFrame:
     """Canonical titles of a source ("embedded" or "tmdb")."""
     if source == "tmdb":
@@ -912,3 +936,4 @@ def forget_tmdb() -> None:
     st.cache_data.clear()
     for fn in (strategy_frame, copilot_models, segment_model):
         fn.clear()
+    _tmdb_seen().pop("stamp", None)  # the next page run records the new version without clearing again

@@ -32,6 +32,7 @@ class SyncOutcome:
     message: str
     report: dict = field(default_factory=dict)
     lost: list[dict] = field(default_factory=list)
+    key_rejected: bool = False  # TMDB answered 401: the key must not be kept for the session
 
     @property
     def ok(self) -> bool:
@@ -81,7 +82,7 @@ def make_client(credentials: Credentials, base_url: str | None = None, rps: floa
 def _failure(exc: BaseException, client: TmdbClient) -> SyncOutcome:
     if isinstance(exc, TmdbAuthError):
         return SyncOutcome("error", "TMDB rejected the key (HTTP 401). Check that you pasted the whole v3 API key "
-                                    "or v4 read access token; nothing was changed in the cache.")
+                                    "or v4 read access token; nothing was changed in the cache.", key_rejected=True)
     if isinstance(exc, TmdbUnavailable):
         return SyncOutcome("error", f"Could not reach TMDB at {client.host}: {redact(exc)}. The cached data is "
                                     "unchanged; try again later or check the network or TMDB_BASE_URL.")

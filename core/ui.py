@@ -113,6 +113,7 @@ def _clamp_state(facets: dict) -> None:
 def _filters_sidebar() -> features.Filters:
     ss = st.session_state
     _init_from_url()
+    cached.refresh_if_tmdb_changed()
     tmdb_ready = bool(cached.tmdb_status(cached.tmdb_store_path()))
     sources = ["embedded", "tmdb"] if tmdb_ready else ["embedded"]
     if ss.get("flt_source") not in sources:

@@ -41,13 +41,21 @@ else:
 st.subheader("Live TMDB")
 ui.tmdb_attribution()
 configured = datasync.credentials_from(ui.configured_settings())
-st.caption(f"Server: {datasync.server_label()}. "
-           + ("A key is configured in secrets or the environment; a key entered here overrides it for this "
-              "session." if configured else "No key is configured; enter one here (kept for this session only, "
-              "never stored or shown)."))
+session_key = st.session_state.get("dt_session_credentials")  # a key pasted earlier in this session
+if session_key is not None:
+    key_note = "Using the key you entered this session (kept in this browser session only, never stored or shown)."
+elif configured:
+    key_note = "A key is configured in secrets or the environment; a key entered here overrides it for this session."
+else:
+    key_note = "No key is configured; enter one here (kept for this session only, never stored or shown)."
+st.caption(f"Server: {datasync.server_label()}. {key_note}")
+if session_key is not None and st.button("Forget the key entered this session", key="dt_forget_key",
+                                         icon=":material/key_off:"):
+    st.session_state.pop("dt_session_credentials", None)
+    st.rerun()
 with st.form("dt_tmdb_form"):
     secret = st.text_input("TMDB API key (v3) or read access token (v4)", type="password", key="dt_secret",
-                           placeholder="configured" if configured else "paste your key")
+                           placeholder="configured" if configured or session_key else "paste your key")
     cols = st.columns(3)
     target = cols[0].number_input("Titles to fetch", min_value=20, max_value=10_000, value=1_000, step=100,
                                   key="dt_target")
@@ -57,7 +65,7 @@ with st.form("dt_tmdb_form"):
     go = st.form_submit_button("Run", type="primary", icon=":material/sync:")
 
 if go:
-    credentials, problem = datasync.parse_secret(secret) if secret else (configured, "")
+    credentials, problem = datasync.parse_secret(secret) if secret else (session_key or configured, "")
     if credentials is None:
         st.session_state["dt_outcome"] = datasync.SyncOutcome("error", problem or "Enter a TMDB key first.")
     else:
@@ -73,6 +81,10 @@ if go:
                        state={"success": "complete", "warning": "complete", "error": "error"}[outcome.level])
         cached.forget_tmdb()
         st.session_state["dt_outcome"] = outcome
+        if outcome.key_rejected:
+            st.session_state.pop("dt_session_credentials", None)
+        elif secret:
+            st.session_state["dt_session_credentials"] = credentials  # survives page switches, not the session
         st.rerun()  # redraw the inventory and coverage with the new data
 
 outcome = st.session_state.get("dt_outcome")

@@ -27,7 +27,7 @@ def fake(tmp_path, monkeypatch):
 def _run_form(at: AppTest, secret: str, target: int = 60) -> AppTest:
     at.text_input(key="dt_secret").input(secret)
     at.number_input(key="dt_target").set_value(target)
-    at.button[0].click()  # the form's submit button is the page's first button
+    next(b for b in at.button if b.label == "Run").click()  # the form's submit button
     return at.run()
 
 
@@ -41,7 +41,7 @@ def test_page_shows_every_embedded_table_and_the_validation_findings():
     inventory = at.dataframe[0].value
     assert set(inventory["table"]) >= {"titles", "ratings", "subscribers", "episodes"}
     assert inventory.loc[inventory["table"] == "ratings", "rows"].iloc[0] == 100_004
-    problems = at.dataframe[2].value
+    problems = next(df.value for df in at.dataframe if {"field", "rows"} <= set(df.value.columns))
     assert "viewers_28day" in set(problems["field"])
     derivations = at.table[0].value
     assert {"popularity", "engagement_score"} <= set(derivations.index)
@@ -84,3 +84,59 @@ def test_clear_empties_the_cache(fake):
     assert "empty" in at.success[0].value
     inventory = at.dataframe[0].value
     assert inventory.loc[inventory["source"] == "Live TMDB", "rows"].iloc[0] == 0
+
+
+def test_a_key_entered_once_is_kept_for_the_session_and_can_be_forgotten(fake):
+    at = _run_form(AppTest.from_file(str(PAGE), default_timeout=60).run(), KEY)
+    assert at.success and "Synced" in at.success[0].value, _messages(at)
+    assert any("entered this session" in c.value for c in at.caption)
+    before = fake.counters.get("requests", 0)
+    first = at.success[0].value
+    at = _run_form(at, "", target=400)  # no key typed: the session's key is used
+    assert not at.exception
+    assert at.success and "Synced" in at.success[0].value and at.success[0].value != first, _messages(at)
+    assert fake.counters.get("requests", 0) > before
+    at.button(key="dt_forget_key").click().run()
+    assert not any("entered this session" in c.value for c in at.caption)
+    at = _run_form(at, "")
+    assert at.error and "Enter a TMDB key" in at.error[0].value
+
+
+def test_a_rejected_key_is_not_kept(fake):
+    at = _run_form(AppTest.from_file(str(PAGE), default_timeout=60).run(), "e" * 32)
+    assert at.error and "401" in at.error[0].value
+    assert "dt_session_credentials" not in at.session_state
+    assert not any("entered this session" in c.value for c in at.caption)
+
+
+def test_an_unreachable_server_gives_a_clear_message(tmp_path, monkeypatch):
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("TMDB_BASE_URL", f"http://127.0.0.1:{port}/3")
+    monkeypatch.setenv("MARQUEE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("TMDB_MAX_RETRIES", "0")
+    at = _run_form(AppTest.from_file(str(PAGE), default_timeout=60).run(), KEY)
+    assert not at.exception
+    assert at.error and "Could not reach TMDB" in at.error[0].value and KEY not in at.error[0].value
+
+
+def test_a_sync_from_outside_the_app_reaches_the_pages(fake, tmp_path):
+    """A command-line sync writes the same store: the next page run drops the stale cached frames."""
+    from core import cached, datasync
+
+    home = Path(__file__).resolve().parents[2] / "app.py"
+    at = _run_form(AppTest.from_file(str(PAGE), default_timeout=60).run(), KEY, target=40)
+    assert at.success, _messages(at)
+    app = AppTest.from_file(str(home), default_timeout=60)
+    app.session_state["flt_source"] = "tmdb"
+    app.run()
+    first = app.metric[0].value
+    outcome = datasync.run_sync(datasync.parse_secret(KEY)[0], cached.tmdb_store_path(), 200)  # as the CLI does
+    assert outcome.ok, outcome.message
+    cached.tmdb_status.clear()  # what its 30 s expiry does in a running app
+    app.run()
+    assert not app.exception
+    assert int(app.metric[0].value.replace(",", "")) > int(first.replace(",", ""))
