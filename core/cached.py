@@ -122,7 +122,7 @@ def frame(flt: features.Filters) -> pd.DataFrame:
 @st.cache_data(max_entries=8, show_spinner=False)
 def home_summary(source: str) -> dict:
     """Headline figures of a source, plus a note on where it comes from and how fresh it is."""
-    from core import overview
+    from core import datadoc, overview
 
     data = embedded_data()
     out = overview.portfolio_summary(source_titles(source), len(data.ratings), len(data.subscribers))
@@ -132,7 +132,7 @@ def home_summary(source: str) -> dict:
                               "subscribers come from the embedded MovieLens and Telco data.")
     else:
         out["source_note"] = (f"Embedded offline data: IMDb films (votes counted in {config.IMDB_SNAPSHOT_YEAR}), "
-                              "MovieLens ratings (1995-2016), Telco subscribers. Local cache built "
+                              f"MovieLens ratings ({datadoc.rating_span(data.ratings)}), Telco subscribers. Local cache built "
                               f"{data.built_at:%Y-%m-%d %H:%M} UTC. Add a TMDB key on the Data page for live data.")
     return out
 
@@ -256,15 +256,8 @@ def deepdive_seasonal(source: str, media_types: tuple, genres: tuple, years: tup
 def anomaly_scores(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int) -> dict:
     """Isolation Forest scores and per-feature z-scores for every title (threshold applied later)."""
     from core import deepdive_models
-    from models import anomaly
 
-    view = strategy_frame(source, media_types, genres, years, min_votes)
-    X = deepdive_models.anomaly_input(view)
-    if len(X) < deepdive_models.MIN_ANOMALY_TITLES or X.empty:
-        return {}
-    model = anomaly.AnomalyModel(contamination=0.02, n_estimators=200, random_state=0).fit(X)
-    return {"X": X, "scores": model.train_scores_, "explained": model.explain(X),
-            "features": model.feature_names_}
+    return deepdive_models.fit_anomalies(strategy_frame(source, media_types, genres, years, min_votes))
 
 
 @st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
@@ -284,25 +277,20 @@ def deepdive_anomalies(source: str, media_types: tuple, genres: tuple, years: tu
              else pd.Series("No vote shares", index=view.index))
     points = view[["title", "year", "log_votes", "vote_average"]].assign(flagged=flagged, pattern=shape)
     return {"points": points, "table": table, "features": fit["features"],
+            "method": deepdive_models.anomaly_method(fit["features"], fit["settings"]),
+            "caveat": deepdive_models.anomaly_caveat(fit["features"]),
             "insights": deepdive_models.anomaly_insights(table, len(view), contamination)}
 
 
-@st.cache_resource(max_entries=MODEL_ENTRIES, show_spinner="Segmenting titles (K-Means, k = 2..8)...")
+@st.cache_resource(max_entries=MODEL_ENTRIES, show_spinner="Segmenting titles (K-Means, k by silhouette)...")
 def segment_model(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int):
-    """``(SegmentModel, evaluation)`` fitted on 75% of the view, evaluated on the rest; ``(None, {})`` when the
-    view has too few titles. Read-only: the Investment Copilot uses ``model.assign_new(runtime=..., ...)``."""
+    """``(SegmentModel, evaluation)`` from ``core.deepdive_models.fit_segments`` (fitted on a share of the view,
+    evaluated on the rest); ``(None, {})`` when the view has too few titles. Read-only: the Investment Copilot
+    uses ``model.assign_new(runtime=..., ...)``."""
     from core import deepdive_models
-    from models import segment
 
     X = deepdive_models.segment_input(strategy_frame(source, media_types, genres, years, min_votes))
-    usable = X.dropna(subset=list(segment.FEATURES))
-    if len(usable) < segment.MIN_TITLES:
-        return None, {}
-    train = usable.sample(frac=0.75, random_state=0) if len(usable) >= 2 * segment.MIN_TITLES else usable
-    model = segment.SegmentModel().fit(train)
-    test = usable.drop(train.index)
-    return model, segment.evaluate(model, test) if len(test) else {"k": model.k_,
-                                                                    "train_silhouette": model.silhouette_}
+    return deepdive_models.fit_segments(X)
 
 
 @st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
@@ -319,6 +307,8 @@ def deepdive_segments(source: str, media_types: tuple, genres: tuple, years: tup
     points = view.loc[labels >= 0, ["title", "log_votes", "vote_average"]].assign(
         segment=[model.names_[i] for i in labels[labels >= 0]])
     return {"scores": model.scores_, "k": model.k_, "table": table, "points": points, "evaluation": evaluation,
+            "method": deepdive_models.segment_method(model.scores_),
+            "holdout_note": deepdive_models.segment_holdout_note(evaluation),
             "insights": deepdive_models.segment_profile_insights(table),
             "curve_insights": deepdive_models.segment_quality_insights(model.scores_, evaluation)}
 
@@ -919,9 +909,9 @@ def data_overview(tmdb_stamp: str) -> dict:
     if len(tmdb):
         problems = pd.concat([problems, schema.problems_frame(schema.validate_titles(tmdb)).assign(
             source="Live TMDB")], ignore_index=True)
-    derivations = pd.concat([datadoc.derivations(), datadoc.tmdb_derivations()], ignore_index=True)
+    derivations = pd.concat([datadoc.derivations(data.titles), datadoc.tmdb_derivations()], ignore_index=True)
     return {"inventory": inventory, "insights": datadoc.freshness_insights(inventory),
-            "derivations": derivations, "snapshot": datadoc.snapshot_note(),
+            "derivations": derivations, "snapshot": datadoc.snapshot_note(data.ratings),
             "coverage": datadoc.coverage_table({"Embedded": data.titles, "Live TMDB": tmdb}),
             "problems": problems[["source", *[c for c in problems.columns if c != "source"]]]}
 

@@ -20,7 +20,7 @@ EMBEDDED_DERIVATIONS: dict[str, str] = {
     "release_date": "Not in the data: only the year is known. Pages that need months say so and use decades or "
                     "MovieLens rating months instead.",
     "runtime": "ggplot2movies 'length' in minutes (0 treated as unknown).",
-    "budget": "ggplot2movies budget in USD where known (about 9% of films); revenue is not in the data.",
+    "budget": "ggplot2movies budget in USD where known ({budget_share} of films); revenue is not in the data.",
     "ml_rating_count / ml_rating_mean": "Count and mean of the MovieLens ratings (0.5-5) joined on exact (title, year).",
     "language, overview, poster_url": "Not in the data (left empty, never invented).",
 }
@@ -30,7 +30,7 @@ EMBEDDED_DERIVATIONS: dict[str, str] = {
 TMDB_DERIVATIONS: dict[str, str] = {
     "title_id": "'tmdb:<movie|tv>:<TMDB id>'.",
     "genres / primary_genre": "Names from TMDB's genre lists (details when fetched); the primary genre is TMDB's "
-                              "first-listed genre, 'Unknown' when none.",
+                              "first-listed genre, 'Unclassified' when none.",
     "release_date / year": "release_date for films, first_air_date for TV.",
     "popularity": "TMDB's own popularity score as served at the last sync (TMDB computes it from recent views, "
                   "votes and watchlist activity).",
@@ -47,9 +47,17 @@ def table_inventory(tables: dict[str, pd.DataFrame], built_at: pd.Timestamp) -> 
                           "built": f"{built_at:%Y-%m-%d %H:%M} UTC"} for name, df in tables.items()])
 
 
-def derivations() -> pd.DataFrame:
-    """Every derived field, embedded-only derivations first, with its definition."""
-    rows = [{"field": k, "source": "embedded", "definition": v} for k, v in EMBEDDED_DERIVATIONS.items()]
+def derivations(titles: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every derived field, embedded-only derivations first, with its definition.
+
+    Args:
+        titles: the embedded titles; shares quoted in the definitions (e.g. films with a known budget) are
+            computed from it ("n/a" without it).
+    """
+    films = titles[titles["title_id"].astype(str).str.startswith("gm:")] if titles is not None else None
+    budget_share = f"{films['budget'].notna().mean():.0%}" if films is not None and len(films) else "n/a"
+    rows = [{"field": k, "source": "embedded", "definition": v.format(budget_share=budget_share)}
+            for k, v in EMBEDDED_DERIVATIONS.items()]
     rows += [{"field": k, "source": "both", "definition": v} for k, v in features.DEFINITIONS.items()
              if k != "popularity"]
     return pd.DataFrame(rows)
@@ -64,10 +72,19 @@ def coverage(titles: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"field": list(known), "known": [f"{v:.1%}" for v in known.values()]})
 
 
-def snapshot_note() -> str:
+def rating_span(ratings: pd.DataFrame) -> str:
+    """First to last rating month, e.g. "1995-01 to 2016-10" ("no ratings" when empty)."""
+    stamps = ratings["timestamp"] if "timestamp" in ratings else pd.Series(dtype="datetime64[ns]")
+    if not pd.api.types.is_datetime64_any_dtype(stamps):
+        stamps = pd.to_datetime(stamps, unit="s")  # Unix seconds, as MovieLens ships them
+    stamps = stamps.dropna()
+    return f"{stamps.min():%Y-%m} to {stamps.max():%Y-%m}" if len(stamps) else "no ratings"
+
+
+def snapshot_note(ratings: pd.DataFrame) -> str:
     """Freshness of the embedded data in one sentence."""
-    return (f"IMDb votes were counted in {config.IMDB_SNAPSHOT_YEAR}; MovieLens ratings run from 1995-01 to "
-            "2016-10; the Telco and Bake Off tables are fixed historical extracts.")
+    return (f"IMDb votes were counted in {config.IMDB_SNAPSHOT_YEAR}; MovieLens ratings run from "
+            f"{rating_span(ratings)}; the Telco and Bake Off tables are fixed historical extracts.")
 
 
 def source_inventory(tables: dict[str, pd.DataFrame], built_at: pd.Timestamp, tmdb: dict) -> pd.DataFrame:
@@ -80,7 +97,7 @@ def source_inventory(tables: dict[str, pd.DataFrame], built_at: pd.Timestamp, tm
     """
     what = {"titles": "IMDb films (ggplot2movies) + MovieLens-only films", "ratings": "MovieLens user ratings",
             "subscribers": "Telco subscribers with churn (modeldata)", "episodes": "Bake Off episode audiences"}
-    fresh = {"titles": f"votes counted in {config.IMDB_SNAPSHOT_YEAR}", "ratings": "1995-01 to 2016-10",
+    fresh = {"titles": f"votes counted in {config.IMDB_SNAPSHOT_YEAR}", "ratings": rating_span(tables["ratings"]) if "ratings" in tables else "",
              "subscribers": "fixed extract", "episodes": "fixed extract"}
     rows = [{"source": "Embedded", "table": name, "contents": what.get(name, name), "rows": len(df),
              "columns": df.shape[1], "data as of": fresh.get(name, ""),

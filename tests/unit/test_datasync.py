@@ -102,3 +102,18 @@ def test_coverage_table_has_one_column_per_source_with_titles():
     table = datadoc.coverage_table({"A": a, "B": a.iloc[0:0]})
     assert list(table.columns) == ["field", "A"]
     assert table.set_index("field").loc["year", "A"] == "50.0%"
+
+
+def test_rating_span_and_snapshot_note_come_from_the_ratings():
+    ratings = pd.DataFrame({"timestamp": pd.to_datetime(["2001-03-04", "1999-12-31", "2003-07-01"])})
+    assert datadoc.rating_span(ratings) == "1999-12 to 2003-07"
+    assert "1999-12 to 2003-07" in datadoc.snapshot_note(ratings)
+    assert datadoc.rating_span(pd.DataFrame({"timestamp": pd.Series([], dtype="int64")})) == "no ratings"
+
+
+def test_budget_share_in_the_derivations_is_computed_from_the_titles():
+    titles = pd.DataFrame({"title_id": ["gm:1", "gm:2", "gm:3", "gm:4", "ml:9"],
+                           "budget": [1e6, None, None, None, None]})
+    text = datadoc.derivations(titles).set_index("field").loc["budget", "definition"]
+    assert "(25% of films)" in text  # MovieLens-only titles are not IMDb films
+    assert "(n/a of films)" in datadoc.derivations().set_index("field").loc["budget", "definition"]
