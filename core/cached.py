@@ -237,7 +237,8 @@ def deepdive_overview(source: str, media_types: tuple, genres: tuple, years: tup
     view = strategy_frame(source, media_types, genres, years, min_votes)
     corr, drivers = deepdive.correlations(view), deepdive.driver_table(view)
     return {"corr": corr, "corr_insights": deepdive.correlation_insights(corr, source), "drivers": drivers,
-            "driver_insights": deepdive.driver_insights(drivers), "bases": deepdive.seasonal_bases(view),
+            "driver_insights": deepdive.driver_insights(drivers), "driver_caveat": deepdive.driver_caveat(drivers),
+            "bases": deepdive.seasonal_bases(view), "basis_note": deepdive.basis_note(view, source),
             "overall": float(view["engagement_score"].mean()) if len(view) else float("nan")}
 
 
@@ -249,7 +250,8 @@ def deepdive_seasonal(source: str, media_types: tuple, genres: tuple, years: tup
 
     view = strategy_frame(source, media_types, genres, years, min_votes)
     profile = deepdive.seasonal_profile(view, basis)
-    return {"profile": profile, "insights": deepdive.seasonal_insights(profile, basis)}
+    return {"profile": profile, "insights": deepdive.seasonal_insights(profile, basis),
+            "caveat": deepdive.seasonal_caveat(basis, source, deepdive.rating_span(view))}
 
 
 @st.cache_data(max_entries=FRAME_ENTRIES, show_spinner="Scoring titles with an Isolation Forest...")
@@ -323,7 +325,8 @@ def market_overview(source: str, media_types: tuple, genres: tuple, years: tuple
     nodes, edges = market.genre_network(view, pairs)
     return {"saturation": sat, "saturation_insights": market.saturation_insights(sat), "pairs": pairs,
             "best_pairs": market.best_pairings(pairs), "nodes": nodes, "edges": edges,
-            "network_insights": market.network_insights(view, pairs), "bases": deepdive.seasonal_bases(view)}
+            "network_insights": market.network_insights(view, pairs), "bases": deepdive.seasonal_bases(view),
+            "basis_note": deepdive.basis_note(view, source)}
 
 
 @st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
@@ -334,8 +337,9 @@ def market_pareto(source: str, media_types: tuple, genres: tuple, years: tuple, 
 
     view = strategy_frame(source, media_types, genres, years, min_votes)
     summary = market.pareto_summary(view, measure)
+    other = market.pareto_summary(view, next(m for m in market.MEASURES if m != measure))
     return {"curve": market.pareto(view, measure), "summary": summary,
-            "insights": market.pareto_insights(summary, measure)}
+            "insights": market.pareto_insights(summary, measure, other)}
 
 
 @st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)

@@ -6,34 +6,55 @@ in ``charts_*.py`` modules and reuse :func:`genre_color` and :func:`style`.
 """
 from __future__ import annotations
 
+import colorsys
 import hashlib
 
-import plotly.express as px
 import plotly.graph_objects as go
 
-#: Fixed colours for the genres both sources use, so a genre looks the same on every page.
+#: One fixed colour per genre name both sources use (IMDb, MovieLens, TMDB movie and TV lists), so a genre looks
+#: the same on every page. Every name has its own colour, related names included ("Action" vs "Action &
+#: Adventure", "Science Fiction" vs "Sci-Fi & Fantasy", "War" vs "War & Politics", "Children" vs "Kids"): a chart
+#: can show both at once (TMDB movies and TV together). A unit test checks that all colours are distinct.
 GENRE_COLORS: dict[str, str] = {
-    "Action": "#E4572E", "Adventure": "#F3A712", "Animation": "#29B6F6", "Comedy": "#FFC857",
-    "Crime": "#8D6E63", "Documentary": "#66BB6A", "Drama": "#7E57C2", "Family": "#FF8A65",
-    "Fantasy": "#BA68C8", "History": "#A1887F", "Horror": "#D32F2F", "Music": "#F06292",
-    "Mystery": "#5C6BC0", "Romance": "#EC407A", "Science Fiction": "#26C6DA", "Sci-Fi": "#26C6DA",
-    "Thriller": "#78909C", "War": "#9E9D24", "Western": "#BCAAA4", "Short": "#4DB6AC",
-    "Unclassified": "#9E9E9E", "Children": "#FFB74D", "Musical": "#F48FB1", "Film-Noir": "#607D8B",
-    "IMAX": "#4FC3F7", "TV Movie": "#90A4AE", "Action & Adventure": "#E4572E", "Kids": "#FFB74D",
-    "Reality": "#AED581", "Sci-Fi & Fantasy": "#26C6DA", "Soap": "#CE93D8", "Talk": "#B0BEC5",
-    "War & Politics": "#9E9D24", "News": "#80CBC4",
+    "Action": "#E4572E", "Action & Adventure": "#FF6F00", "Adventure": "#F3A712", "Animation": "#29B6F6",
+    "Children": "#FFB74D", "Kids": "#76FF03", "Comedy": "#FFE082", "Crime": "#8D6E63",
+    "Documentary": "#66BB6A", "Drama": "#7E57C2", "Family": "#FF8A65", "Fantasy": "#BA68C8",
+    "History": "#A1887F", "Horror": "#D32F2F", "Music": "#F06292", "Musical": "#F8BBD0",
+    "Mystery": "#5C6BC0", "Romance": "#C2185B", "Science Fiction": "#00E5FF", "Sci-Fi": "#00897B",
+    "Sci-Fi & Fantasy": "#B2EBF2", "Thriller": "#78909C", "War": "#9E9D24", "War & Politics": "#DCE775",
+    "Western": "#C8A165", "Short": "#4DB6AC", "Unclassified": "#9E9E9E", "Film-Noir": "#37474F",
+    "IMAX": "#1E88E5", "TV Movie": "#3949AB", "Reality": "#AED581", "Soap": "#F50057", "Talk": "#CFD8DC",
+    "News": "#80CBC4",
 }
-_FALLBACK = px.colors.qualitative.Dark24
+_MIN_DISTANCE = 30.0  # RGB distance a generated colour keeps from every fixed one
 
 TEMPLATE = "plotly_dark"
 
 
+def _rgb(hex_color: str) -> tuple[int, int, int]:
+    return tuple(int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def _generated_color(genre: str) -> str:
+    """A stable colour for a genre outside the fixed map: hue, saturation and lightness from the name's hash
+    (16.7 million values, so two names share one only by a hash collision), stepped round the colour wheel
+    until it is clearly apart from every fixed colour."""
+    digest = hashlib.md5(genre.encode()).digest()
+    hue = int.from_bytes(digest[:2], "big") / 65536
+    sat, light = 0.55 + digest[2] / 255 * 0.35, 0.45 + digest[3] / 255 * 0.2
+    fixed = [_rgb(c) for c in GENRE_COLORS.values()]
+    for step in range(64):
+        r, g, b = colorsys.hls_to_rgb((hue + step * 0.618034) % 1.0, light, sat)
+        rgb = (round(r * 255), round(g * 255), round(b * 255))
+        if min(sum((x - y) ** 2 for x, y in zip(rgb, f)) ** 0.5 for f in fixed) >= _MIN_DISTANCE:
+            break
+    return "#{:02X}{:02X}{:02X}".format(*rgb)
+
+
 def genre_color(genre: str) -> str:
-    """The colour of a genre, fixed for known genres and stable (hash-based) for any other."""
-    if genre in GENRE_COLORS:
-        return GENRE_COLORS[genre]
-    digest = int(hashlib.md5(genre.encode()).hexdigest(), 16)
-    return _FALLBACK[digest % len(_FALLBACK)]
+    """The colour of a genre: fixed for known genres, stable (hash-based) for any other; never shared by two
+    known genres."""
+    return GENRE_COLORS.get(genre) or _generated_color(genre)
 
 
 def genre_color_map(genres) -> dict[str, str]:

@@ -12,7 +12,9 @@ import pandas as pd
 import plotly.colors as pc
 import plotly.graph_objects as go
 
-from core import charts, deepdive, market
+from core import charts, config, deepdive, market
+
+_HIT_SHARE = f"{1 - config.HIT_QUANTILE:.0%}"  # share of titles that are hits (the view's average hit rate)
 
 HOW_TO_READ: dict[str, str] = {
     "genre_shares": "Bars: each genre's share of titles; diamonds: its share of engagement. A diamond right of "
@@ -20,7 +22,7 @@ HOW_TO_READ: dict[str, str] = {
     "quality_popularity": "Each dot is a title: higher = better rated, further right = more popular (log scale). "
                           "Top-left dots are well rated but little seen.",
     "tier_matrix": "Each row is a genre split into engagement quartiles; a darker Hit cell means more of that "
-                   "genre's titles are hits (25% is average).",
+                   f"genre's titles are hits ({_HIT_SHARE} is average).",
     "correlations": "Rank correlation of every pair of metrics: red = rise together, blue = one rises as the "
                     "other falls, pale = unrelated.",
     "anomalies": "Each dot is a title by reach and rating; red dots are the ones the Isolation Forest isolates "
@@ -34,7 +36,7 @@ HOW_TO_READ: dict[str, str] = {
                   "the opportunity zone; bottom-right is saturated.",
     "pareto": "The curve shows the share of the total held by the top x% of titles; the further it bows above "
               "the diagonal, the more concentrated.",
-    "release_window": "Cells are the hit rate of a genre in a period (25% = average); blank cells have under "
+    "release_window": f"Cells are the hit rate of a genre in a period ({_HIT_SHARE} = average); blank cells have under "
                       f"{market.MIN_CELL} titles.",
     "network": "Nodes are genres (size = titles); a line joins genres that share titles: thicker = more shared "
                "titles, colour = the pair's hit rate.",

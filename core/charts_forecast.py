@@ -12,28 +12,45 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.charts import empty_figure, genre_color, style
-from core.forecasting import MODELS
+from core.forecasting import HORIZON, MODELS
+from core.forecasting_dynamics import RECENT_YEARS
+from models.forecast import ProphetForecaster
 
 OVERVIEW_MONTHS = 60  # history shown in the small multiples
 DETAIL_YEARS = 8  # history the detail chart opens on (the rest is a zoom-out away)
 NEUTRAL = "#B0BEC5"
 MODEL_DASH = {"Actual": "solid", **dict(zip(MODELS.values(), ("dash", "dot", "dashdot", "longdash")))}
 MODEL_SYMBOL = dict(zip(MODELS.values(), ("circle", "diamond", "x", "square")))
+_BAND = f"{ProphetForecaster().interval_width:.0%}"  # the band width the Prophet wrapper is configured with
+_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
+          10: "ten"}
+
+
+def _count(n: int, noun: str) -> str:
+    """``(3, "year")`` -> "three years" (guides quote the window the code actually uses)."""
+    return f"{_WORDS.get(n, n)} {noun}{'s' if n != 1 else ''}"
+
+
+def _span(months: int) -> str:
+    """``60`` -> "five years", ``18`` -> "18 months"."""
+    return _count(months // 12, "year") if months % 12 == 0 else f"{months} months"
+
 
 HOW_TO_READ: dict[str, str] = {
-    "overview": "One panel per genre: the solid line is the last five years of history, the dashed line "
-                "Prophet's 12-month forecast and the shaded area its 80% uncertainty band.",
-    "detail": "Solid: monthly history (opens on the last 8 years; double-click to see all of it); dashed: "
-              "Prophet's forecast with its 80% band (shaded); dotted: the backtest winner, when it is not Prophet.",
-    "backtest": "The last 12 months were hidden from every model: the thick line is what happened, the others "
-                "what each model forecast from the months before. Closer to the thick line is better.",
+    "overview": f"One panel per genre: the solid line is the last {_span(OVERVIEW_MONTHS)} of history, the dashed "
+                f"line Prophet's {HORIZON}-month forecast and the shaded area its {_BAND} uncertainty band.",
+    "detail": f"Solid: monthly history (opens on the last {_span(12 * DETAIL_YEARS)}; double-click to see all of "
+              f"it); dashed: Prophet's forecast with its {_BAND} band (shaded); dotted: the backtest winner, when it "
+              "is not Prophet.",
+    "backtest": f"The last {HORIZON} months were hidden from every model: the thick line is what happened, the "
+                "others what each model forecast from the months before. Closer to the thick line is better.",
     "mase": "Each row is a genre, each marker a model's backtest MASE (forecast error / in-sample seasonal-naive "
             "error). Further left is better; left of the dotted line at 1 beats a naive forecast made in-sample.",
     "seasonal": "Each cell is a month's average as a multiple of the genre's average month: above 1.0 (warmer) "
                 "means busier than usual, below 1.0 quieter.",
     "momentum": "Bars: % change of the last 12 months on the 12 months before; right of zero is growth.",
-    "velocity": "Bars: median votes per day since release among titles released in the view's newest three "
-                "years; longer bars gather audience faster.",
+    "velocity": f"Bars: median votes per day since release among titles released in the view's newest "
+                f"{_count(RECENT_YEARS, 'release year')}; longer bars gather audience faster.",
 }
 
 

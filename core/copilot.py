@@ -6,7 +6,9 @@ derived from them as a feature, because those define the targets (popularity on 
 per year; engagement, and so the hit label, is log votes x rating).
 
 Budget level is an input, so the models train only on titles with a known budget (``budget_level`` is the
-budget decile within the view). On the embedded IMDb data that is about a quarter of the films, and those
+budget decile among the training titles, :func:`budget_levels`; in cross-validation the deciles are recomputed
+inside every fold from that fold's training budgets, so a held-out title's level never depends on its own or
+other held-out budgets). On the embedded IMDb data that is about a quarter of the films, and those
 are better known than the rest: a known budget alone predicts a hit with ROC-AUC 0.74. Training on them keeps
 the question honest ("given a budget, what happens?") instead of learning "has a budget = famous".
 
@@ -79,6 +81,20 @@ def unusable_reason(df: pd.DataFrame) -> str | None:
     return None
 
 
+def budget_levels(reference: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Budget level 1-10 of ``values``: the decile of ``reference`` budgets each falls in (1 = cheapest tenth).
+
+    The nine cut points are the 10th..90th percentiles of ``reference``; a value on a cut point goes to the
+    upper level. Used on the training budgets themselves (the slider's levels) and, inside each CV fold, with
+    the fold's training budgets as ``reference`` for both its training and its held-out titles.
+    """
+    ref = np.asarray(reference, dtype="float64")
+    if ref.size == 0:
+        return np.full(np.shape(values), np.nan)
+    edges = np.quantile(ref, np.linspace(0.1, 0.9, 9))
+    return (1 + np.searchsorted(edges, np.asarray(values, dtype="float64"), side="right")).astype("float64")
+
+
 def build_training(df: pd.DataFrame) -> TrainingSet:
     """Training set from a featured view (``features.engineer``); call :func:`unusable_reason` first."""
     known = df[df["budget_level"].notna() & (df["popularity"].astype("float64") > 0)].reset_index(drop=True)
@@ -88,7 +104,9 @@ def build_training(df: pd.DataFrame) -> TrainingSet:
     media = tuple(sorted(known["media_type"].dropna().unique().tolist()))
     if len(media) > 1:
         X["is_tv"] = (known["media_type"] == "tv").astype("float64")
-    X["budget_level"] = known["budget_level"].astype("float64")
+    budget = known["budget"].to_numpy(dtype="float64")
+    X["budget_level"] = budget_levels(budget, budget)
+    known = known.assign(budget_level=X["budget_level"].astype("Int64"))
     X["runtime"] = known["runtime"].astype("float64")
     has_quarter = bool(known["release_quarter"].notna().mean() >= 0.5)
     if has_quarter:
@@ -107,16 +125,25 @@ def folds_for(ts: TrainingSet) -> int:
     return max(2, min(FOLDS, minority))
 
 
-def _cv(models: dict, X: pd.DataFrame, y: np.ndarray, splits, score) -> tuple[pd.DataFrame, dict]:
+def fold_frames(X: pd.DataFrame, budget: np.ndarray, train: np.ndarray, test: np.ndarray) -> tuple:
+    """One fold's training and held-out features, with budget levels binned on the fold's training budgets."""
+    X_train, X_test = X.iloc[train].copy(), X.iloc[test].copy()
+    X_train["budget_level"] = budget_levels(budget[train], budget[train])
+    X_test["budget_level"] = budget_levels(budget[train], budget[test])
+    return X_train, X_test
+
+
+def _cv(models: dict, X: pd.DataFrame, y: np.ndarray, splits, score, budget: np.ndarray) -> tuple[pd.DataFrame, dict]:
     """Fit clones fold by fold; per-fold scores (mean, std) and out-of-fold predictions per model."""
     oof = {name: np.zeros(len(y)) for name in models}
     scores: dict[str, list] = {name: [] for name in models}
     fitted = {}
     for train, test in splits:
+        X_train, X_test = fold_frames(X, budget, train, test)
         for name, model in models.items():
-            est = clone(model).fit(X.iloc[train], y[train])
+            est = clone(model).fit(X_train, y[train])
             fitted[name] = est
-            oof[name][test] = score["predict"](est, X.iloc[test])
+            oof[name][test] = score["predict"](est, X_test)
             scores[name].append([f(y[test], oof[name][test]) for f in score["metrics"].values()])
     rows = []
     for name, vals in scores.items():
@@ -131,7 +158,8 @@ def _cv(models: dict, X: pd.DataFrame, y: np.ndarray, splits, score) -> tuple[pd
 def evaluate(ts: TrainingSet, booster: str = "lightgbm", random_state: int = 0) -> dict:
     """Cross-validated quality of both models against simple baselines, on this training set.
 
-    Every fitted step (imputation, the models, the baselines' lookup tables) is refitted inside each fold.
+    Every fitted step (budget-level deciles, imputation, the models, the baselines' lookup tables) is refitted
+    inside each fold.
 
     Returns:
         ``regression`` (model, r2, mae with per-fold std), ``classification`` (model, roc_auc),
@@ -139,13 +167,14 @@ def evaluate(ts: TrainingSet, booster: str = "lightgbm", random_state: int = 0) 
         (the booster actually used), ``fallback`` (why LightGBM was replaced, or "") and ``n``.
     """
     k = folds_for(ts)
+    budget = ts.titles["budget"].to_numpy(dtype="float64")
     reg_name = f"Gradient boosting ({'LightGBM' if booster == 'lightgbm' else 'XGBoost'})"
     regressors = {reg_name: PopularityModel(booster, random_state=random_state),
                   "Baseline: genre median": GenreMedianRegressor(), "Baseline: overall mean": DummyRegressor()}
     reg_score = {"predict": lambda est, X: est.predict(X),
                  "metrics": {"r2": r2_score, "mae": mean_absolute_error}}
     reg, reg_out = _cv(regressors, ts.X, ts.log_popularity,
-                       KFold(k, shuffle=True, random_state=random_state).split(ts.X), reg_score)
+                       KFold(k, shuffle=True, random_state=random_state).split(ts.X), reg_score, budget)
     used = reg_out["fitted"][reg_name].booster_
     if used != booster:
         reg["model"] = reg["model"].replace(reg_name, "Gradient boosting (XGBoost, fallback)")
@@ -153,7 +182,8 @@ def evaluate(ts: TrainingSet, booster: str = "lightgbm", random_state: int = 0) 
                    "Baseline: genre hit rate": GenreRateClassifier(), "Baseline: prior": DummyClassifier()}
     clf_score = {"predict": lambda est, X: est.predict_proba(X)[:, 1], "metrics": {"roc_auc": roc_auc_score}}
     clf, clf_out = _cv(classifiers, ts.X, ts.hit,
-                       StratifiedKFold(k, shuffle=True, random_state=random_state).split(ts.X, ts.hit), clf_score)
+                       StratifiedKFold(k, shuffle=True, random_state=random_state).split(ts.X, ts.hit), clf_score,
+                       budget)
     return {"regression": reg, "classification": clf, "oof_log_pop": reg_out["oof"][reg_name],
             "oof_hit": clf_out["oof"]["Random Forest"], "folds": k, "booster": used,
             "fallback": reg_out["fitted"][reg_name].fallback_reason_, "n": len(ts.hit)}

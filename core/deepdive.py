@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from core import config
+
 #: Numeric metrics the correlation heatmap considers, in display order (those present are used).
 METRICS = ("vote_average", "log_votes", "popularity", "runtime", "log_budget", "log_revenue", "year",
            "velocity", "engagement_score")
@@ -128,23 +130,62 @@ def seasonal_profile(df: pd.DataFrame, basis: str) -> pd.DataFrame:
 
 
 def seasonal_insights(profile: pd.DataFrame, basis: str) -> list[str]:
-    """Best and worst period by mean engagement (periods with at least ``MIN_KNOWN`` titles)."""
+    """Best and worst period by mean engagement, the busiest period and the spread between periods (periods
+    with at least ``MIN_KNOWN`` titles). Caveats about the basis are in :func:`seasonal_caveat`."""
     solid = profile[profile["titles"] >= MIN_KNOWN]
     if len(solid) < 2:
         return ["Too few titles per period to compare periods."] if len(profile) else []
     best = solid.loc[solid["mean_engagement"].idxmax()]
     worst = solid.loc[solid["mean_engagement"].idxmin()]
     busiest = solid.loc[solid["titles"].idxmax()]
-    out = [f"By {BASIS_LABELS[basis]}, **{best['period']}** titles engage most (mean score "
-           f"{best['mean_engagement']:.1f}, hit rate {best['hit_rate']:.0%}); **{worst['period']}** least "
-           f"({worst['mean_engagement']:.1f}, {worst['hit_rate']:.0%}).",
-           f"**{busiest['period']}** is the busiest period with {int(busiest['titles']):,} titles."]
+    hit_hi, hit_lo = solid.loc[solid["hit_rate"].idxmax()], solid.loc[solid["hit_rate"].idxmin()]
+    return [f"By {BASIS_LABELS[basis]}, **{best['period']}** titles engage most (mean score "
+            f"{best['mean_engagement']:.1f}, hit rate {best['hit_rate']:.0%}); **{worst['period']}** least "
+            f"({worst['mean_engagement']:.1f}, {worst['hit_rate']:.0%}).",
+            f"**{busiest['period']}** is the busiest period with {int(busiest['titles']):,} titles "
+            f"({busiest['titles'] / solid['titles'].sum():.0%} of those compared).",
+            f"Hit rates range from {hit_lo['hit_rate']:.0%} ({hit_lo['period']}) to {hit_hi['hit_rate']:.0%} "
+            f"({hit_hi['period']}) across the {len(solid)} periods with {MIN_KNOWN}+ titles."]
+
+
+def rating_span(df: pd.DataFrame) -> tuple[int, int] | None:
+    """First and last year of the MovieLens first-rating dates in view (None when there are none)."""
+    if "ml_first_rated" not in df:
+        return None
+    dates = pd.to_datetime(df["ml_first_rated"], errors="coerce").dropna()
+    return (int(dates.min().year), int(dates.max().year)) if len(dates) else None
+
+
+def seasonal_caveat(basis: str, source: str, span: tuple[int, int] | None = None) -> str:
+    """What a time basis can and cannot say (a caption beside the chart, not an insight); "" when none."""
     if basis == "ml_month":
-        out.append("This is when MovieLens users first rated a film, not when it was released: it describes "
-                   "engagement timing in 1995-2016 only.")
-    elif basis == "decade":
-        out.append("Older decades are filtered by survival: only films people still rated in 2005 are here.")
-    return out
+        when = f" in {span[0]}-{span[1]}" if span else ""
+        return ("This is when MovieLens users first rated a film, not when it was released: it describes "
+                f"engagement timing{when} only.")
+    if basis == "decade" and source == "embedded":
+        return (f"Older decades are filtered by survival: only films people still rated in {config.IMDB_SNAPSHOT_YEAR} "
+                "are here.")
+    return ""
+
+
+def basis_note(df: pd.DataFrame, source: str) -> str:
+    """Which time basis the view uses and the real reason for it (full dates, a years-only source, or too few
+    titles with a release month in this view)."""
+    bases = seasonal_bases(df)
+    if bases == ["release_month"]:
+        return "This source has full release dates, so titles are grouped by release month."
+    shown = " and ".join(BASIS_LABELS[b] for b in bases)
+    if source == "embedded":
+        span = rating_span(df)
+        when = f", ratings from {span[0]} to {span[1]}" if span else ""
+        extra = (f" (the MovieLens month is when people engaged, not when films came out{when})"
+                 if "ml_month" in bases else "")
+        return (f"The embedded IMDb data has release years only (no release months). Shown instead: {shown}"
+                f"{extra}." if bases else "The embedded IMDb data has release years only, and no decade is known here.")
+    dated = int(df["release_month"].notna().sum()) if "release_month" in df and len(df) else 0
+    reason = (f"Only {dated:,} of the {len(df):,} titles in view have a release month (at least {MIN_KNOWN} are "
+              "needed to compare months)")
+    return f"{reason}, so titles are grouped by {shown} instead." if bases else f"{reason}, and none has a decade."
 
 
 MPAA_ORDER = ("G", "PG", "PG-13", "R", "NC-17")
@@ -219,7 +260,26 @@ def driver_insights(table: pd.DataFrame) -> list[str]:
     if len(effects) > 2:
         out.append(f"**{weakest['driver']}** matters least here (spread {weakest['spread']:.1f} points).")
     budget = table[(table["driver"] == "Budget quintile")]
-    if (budget["band"] == "Unknown").any() and len(budget) > 1:
-        out.append("A known budget is itself a sign of attention (budgets were recorded for better-known films), "
-                   "so read the budget bars as association, not cause.")
+    unknown = budget[budget["band"] == "Unknown"]
+    known = budget[budget["band"] != "Unknown"]
+    if len(unknown) and len(known):
+        known_mean = float(np.average(known["mean_engagement"], weights=known["titles"]))
+        share = known["titles"].sum() / budget["titles"].sum()
+        out.append(f"Titles with a known budget ({share:.0%} of those banded) average {known_mean:.1f} points vs "
+                   f"{float(unknown['mean_engagement'].iloc[0]):.1f} without one.")
+    if len(out) < 2:
+        best = table[table["titles"] >= MIN_KNOWN].nlargest(1, "hit_rate")
+        if len(best):
+            b = best.iloc[0]
+            out.append(f"The band with the highest hit rate is **{b['driver']}: {b['band']}** ({b['hit_rate']:.0%} of "
+                       f"{int(b['titles']):,} titles).")
     return out[:4]
+
+
+def driver_caveat(table: pd.DataFrame) -> str:
+    """Why the budget bars are association, not cause (a caption, shown when budgets are partly unknown)."""
+    budget = table[table["driver"] == "Budget quintile"]
+    if not ((budget["band"] == "Unknown").any() and len(budget) > 1):
+        return ""
+    return ("A known budget is itself a sign of attention (budgets were recorded for better-known films), so read "
+            "the budget bars as association, not cause.")

@@ -13,6 +13,70 @@ from models import anomaly, segment
 FEATURE_LABELS = {"vote_average": "rating", "log_votes": "log votes", "runtime": "runtime",
                   "r1": "1-star share", "r10": "10-star share", "log_popularity": "log popularity"}
 MIN_ANOMALY_TITLES = 20
+#: A feature at least this many standard deviations from the view's mean is named as a reason for a flag.
+WHY_SD = 2.0
+#: Share of the usable titles K-Means is fitted on; the rest is held out for the silhouette check.
+SEGMENT_TRAIN_SHARE = 0.75
+
+
+def fit_anomalies(df: pd.DataFrame) -> dict:
+    """Fit the Isolation Forest (``models.anomaly`` defaults) on the view's anomaly features.
+
+    Returns:
+        ``X``, ``scores`` (training scores, lower = more abnormal), ``explained``, ``features`` and ``settings``
+        (the estimator's ``n_estimators`` and ``random_state``, as quoted on the page); ``{}`` when the view has
+        fewer than ``MIN_ANOMALY_TITLES`` titles or no usable feature.
+    """
+    X = anomaly_input(df) if len(df) else pd.DataFrame()
+    if len(X) < MIN_ANOMALY_TITLES or X.empty:
+        return {}
+    model = anomaly.AnomalyModel().fit(X)
+    return {"X": X, "scores": model.train_scores_, "explained": model.explain(X), "features": model.feature_names_,
+            "settings": {"n_estimators": model.n_estimators, "random_state": model.random_state}}
+
+
+def anomaly_method(features: list[str], settings: dict) -> str:
+    """The caption under the Outliers heading, quoting the settings actually used."""
+    names = ", ".join(FEATURE_LABELS.get(f, f) for f in features)
+    return (f"Isolation Forest ({settings['n_estimators']} trees, random_state {settings['random_state']}) on "
+            f"{names}. 'Why' lists the features beyond {WHY_SD:g} standard deviations from the view's mean.")
+
+
+def fit_segments(X: pd.DataFrame, random_state: int = 0) -> tuple:
+    """``(SegmentModel, evaluation)`` fitted on ``SEGMENT_TRAIN_SHARE`` of the usable titles and evaluated on the
+    rest (all of them, unevaluated, when there are fewer than twice ``segment.MIN_TITLES``); ``(None, {})`` when
+    too few titles have every segmentation feature.
+
+    ``evaluation`` also holds ``train_titles`` and ``train_share`` (the share actually used).
+    """
+    usable = X.dropna(subset=list(segment.FEATURES))
+    if len(usable) < segment.MIN_TITLES:
+        return None, {}
+    split = len(usable) >= 2 * segment.MIN_TITLES
+    train = usable.sample(frac=SEGMENT_TRAIN_SHARE, random_state=random_state) if split else usable
+    model = segment.SegmentModel(random_state=random_state).fit(train)
+    test = usable.drop(train.index)
+    evaluation = (segment.evaluate(model, test, random_state) if len(test)
+                  else {"k": model.k_, "train_silhouette": model.silhouette_})
+    return model, {**evaluation, "train_titles": len(train), "train_share": len(train) / len(usable)}
+
+
+def segment_method(scores: pd.DataFrame) -> str:
+    """The caption above the segment curves, quoting the k range actually tried."""
+    lo, hi = (int(scores["k"].min()), int(scores["k"].max())) if len(scores) else (segment.K_MIN, segment.K_MAX)
+    return (f"K-Means on standardised {', '.join(FEATURE_LABELS.get(f, f) for f in segment.FEATURES)}; k chosen by "
+            f"the best silhouette over {lo}-{hi}. A silhouette below 0.5 means weak structure: then segments are "
+            "useful labels, not natural groups.")
+
+
+def segment_holdout_note(evaluation: dict) -> str:
+    """Help text of the held-out silhouette metric: the split actually used."""
+    held = evaluation.get("holdout_titles", 0)
+    if not held:
+        return (f"Too few titles for a held-out check: K-Means is fitted on all {evaluation.get('train_titles', 0):,} "
+                "titles.")
+    return (f"K-Means fitted on {evaluation['train_share']:.0%} of titles ({evaluation['train_titles']:,}), scored on "
+            f"the other {held:,}.")
 
 
 def anomaly_input(df: pd.DataFrame) -> pd.DataFrame:
@@ -38,7 +102,7 @@ def _part(feature: str, value: float, z: float) -> str:
 
 
 def reasons(X: pd.DataFrame, z: pd.DataFrame) -> list[str]:
-    """Plain-language reason per row: the features beyond 2 standard deviations (at most two, most extreme
+    """Plain-language reason per row: the features beyond ``WHY_SD`` standard deviations (at most two, most extreme
     first), or the single most extreme feature when none is.
 
     Args:
@@ -50,7 +114,7 @@ def reasons(X: pd.DataFrame, z: pd.DataFrame) -> list[str]:
     for zr, xr in zip(zv, xv):
         known = ~np.isnan(zr)
         order = [j for j in np.argsort(-np.abs(np.where(known, zr, 0.0)), kind="stable") if known[j]]
-        picked = [j for j in order if abs(zr[j]) >= 2][:2] or order[:1]
+        picked = [j for j in order if abs(zr[j]) >= WHY_SD][:2] or order[:1]
         out.append("; ".join(_part(feats[j], xr[j], zr[j]) for j in picked)
                    or "No feature stands out on its own: the combination is rare.")
     return out
@@ -79,25 +143,36 @@ def anomaly_table(df: pd.DataFrame, X: pd.DataFrame, scores: np.ndarray, explain
 
 
 def anomaly_insights(table: pd.DataFrame, total: int, contamination: float) -> list[str]:
-    """Share of one-sided vs two-sided vote extremes among flagged titles, and what dominates otherwise."""
+    """How many titles are flagged, the split of one-sided vs two-sided vote extremes among them, and which
+    feature leads the flags; every number is counted from ``table``."""
     if table.empty:
         return []
     n = len(table)
     out = [f"{n:,} of {total:,} titles ({n / total:.1%}) are flagged at a {contamination:.1%} contamination "
            f"setting; the most unusual is **{table['title'].iloc[0]}**."]
+    top = table["lead"].value_counts()
+    lead = (f"flags are driven mostly by **{top.index[0]}** (the most extreme feature of {top.iloc[0] / n:.0%} of "
+            "flagged titles)")
     shapes = table["pattern"].value_counts()
     if "No vote shares" in shapes.index and shapes.size == 1:
-        top = table["lead"].value_counts()
-        out.append(f"Without per-star vote shares in this source, flags are driven mostly by "
-                   f"**{top.index[0]}** (the most extreme feature of {top.iloc[0] / n:.0%} of flagged titles).")
+        out.append(f"Without per-star vote shares in this source, {lead}.")
         return out
-    one = shapes.filter(like="One-sided").sum()
-    two = shapes.get("Two-sided: polarised", 0)
-    out.append(f"{one / n:.0%} have a one-sided vote extreme (panned: {shapes.get('One-sided: panned', 0)}, "
-               f"beloved: {shapes.get('One-sided: beloved', 0)}): famously bad or beloved titles, not fraud.")
-    out.append(f"{two / n:.0%} are two-sided (20%+ of votes at both 1 and 10 stars), the ballot-stuffing "
-               "signature worth an integrity review.")
+    one = int(shapes.filter(like="One-sided").sum())
+    two = int(shapes.get("Two-sided: polarised", 0))
+    heavy = int(round(anomaly.HEAVY - 4.5))
+    out.append(f"{one / n:.0%} ({one:,}) have a one-sided vote extreme (panned: "
+               f"{int(shapes.get('One-sided: panned', 0)):,}, beloved: {int(shapes.get('One-sided: beloved', 0)):,}).")
+    out.append(f"{two / n:.0%} ({two:,}) are two-sided ({heavy}%+ of votes at both 1 and 10 stars).")
+    out.append(f"Across all flags, {lead}.")
     return out
+
+
+def anomaly_caveat(features: list[str]) -> str:
+    """How to read the vote patterns (a caption, not an insight); empty when the source has no vote shares."""
+    if "r1" not in features:
+        return ""
+    return ("One-sided extremes are famously bad or beloved titles, not fraud; a two-sided split is the "
+            "ballot-stuffing signature worth an integrity review.")
 
 
 def segment_input(df: pd.DataFrame) -> pd.DataFrame:

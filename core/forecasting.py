@@ -201,9 +201,10 @@ def prophet_setup(history: pd.DataFrame) -> str:
     """How Prophet is configured for this series, in words (the log fallback depends on the data)."""
     y = history["y"].to_numpy(dtype=float)
     zeros = int((y <= 0).sum())
-    base = ("Prophet set-up: yearly seasonality, multiplicative, 80% band from 500 simulated paths, no weekly or "
-            "daily terms (monthly data)")
-    if zeros and fc.ProphetForecaster()._wants_log(y):
+    prophet = fc.ProphetForecaster()
+    base = (f"Prophet set-up: yearly seasonality, {prophet.seasonality_mode}, {prophet.interval_width:.0%} band from "
+            f"{prophet.uncertainty_samples:,} simulated paths, no weekly or daily terms (monthly data)")
+    if zeros and prophet._wants_log(y):
         return (f"{base}. This series has {zeros} month{'s' if zeros != 1 else ''} at zero, so Prophet is fitted on "
                 "log(1 + y), where additive seasonality is multiplicative on the original scale; its forecast is "
                 "then a typical month (a median), which sits below the average month of a spiky series.")

@@ -95,18 +95,24 @@ def pareto_summary(df: pd.DataFrame, measure: str = "engagement_score") -> dict:
     return {"titles_for_80": n80 / values.size, "top20_share": float(top20), "titles": int(values.size)}
 
 
-def pareto_insights(summary: dict, measure: str) -> list[str]:
-    """The 80/20 reading of the concentration curve, with what the measure means for it."""
+def pareto_insights(summary: dict, measure: str, other: dict | None = None) -> list[str]:
+    """The 80/20 reading of the concentration curve and, given the other measure's summary (``other``), how the
+    two measures' concentration compares on the same titles."""
     if not summary["titles"] or np.isnan(summary["titles_for_80"]):
         return []
     out = [f"The top {summary['titles_for_80']:.0%} of titles hold 80% of {MEASURES[measure]}.",
            f"The top 20% of titles hold {summary['top20_share']:.0%} of it (a strict 80/20 rule would be 80%)."]
-    if measure == "engagement_score":
-        out.append("Engagement score uses log votes, which compresses the head: switch to votes to see raw "
-                   "audience concentration.")
-    else:
-        out.append("Votes are raw attention and far more concentrated than engagement: a few titles take most "
-                   "of the audience.")
+    if other and other.get("titles") and not np.isnan(other["titles_for_80"]):
+        name = next(m for m in MEASURES if m != measure)
+        mine, theirs = summary["titles_for_80"], other["titles_for_80"]
+        if abs(mine - theirs) < 0.005:
+            out.append(f"{MEASURES[name].capitalize()} are just as concentrated: the top {theirs:.0%} of titles "
+                       "hold 80% of them too.")
+        else:
+            word = "more" if theirs < mine else "less"
+            out.append(f"{MEASURES[name].capitalize()} {'are' if name == 'vote_count' else 'is'} {word} concentrated: "
+                       f"the top {theirs:.0%} of titles hold 80% of {'them' if name == 'vote_count' else 'it'} "
+                       f"(top 20% hold {other['top20_share']:.0%}).")
     return out
 
 
@@ -142,7 +148,10 @@ def release_window_insights(window: pd.DataFrame, basis: str) -> list[str]:
         hi, lo = g.loc[g["hit_rate"].idxmax()], g.loc[g["hit_rate"].idxmin()]
         out.append(f"For **{biggest}**, the largest genre, {hi['period']} performs best ({hi['hit_rate']:.0%}) "
                    f"and {lo['period']} worst ({lo['hit_rate']:.0%}).")
-    out.append(f"Cells with fewer than {MIN_CELL} titles are left blank rather than shown as noise.")
+    blank = int(window["hit_rate"].isna().sum())
+    if blank:
+        out.append(f"{blank:,} of {len(window):,} genre-period cells have fewer than {MIN_CELL} titles and are left "
+                   "blank.")
     return out
 
 

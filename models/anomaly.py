@@ -19,6 +19,10 @@ from sklearn.ensemble import IsolationForest
 HEAVY = 24.5
 #: ... and "extreme" (at least 30% of votes).
 EXTREME = 34.5
+#: Default settings, quoted on the Deep Dive page from here: trees in the forest, share flagged, seed.
+N_ESTIMATORS = 200
+CONTAMINATION = 0.02
+RANDOM_STATE = 0
 SHAPES = ("One-sided: panned", "One-sided: beloved", "Two-sided: polarised", "Not a vote-share extreme",
           "No vote shares")
 
@@ -30,7 +34,8 @@ class AnomalyModel(BaseEstimator, OutlierMixin):
     seen in ``fit`` are the ones ``score_samples``/``predict``/``explain`` read.
     """
 
-    def __init__(self, contamination: float = 0.02, n_estimators: int = 200, random_state: int = 0):
+    def __init__(self, contamination: float = CONTAMINATION, n_estimators: int = N_ESTIMATORS,
+                 random_state: int = RANDOM_STATE):
         self.contamination = contamination
         self.n_estimators = n_estimators
         self.random_state = random_state
@@ -44,7 +49,8 @@ class AnomalyModel(BaseEstimator, OutlierMixin):
             raise ValueError("contamination must be in (0, 0.5]")
         data = X.astype("float64")
         if len(data) < 2 or data.shape[1] == 0:
-            raise ValueError("need at least 2 rows and 1 feature")
+            raise ValueError(f"anomaly detection needs at least 2 rows and 1 feature (got {data.shape[0]} x "
+                             f"{data.shape[1]})")
         self.feature_names_ = list(data.columns)
         self.medians_ = data.median().fillna(0.0)
         self.means_ = data.mean().fillna(0.0)

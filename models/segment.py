@@ -24,6 +24,8 @@ FEATURES = ("log_votes", "vote_average", "runtime")
 #: Extra columns profiled per segment (not clustered on) so a new title can be placed by them too.
 PROFILE_EXTRA = ("log_budget",)
 MIN_TITLES = 30
+#: Candidate numbers of segments: k is picked by the best silhouette over K_MIN..K_MAX.
+K_MIN, K_MAX = 2, 8
 
 
 def name_segments(center_z: pd.DataFrame) -> list[str]:
@@ -67,7 +69,7 @@ class SegmentModel(BaseEstimator, ClusterMixin):
     ``predict``) and optionally ``PROFILE_EXTRA`` columns, which are profiled per segment for ``assign_new``.
     """
 
-    def __init__(self, features: tuple[str, ...] = FEATURES, k_min: int = 2, k_max: int = 8, n_init: int = 5,
+    def __init__(self, features: tuple[str, ...] = FEATURES, k_min: int = K_MIN, k_max: int = K_MAX, n_init: int = 5,
                  sample_size: int = 2000, random_state: int = 0):
         self.features = features
         self.k_min = k_min

@@ -24,7 +24,9 @@ cols[3].metric("Median votes", f"{head['median_votes']:,.0f}")
 if len(view) < universe.MIN_TITLES:
     st.info(f"Only {len(view)} titles in view: too few to chart distributions (at least {universe.MIN_TITLES}). "
             "Here they are as a list.", icon=":material/info:")
-    st.dataframe(cached.universe_titles(*args, "", top_n)["top"], width="stretch", hide_index=True)
+    small = cached.universe_titles(*args, "", top_n)["top"]
+    st.dataframe(small, width="stretch", hide_index=True)
+    ui.download(small, "titles_in_view", key="cu_dl_small")
     st.stop()
 
 

@@ -1,12 +1,12 @@
 """Performance Deep Dive: what drives success, when do titles do best, which stand apart, and what segments exist?"""
 import streamlit as st
 
-from core import cached, charts_explore as cx, deepdive, ui, universe
-from models import segment
+from core import cached, charts_explore as cx, deepdive, deepdive_models, ui, universe
+from models import anomaly, segment
 
 flt = ui.page_setup("Performance Deep Dive", "What drives success? Correlations, drivers, timing, outliers and "
                                              "segments, all computed on the titles in view.")
-contamination = st.sidebar.slider("Anomaly share (contamination, %)", 0.5, 10.0, 2.0, step=0.5,
+contamination = st.sidebar.slider("Anomaly share (contamination, %)", 0.5, 10.0, 100 * anomaly.CONTAMINATION, step=0.5,
                                   key="dd_contamination",
                                   help="Share of titles the Isolation Forest flags as unusual.")
 
@@ -38,38 +38,39 @@ if drivers_tab.open:
         st.subheader("Engagement drivers")
         ui.chart(cx.drivers(overview["drivers"], overview["overall"]), cx.HOW_TO_READ["drivers"],
                  overview["driver_insights"], key="dd_drivers")
+        if overview["driver_caveat"]:
+            st.caption(overview["driver_caveat"])
         ui.download(overview["drivers"], "engagement_drivers", key="dd_dl_drivers", label="Download driver table")
 
 if timing_tab.open:
     with timing_tab:
         st.subheader("Seasonal patterns")
         bases = overview["bases"]
-        if bases == ["release_month"]:
-            st.caption("This source has full release dates, so titles are grouped by release month.")
-        else:
-            st.caption("The embedded IMDb data has release years only (no months). Shown instead: release decade "
-                       "and the month films were first rated on MovieLens (when people engaged, not when films "
-                       "came out).")
+        st.caption(overview["basis_note"])
         for col, basis in zip(st.columns(len(bases)) if bases else [], bases):
             with col:
                 seasonal = cached.deepdive_seasonal(*args, basis)
                 st.markdown(f"#### By {deepdive.BASIS_LABELS[basis]}")
                 ui.chart(cx.seasonal(seasonal["profile"], basis), cx.HOW_TO_READ["seasonal"], seasonal["insights"],
                          key=f"dd_seasonal_{basis}")
+                if seasonal["caveat"]:
+                    st.caption(seasonal["caveat"])
 
 if outliers_tab.open:
     with outliers_tab:
         st.subheader("Anomalies")
         anomalies = cached.deepdive_anomalies(*args, contamination / 100)
         if not anomalies:
-            st.info("Anomaly detection needs at least 20 titles in view.", icon=":material/info:")
+            st.info(f"Anomaly detection needs at least {deepdive_models.MIN_ANOMALY_TITLES} titles in view.",
+                    icon=":material/info:")
         else:
-            st.caption(f"Isolation Forest (200 trees, random_state 0) on {', '.join(anomalies['features'])}. "
-                       "'Why' lists the features beyond 2 standard deviations from the view's mean.")
+            st.caption(anomalies["method"])
             st.metric("Flagged titles", f"{len(anomalies['table']):,}",
                       help="At the contamination share in the sidebar.")
             ui.chart(cx.anomalies(anomalies["points"]), cx.HOW_TO_READ["anomalies"], anomalies["insights"],
                      key="dd_anomalies")
+            if anomalies["caveat"]:
+                st.caption(anomalies["caveat"])
             st.dataframe(anomalies["table"], width="stretch", hide_index=True,
                          column_config={"score": st.column_config.NumberColumn(format="%.3f"),
                                         "vote_count": st.column_config.NumberColumn("votes", format="localized")})
@@ -88,12 +89,10 @@ if segments_tab.open:
         cols = st.columns(3)
         cols[0].metric("Segments (k)", seg["k"])
         cols[1].metric("Held-out silhouette", f"{ev.get('holdout_silhouette', float('nan')):.2f}",
-                       help=f"K-Means fitted on 75% of titles, scored on the other {ev.get('holdout_titles', 0):,}.")
+                       help=seg["holdout_note"])
         cols[2].metric("No-structure baseline", f"{ev.get('null_silhouette', float('nan')):.2f}",
                        help="Silhouette of the same k on data with each column shuffled independently.")
-        st.caption("K-Means on standardised log votes, rating and runtime; k chosen by the best silhouette over "
-                   "2-8. A silhouette below 0.5 means weak structure: then segments are useful labels, not natural "
-                   "groups.")
+        st.caption(seg["method"])
         ui.chart(cx.segment_curves(seg["scores"], seg["k"]), cx.HOW_TO_READ["segment_curves"], seg["curve_insights"],
                  key="dd_seg_curves")
         ui.chart(cx.segments(seg["points"]), cx.HOW_TO_READ["segments"], seg["insights"], key="dd_segments")

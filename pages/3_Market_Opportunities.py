@@ -64,11 +64,7 @@ if window_tab.open:
     with window_tab:
         st.subheader("Release windows")
         bases = overview["bases"]
-        if bases == ["release_month"]:
-            st.caption("Release month from full release dates.")
-        else:
-            st.caption("The embedded IMDb data has no release months. Nearest honest analogues: release decade, or "
-                       "the month films were first rated on MovieLens (engagement timing, 1995-2016).")
+        st.caption(overview["basis_note"])
         if bases:
             if st.session_state.get("mo_keep_basis") in bases:
                 st.session_state.setdefault("mo_basis", st.session_state["mo_keep_basis"])

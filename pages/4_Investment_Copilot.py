@@ -48,7 +48,9 @@ q[3].metric("Folds / titles", f"{evaluation['folds']} / {evaluation['n']:,}")
 with st.expander("Cross-validation details and decision rules"):
     fmt = {c: st.column_config.NumberColumn(format="%.3f") for c in list(reg.columns[1:]) + list(clf.columns[1:])}
     st.dataframe(reg, width="stretch", hide_index=True, column_config=fmt)
+    ui.download(reg, "copilot_cv_popularity", key="ic_dl_cv_reg", label="Download popularity CV table")
     st.dataframe(clf, width="stretch", hide_index=True, column_config=fmt)
+    ui.download(clf, "copilot_cv_hit", key="ic_dl_cv_clf", label="Download hit CV table")
     for line in advice.quality_insights(evaluation) + copilot.rules_text():
         st.markdown(f"- {line}")
     st.markdown("- **Segment** of a new title: the portfolio segmentation (Performance Deep Dive) places it by "

@@ -1,13 +1,19 @@
 """Unit tests of the Content Universe, Deep Dive and Market analytics and their chart builders."""
 from __future__ import annotations
 
+import ast
+import inspect
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
 from core import charts_explore as cx
-from core import deepdive, features, market, schema, universe
+from core import config, deepdive, features, market, schema, universe
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def make_frame(genres: list[list[str]], votes=None, ratings=None, **extra) -> pd.DataFrame:
@@ -176,11 +182,45 @@ def test_seasonal_profile_rejects_an_unknown_basis(embedded_sample):
         deepdive.seasonal_profile(embedded_sample, "weekday")
 
 
-def test_seasonal_insights_flag_the_movielens_caveat():
+def test_seasonal_insights_are_computed_and_caveats_quote_the_data():
     profile = pd.DataFrame({"period": ["Jan", "Feb"], "titles": [20, 30], "mean_engagement": [20.0, 18.0],
                             "hit_rate": [0.3, 0.2]})
     lines = deepdive.seasonal_insights(profile, "ml_month")
-    assert "**Jan**" in lines[0] and "**Feb**" in lines[1] and "not when it was released" in lines[2]
+    assert "**Jan**" in lines[0] and "**Feb**" in lines[1] and "60% of those compared" in lines[1]
+    assert "from 20% (Feb) to 30% (Jan)" in lines[2]
+    assert not any("not when it was released" in line or "2005" in line for line in lines)
+    assert "engagement timing in 1997-2003 only" in deepdive.seasonal_caveat("ml_month", "embedded", (1997, 2003))
+    assert str(config.IMDB_SNAPSHOT_YEAR) in deepdive.seasonal_caveat("decade", "embedded")
+    assert deepdive.seasonal_caveat("decade", "tmdb") == "" and deepdive.seasonal_caveat("release_month", "tmdb") == ""
+
+
+def test_rating_span_is_read_from_the_view(embedded_sample):
+    dates = pd.to_datetime(embedded_sample["ml_first_rated"]).dropna()
+    assert deepdive.rating_span(embedded_sample) == (dates.min().year, dates.max().year)
+    assert deepdive.rating_span(embedded_sample.drop(columns="ml_first_rated")) is None
+
+
+def test_basis_note_gives_the_real_reason_for_the_source(embedded_sample, tmdb_like_frame):
+    assert "full release dates" in deepdive.basis_note(tmdb_like_frame, "tmdb")
+    few = tmdb_like_frame.assign(release_month=[pd.NA] * (len(tmdb_like_frame) - 5) + [3] * 5)
+    note = deepdive.basis_note(few, "tmdb")
+    assert deepdive.seasonal_bases(few) == ["decade"]
+    assert "Only 5 of the 120 titles in view have a release month" in note and "embedded" not in note
+    assert "release decade" in note
+    note = deepdive.basis_note(embedded_sample, "embedded")
+    lo, hi = deepdive.rating_span(embedded_sample)
+    assert "release years only" in note and f"ratings from {lo} to {hi}" in note
+
+
+def test_driver_insights_are_computed_and_the_budget_caveat_is_separate(embedded_sample):
+    table = deepdive.driver_table(embedded_sample)
+    lines = deepdive.driver_insights(table)
+    assert 2 <= len(lines) <= 4 and not any("association, not cause" in line for line in lines)
+    budget = table[table["driver"] == "Budget quintile"]
+    unknown = budget.loc[budget["band"] == "Unknown", "mean_engagement"].iloc[0]
+    assert any(f"{unknown:.1f} without one" in line for line in lines)
+    assert "association, not cause" in deepdive.driver_caveat(table)
+    assert deepdive.driver_caveat(deepdive.driver_table(make_frame([["Drama"]] * 40))) == ""
 
 
 def test_driver_table_uses_the_drivers_each_source_has(embedded_sample, tmdb_like_frame):
@@ -249,6 +289,16 @@ def test_pareto_of_one_dominant_title_is_concentrated():
     summary = market.pareto_summary(frame, "vote_count")
     assert summary["titles_for_80"] == pytest.approx(0.01) and summary["top20_share"] > 0.9
     assert "top 1% of titles hold 80% of votes" in market.pareto_insights(summary, "vote_count")[0]
+
+
+@pytest.mark.parametrize("measure", list(market.MEASURES))
+def test_pareto_insights_compare_the_two_measures_as_computed(embedded_sample, measure):
+    other = next(m for m in market.MEASURES if m != measure)
+    mine, theirs = market.pareto_summary(embedded_sample, measure), market.pareto_summary(embedded_sample, other)
+    line = market.pareto_insights(mine, measure, theirs)[2]
+    word = "more" if theirs["titles_for_80"] < mine["titles_for_80"] else "less"
+    assert f"{word} concentrated" in line and f"top {theirs['titles_for_80']:.0%} of titles" in line
+    assert len(market.pareto_insights(mine, measure)) == 2  # no comparison claimed without the other measure
 
 
 def test_pareto_of_an_empty_view(empty_frame):
@@ -326,7 +376,100 @@ def test_chart_colours_come_from_the_shared_genre_map(embedded_sample):
     assert all(t.marker.color == charts.genre_color(t.name) for t in fig.data)
 
 
+def _chart_calls(page: Path) -> list[tuple[str, str, ast.expr]]:
+    """``(module, builder, guide expression)`` of every ``ui.chart(builder(...), guide, ...)`` call on a page."""
+    tree = ast.parse(page.read_text())
+    aliases = {a.asname or a.name: f"core.{a.name}" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+               and node.module == "core" for a in node.names}
+    out = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "chart"
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "ui"):
+            fig = node.args[0]
+            assert isinstance(fig, ast.Call) and isinstance(fig.func, ast.Attribute), ast.unparse(node)
+            out.append((aliases[fig.func.value.id], fig.func.attr, node.args[1] if len(node.args) > 1 else None))
+    return out
+
+
+def _guide_text(module, guide: ast.expr | None) -> str:
+    """The guide a ``ui.chart`` call passes: ``<module>.HOW_TO_READ["key"]`` or a string literal (else "")."""
+    if isinstance(guide, ast.Constant) and isinstance(guide.value, str):
+        return guide.value
+    if (isinstance(guide, ast.Subscript) and isinstance(guide.value, ast.Attribute)
+            and guide.value.attr == "HOW_TO_READ" and isinstance(guide.slice, ast.Constant)):
+        return module.HOW_TO_READ.get(guide.slice.value, "")
+    return ""
+
+
 def test_every_chart_has_a_reading_guide():
-    builders = ["genre_shares", "quality_popularity", "tier_matrix", "correlations", "anomalies", "seasonal",
-                "drivers", "segment_curves", "segments", "saturation", "pareto", "release_window"]
-    assert set(builders) <= set(cx.HOW_TO_READ) and "network" in cx.HOW_TO_READ
+    """Every chart on the six strategy pages goes through ``ui.chart`` with a non-empty guide from its builder
+    module, no page draws a Plotly chart around it, and every public builder is drawn with one."""
+    import importlib
+
+    pages = sorted((ROOT / "pages").glob("[1-6]_*.py"))
+    assert len(pages) == 6
+    drawn = set()
+    for page in pages:
+        assert "st.plotly_chart" not in page.read_text(), f"{page.name} draws a chart without a reading guide"
+        for module_name, builder, guide in _chart_calls(page):
+            module = importlib.import_module(module_name)
+            text = _guide_text(module, guide)
+            assert len(text.strip()) > 20, f"{page.name}: {builder} has no reading guide"
+            drawn.add((module_name, builder))
+    for name in ("charts_explore", "charts_decide", "charts_forecast"):
+        module = importlib.import_module(f"core.{name}")
+        builders = {f for f, fn in vars(module).items() if inspect.isfunction(fn) and not f.startswith("_")
+                    and fn.__module__ == module.__name__ and fn.__annotations__.get("return") in ("go.Figure",)}
+        assert len(builders) >= 5, name
+        missing = {b for b in builders if (f"core.{name}", b) not in drawn}
+        assert not missing, f"{name} builders never drawn with a guide: {missing}"
+
+
+def test_guide_check_catches_a_missing_guide(tmp_path):
+    """The check above can fail: a call with an unknown key or no guide reads as no guide."""
+    page = tmp_path / "1_Fake.py"
+    page.write_text("from core import charts_explore as cx, ui\n"
+                    "ui.chart(cx.pareto(curve, 0.5), cx.HOW_TO_READ['no_such_chart'], [])\n"
+                    "ui.chart(cx.pareto(curve, 0.5), '')\n")
+    calls = _chart_calls(page)
+    assert [c[1] for c in calls] == ["pareto", "pareto"]
+    assert all(_guide_text(cx, guide) == "" for _, _, guide in calls)
+
+
+@pytest.mark.parametrize("frame_name", ["embedded_sample", "tmdb_like_frame"])
+def test_every_explore_builder_renders_a_figure_with_its_guide(frame_name, request):
+    df = request.getfixturevalue(frame_name)
+    from core import deepdive_models as dm
+
+    fit = dm.fit_anomalies(df)
+    points = df[["title", "year", "log_votes", "vote_average"]].assign(
+        flagged=np.arange(len(df)) % 20 == 0, pattern="No vote shares")
+    model, _ = dm.fit_segments(dm.segment_input(df))
+    labels = model.predict(dm.segment_input(df))
+    seg_points = df.loc[labels >= 0, ["title", "log_votes", "vote_average"]].assign(
+        segment=[model.names_[i] for i in labels[labels >= 0]])
+    figures = {"anomalies": cx.anomalies(points), "segment_curves": cx.segment_curves(model.scores_, model.k_),
+               "segments": cx.segments(seg_points)}
+    assert fit and all(isinstance(f, go.Figure) and len(f.data) for f in figures.values())
+    assert all(cx.HOW_TO_READ[k] for k in figures)
+
+
+# ---------------------------------------------------------------- genre colours
+def test_every_genre_name_gets_its_own_stable_colour():
+    """Embedded (IMDb, MovieLens) and all TMDB movie and TV genre names: one distinct colour each."""
+    from core import charts, embedded
+    from tests import fake_tmdb
+
+    movielens = ["Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary", "Drama",
+                 "Fantasy", "Film-Noir", "Horror", "IMAX", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller",
+                 "War", "Western"]
+    names = sorted({*embedded.IMDB_GENRES, "Unclassified", *movielens, *fake_tmdb.MOVIE_GENRES.values(),
+                    *fake_tmdb.TV_GENRES.values(), "Made-up Genre", "Another One"})
+    colours = {g: charts.genre_color(g) for g in names}
+    assert len(set(colours.values())) == len(names), {c: [g for g in names if colours[g] == c]
+                                                      for c in colours.values()}
+    assert colours == {g: charts.genre_color(g) for g in names}  # stable
+    for pair in (("Action", "Action & Adventure"), ("Science Fiction", "Sci-Fi & Fantasy"),
+                 ("War", "War & Politics"), ("Children", "Kids")):
+        assert colours[pair[0]] != colours[pair[1]]
+    assert charts.genre_color_map(["Drama", "Kids"]) == {"Drama": colours["Drama"], "Kids": colours["Kids"]}

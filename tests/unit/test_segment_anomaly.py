@@ -114,8 +114,45 @@ def test_anomaly_insights_count_one_and_two_sided_flags():
                                       "Two-sided: polarised"]})
     lines = dm.anomaly_insights(table, 200, 0.02)
     assert "4 of 200 titles (2.0%)" in lines[0] and "**a**" in lines[0]
-    assert lines[1].startswith("75% have a one-sided") and lines[2].startswith("25% are two-sided")
+    assert lines[1] == "75% (3) have a one-sided vote extreme (panned: 2, beloved: 1)."
+    assert lines[2] == "25% (1) are two-sided (20%+ of votes at both 1 and 10 stars)."
+    assert "**rating**" in lines[3] and "100%" in lines[3]
     assert dm.anomaly_insights(table.iloc[0:0], 200, 0.02) == []
+
+
+def test_anomaly_insights_carry_no_fixed_interpretation():
+    """The reading of vote patterns is a caption (``anomaly_caveat``), not an insight line."""
+    table = pd.DataFrame({"title": ["a", "b"], "why": ["x"] * 2, "lead": ["rating"] * 2,
+                          "pattern": ["One-sided: panned", "Two-sided: polarised"]})
+    body = " ".join(dm.anomaly_insights(table, 100, 0.02))
+    assert "fraud" not in body and "ballot" not in body
+    assert "ballot-stuffing" in dm.anomaly_caveat(["vote_average", "r1", "r10"])
+    assert dm.anomaly_caveat(["vote_average", "log_popularity"]) == ""
+
+
+def test_anomaly_method_quotes_the_model_settings(embedded_sample):
+    fit = dm.fit_anomalies(embedded_sample)
+    assert fit["settings"] == {"n_estimators": anomaly.N_ESTIMATORS, "random_state": anomaly.RANDOM_STATE}
+    text = dm.anomaly_method(fit["features"], {"n_estimators": 123, "random_state": 7})
+    assert "123 trees, random_state 7" in text and f"beyond {dm.WHY_SD:g} standard deviations" in text
+
+
+def test_anomaly_model_on_a_single_genre_view(embedded_sample):
+    drama = embedded_sample[embedded_sample["genres"].map(lambda g: g == ["Drama"])]
+    assert len(drama) >= dm.MIN_ANOMALY_TITLES
+    fit = dm.fit_anomalies(drama)
+    flagged = anomaly.flag_share(fit["scores"], 0.05)
+    table = dm.anomaly_table(drama, fit["X"], fit["scores"], fit["explained"], flagged)
+    assert len(table) == flagged.sum() > 0 and set(table["primary_genre"]) == {"Drama"}
+    assert dm.anomaly_insights(table, len(drama), 0.05)[0].startswith(f"{len(table):,} of {len(drama):,} titles")
+
+
+def test_anomaly_model_on_empty_input_is_a_clear_error_or_empty_result(embedded_sample):
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        anomaly.AnomalyModel().fit(dm.anomaly_input(embedded_sample.iloc[0:0]))
+    assert dm.fit_anomalies(embedded_sample.iloc[0:0]) == {}
+    assert dm.fit_anomalies(embedded_sample.head(dm.MIN_ANOMALY_TITLES - 1)) == {}
+    assert not anomaly.flag_share(np.zeros(0), 0.02).size
 
 
 def test_reasons_list_features_beyond_two_standard_deviations():
@@ -228,3 +265,33 @@ def test_segment_profile_insights_name_the_largest_segment():
     lines = dm.segment_profile_insights(table)
     assert "**A** has the highest hit rate" in lines[0] and "**A** is the largest segment: 30 titles (75%" in lines[1]
     assert dm.segment_profile_insights(table.iloc[0:0]) == []
+
+
+def test_segment_model_on_a_single_genre_view(embedded_sample):
+    drama = embedded_sample[embedded_sample["genres"].map(lambda g: g == ["Drama"])]
+    model, evaluation = dm.fit_segments(dm.segment_input(drama))
+    assert model is not None and segment.K_MIN <= model.k_ <= segment.K_MAX
+    labels = model.predict(dm.segment_input(drama))
+    table = dm.segment_table(drama, labels, model.names_)
+    assert table["titles"].sum() == (labels >= 0).sum() and len(table) == model.k_
+    assert evaluation["train_titles"] + evaluation.get("holdout_titles", 0) == len(
+        dm.segment_input(drama).dropna(subset=list(segment.FEATURES)))
+
+
+def test_segment_model_on_empty_input_is_a_clear_error_or_empty_result(embedded_sample):
+    empty = dm.segment_input(embedded_sample.iloc[0:0])
+    with pytest.raises(ValueError, match="at least 30 titles"):
+        segment.SegmentModel().fit(empty)
+    assert dm.fit_segments(empty) == (None, {})
+    assert dm.segment_table(embedded_sample.iloc[0:0], np.zeros(0, dtype=int), []).empty
+    assert dm.segment_insights(pd.DataFrame(), pd.DataFrame(), {}) == []
+
+
+def test_segment_notes_quote_the_split_and_k_range_used(embedded_sample):
+    model, evaluation = dm.fit_segments(dm.segment_input(embedded_sample))
+    assert evaluation["train_share"] == pytest.approx(dm.SEGMENT_TRAIN_SHARE, abs=0.01)
+    note = dm.segment_holdout_note(evaluation)
+    assert f"{evaluation['train_share']:.0%} of titles" in note and f"{evaluation['holdout_titles']:,}" in note
+    assert f"over {segment.K_MIN}-{segment.K_MAX}" in dm.segment_method(model.scores_)
+    assert "over 3-4" in dm.segment_method(pd.DataFrame({"k": [3, 4]}))
+    assert "Too few titles" in dm.segment_holdout_note({"train_titles": 40})
