@@ -18,9 +18,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-#: Console noise that Streamlit itself makes offline (see BROWSER.md); anything else is a failure.
-KNOWN_NOISE = ("fonts.gstatic.com", "favicon", "_stcore/health", "host-config", "net::ERR_NAME_NOT_RESOLVED",
-               "net::ERR_INTERNET_DISCONNECTED", "Failed to load resource: the server responded with a status of 404")
+#: Console noise that Streamlit itself makes offline (see BROWSER.md), matched on the text and the URL a
+#: console message comes from (see ``console_text``); anything else is a failure, a 404 of an asset included.
+KNOWN_NOISE = ("fonts.gstatic.com", "favicon", "/_stcore/health", "/host-config")
+
+
+def console_text(msg) -> str:
+    """A console message with the URL it refers to (a failed resource's own URL), so noise is matched by URL."""
+    url = (msg.location or {}).get("url", "") if hasattr(msg, "location") else ""
+    return f"{msg.text} @ {url}" if url else msg.text
 
 
 def free_port() -> int:

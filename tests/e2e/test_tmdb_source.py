@@ -51,7 +51,7 @@ def test_page_renders_on_the_tmdb_source(tmdb_app, browser, page_file):
     ctx = browser.new_context(viewport={"width": 1400, "height": 900})
     page = ctx.new_page()
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("console", lambda m: errors.append(harness.console_text(m)) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
     path = harness.page_path(page_file)
     page.goto(f"{tmdb_app}{path}?source=tmdb&media=movie,tv&min_votes=0")
