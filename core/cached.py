@@ -774,25 +774,32 @@ def recommender_title(key: str, user_id: int, title_id: str) -> dict:
 
 def recommender_report(key: str, run: bool = False) -> dict | None:
     """The evaluation report persisted for this data and code (None when it was never run here); ``run``
-    computes and stores it first (about a minute: every protocol refits the models)."""
+    computes and stores it first from every ``recommender_eval_step`` (steps already run are cached)."""
     from core import persist
 
     stored = persist.load("recommender_report", key)
     return stored if stored is not None or not run else _recommender_report_build(key)
 
 
-@st.cache_data(max_entries=2, show_spinner=False)
-def _recommender_report_build(key: str) -> dict:
-    """Run ``core.recommend_eval.recommender_report`` on all ratings and store it with its time and duration."""
-    import time
-
-    from core import persist
+@st.cache_data(max_entries=16, show_spinner=False)
+def recommender_eval_step(key: str, step: str) -> dict:
+    """One step of the evaluation (``core.recommend_eval.report_step``) on all ratings, with its ``seconds``."""
     from core import recommend_eval as ev
 
+    data = embedded_data()
+    return ev.report_step(data.ratings, data.titles, step)
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def _recommender_report_build(key: str) -> dict:
+    """The report assembled from every evaluation step, stored with its time and total compute seconds."""
+    from core import persist
+    from core import recommend_eval as ev
+    from core import recommend_report as rr
+
     def build() -> dict:
-        data, start = embedded_data(), time.perf_counter()
-        report = ev.recommender_report(data.ratings, data.titles)
-        return {**report, "seconds": time.perf_counter() - start,
+        parts = {step: recommender_eval_step(key, step) for step in rr.report_steps()}
+        return {**ev.assemble_report(parts), "seconds": sum(part["seconds"] for part in parts.values()),
                 "computed_at": pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC")}
 
     return persist.load_or_build("recommender_report", key, build)

@@ -79,6 +79,45 @@ def _predict_frame(model: Any, frame: pd.DataFrame) -> np.ndarray:
     return np.array([model.predict(u, t) for u, t in zip(frame["user_id"], frame["title_id"])], dtype=float)
 
 
+def rating_fold(ratings: pd.DataFrame, titles: pd.DataFrame, make_model: Callable[[], Any], fold: int,
+                n_splits: int = 5, random_state: int = 0, variants: dict[str, dict] | None = None) -> dict:
+    """RMSE/MAE of a rating predictor on one fold of the shuffled ``KFold`` (predictions clipped to 0.5-5).
+
+    Args:
+        ratings, titles, make_model, n_splits, random_state, variants: as in :func:`rating_cv`.
+        fold: which fold is held out (0-based).
+
+    Returns:
+        ``rmse``, ``mae``, ``fit_seconds``, ``n`` (rows scored) and ``variants``: ``name -> {rmse, mae}``.
+    """
+    data = ratings.reset_index(drop=True)
+    train_idx, test_idx = list(KFold(n_splits, shuffle=True, random_state=random_state).split(data))[fold]
+    start = time.perf_counter()
+    model = make_model().fit(data.iloc[train_idx], titles)
+    fit_s = time.perf_counter() - start
+    test = data.iloc[test_idx]
+    truth = test["rating"].to_numpy(float)
+
+    def scores(m: Any) -> dict:
+        err = np.clip(_predict_frame(m, test), RATING_MIN, RATING_MAX) - truth
+        return {"rmse": float(np.sqrt(np.mean(err ** 2))), "mae": float(np.mean(np.abs(err)))}
+
+    out = {**scores(model), "fit_seconds": fit_s, "n": len(test)}
+    out["variants"] = {name: scores(model.set_params(**params)) for name, params in (variants or {}).items()}
+    return out
+
+
+def combine_rating_folds(folds: Sequence[dict]) -> dict:
+    """:func:`rating_cv`'s summary of :func:`rating_fold` results (means over folds, median fit time)."""
+    rmse = [f["rmse"] for f in folds]
+    names = folds[0]["variants"] if folds else {}
+    return {"rmse": float(np.mean(rmse)), "mae": float(np.mean([f["mae"] for f in folds])),
+            "rmse_std": float(np.std(rmse)), "fold_rmse": rmse,
+            "fit_seconds": float(np.median([f["fit_seconds"] for f in folds])), "n": sum(f["n"] for f in folds),
+            "variants": {name: {m: float(np.mean([f["variants"][name][m] for f in folds])) for m in ("rmse", "mae")}
+                         for name in names}}
+
+
 def rating_cv(ratings: pd.DataFrame, titles: pd.DataFrame, make_model: Callable[[], Any],
               n_splits: int = 5, random_state: int = 0, variants: dict[str, dict] | None = None) -> dict:
     """K-fold RMSE/MAE of a rating predictor (predictions clipped to 0.5-5).
@@ -97,27 +136,8 @@ def rating_cv(ratings: pd.DataFrame, titles: pd.DataFrame, make_model: Callable[
         ``rmse``, ``mae`` (means over folds), ``rmse_std``, ``fold_rmse``, ``fit_seconds`` (median), ``n``,
         and ``variants``: ``name -> {rmse, mae}``.
     """
-    data = ratings.reset_index(drop=True)
-    variants = variants or {}
-    errors: dict[str, list[np.ndarray]] = {name: [] for name in ["", *variants]}
-    fit_s = []
-    for train_idx, test_idx in KFold(n_splits, shuffle=True, random_state=random_state).split(data):
-        start = time.perf_counter()
-        model = make_model().fit(data.iloc[train_idx], titles)
-        fit_s.append(time.perf_counter() - start)
-        test = data.iloc[test_idx]
-        truth = test["rating"].to_numpy(float)
-        errors[""].append(np.clip(_predict_frame(model, test), RATING_MIN, RATING_MAX) - truth)
-        for name, params in variants.items():
-            variant = model.set_params(**params)
-            errors[name].append(np.clip(_predict_frame(variant, test), RATING_MIN, RATING_MAX) - truth)
-    scores = {name: ([float(np.sqrt(np.mean(e ** 2))) for e in errs], [float(np.mean(np.abs(e))) for e in errs])
-              for name, errs in errors.items()}
-    rmse, mae = scores.pop("")
-    return {"rmse": float(np.mean(rmse)), "mae": float(np.mean(mae)), "rmse_std": float(np.std(rmse)),
-            "fold_rmse": rmse, "fit_seconds": float(np.median(fit_s)), "n": len(data),
-            "variants": {name: {"rmse": float(np.mean(r)), "mae": float(np.mean(m))}
-                         for name, (r, m) in scores.items()}}
+    return combine_rating_folds([rating_fold(ratings, titles, make_model, fold, n_splits, random_state, variants)
+                                 for fold in range(n_splits)])
 
 
 class GlobalMean:
@@ -175,27 +195,45 @@ def ranking_eval(model_or_scorer: Any, train: pd.DataFrame, test: pd.DataFrame, 
     Returns:
         ``precision``, ``recall``, ``ndcg``, ``coverage``, ``users``, ``users_with_relevant``, ``seconds``.
     """
-    start = time.perf_counter()
     recommend = _recommender(model_or_scorer)
+    return ranking_evals(lambda user, n: {"": recommend(user, n)}, ("",), train, test, titles, k, min_heldout)[""]
+
+
+def ranking_evals(recommend_lists: Callable[[int, int], dict[str, list]], names: Sequence[str], train: pd.DataFrame,
+                  test: pd.DataFrame, titles: pd.DataFrame, k: int = 10, min_heldout: int = 5) -> dict[str, dict]:
+    """:func:`ranking_eval` of several named lists per user in one pass over the users.
+
+    Args:
+        recommend_lists: ``(user_id, k) -> {name: list[title_id]}`` (e.g. one scoring pass, several blend
+            weights: :meth:`models.recommend.HybridRecommender.recommend_blends`).
+        names: the names of the lists (every one must be in each returned dict).
+        train, test, titles, k, min_heldout: as in :func:`ranking_eval`.
+
+    Returns:
+        ``name ->`` :func:`ranking_eval` dict; ``seconds`` is the whole pass.
+    """
+    start = time.perf_counter()
     test = test.assign(title_id=test["title_id"].astype(str))
     held = test.groupby("user_id").size()
     users = held.index[held >= min_heldout]
     relevant = test[test["rating"] >= RELEVANT_RATING].groupby("user_id")["title_id"].agg(set)
     seen = train.assign(title_id=train["title_id"].astype(str)).groupby("user_id")["title_id"].agg(set)
-    prec, rec, ndcg, shown = [], [], [], set()
+    scores = {name: {"precision": [], "recall": [], "ndcg": [], "shown": set()} for name in names}
     for user in users:
-        mine = seen.get(user, set())
-        recs = [str(t) for t in recommend(user, k) if str(t) not in mine][:k]
-        rel = relevant.get(user, set())
-        prec.append(precision_at_k(recs, rel, k))
-        rec.append(recall_at_k(recs, rel, k))
-        ndcg.append(ndcg_at_k(recs, rel, k))
-        shown.update(recs)
-    n_catalogue = max(titles["title_id"].nunique(), 1)
-    return {"precision": float(np.mean(prec)) if prec else 0.0, "recall": float(np.mean(rec)) if rec else 0.0,
-            "ndcg": float(np.mean(ndcg)) if ndcg else 0.0, "coverage": len(shown) / n_catalogue,
-            "users": int(len(users)), "users_with_relevant": int(relevant.index.isin(users).sum()),
-            "seconds": time.perf_counter() - start}
+        mine, rel = seen.get(user, set()), relevant.get(user, set())
+        lists = recommend_lists(user, k)
+        for name, acc in scores.items():
+            recs = [str(t) for t in lists[name] if str(t) not in mine][:k]
+            acc["precision"].append(precision_at_k(recs, rel, k))
+            acc["recall"].append(recall_at_k(recs, rel, k))
+            acc["ndcg"].append(ndcg_at_k(recs, rel, k))
+            acc["shown"].update(recs)
+    n_catalogue, seconds = max(titles["title_id"].nunique(), 1), time.perf_counter() - start
+    n_relevant = int(relevant.index.isin(users).sum())
+    return {name: {**{m: float(np.mean(acc[m])) if acc[m] else 0.0 for m in ("precision", "recall", "ndcg")},
+                   "coverage": len(acc["shown"]) / n_catalogue, "users": int(len(users)),
+                   "users_with_relevant": n_relevant, "seconds": seconds}
+            for name, acc in scores.items()}
 
 
 # --- "will they love it?" ----------------------------------------------------------------------------------
@@ -239,28 +277,78 @@ def rated_catalogue(ratings: pd.DataFrame, titles: pd.DataFrame) -> pd.DataFrame
     return titles[titles["title_id"].astype(str).isin(set(ratings["title_id"].astype(str)))]
 
 
+BLENDS = (("hybrid", None), ("collaborative", 0.0), ("content", 1.0))  # ranking rows: name, content weight
+
+
+def report_step(ratings: pd.DataFrame, titles: pd.DataFrame, step: str, n_splits: int = 5, k: int = 10) -> dict:
+    """One step of :func:`recommender_report` (names: :func:`core.recommend_report.report_steps`).
+
+    Steps are independent, so a caller can run them one by one and report progress between them:
+
+    * ``rating_fold_<i>``: fold ``i`` of the rating CV, the hybrid, its item-kNN and MF halves (one fit) and
+      the global mean;
+    * ``ranking``: the ranking model fitted once on the temporal training part, ranked at every blend weight
+      in one scoring pass per user, and the most-popular baseline;
+    * ``love``: :func:`evaluate_love`.
+
+    Returns:
+        The step's figures and ``seconds`` (its duration).
+
+    Raises:
+        ValueError: an unknown step.
+    """
+    from models.recommend import HybridRecommender
+
+    start, catalogue = time.perf_counter(), rated_catalogue(ratings, titles)
+    if step.startswith("rating_fold_"):
+        fold = int(step.rsplit("_", 1)[1]) - 1
+        hybrid = rating_fold(ratings, catalogue, lambda: HybridRecommender(parts="rating"), fold, n_splits,
+                             variants={"item_knn": {"knn_weight": 1.0}, "mf": {"knn_weight": 0.0}})
+        out = {"hybrid": hybrid, "global_mean": rating_fold(ratings, catalogue, GlobalMean, fold, n_splits)}
+    elif step == "ranking":
+        train, test = temporal_split(ratings)
+        model = HybridRecommender(parts="ranking").fit(train, catalogue)
+        weights = dict(BLENDS)
+
+        def lists(user: int, n: int) -> dict:
+            by_weight = model.recommend_blends(user, weights.values(), n)
+            return {name: by_weight[model.content_weight if w is None else w] for name, w in BLENDS}
+
+        out = ranking_evals(lists, list(weights), train, test, catalogue, k)
+        out["most_popular"] = ranking_eval(most_popular_baseline(train), train, test, catalogue, k)
+    elif step == "love":
+        out = evaluate_love(ratings, catalogue)
+    else:
+        raise ValueError(f"unknown evaluation step {step!r}")
+    return {**out, "seconds": time.perf_counter() - start}
+
+
+def assemble_report(parts: dict[str, dict]) -> dict:
+    """The report from every step's result (``step name -> report_step(...)``), in the shape the page shows.
+
+    Returns:
+        ``rating``: ``hybrid``, ``item_knn``, ``mf``, ``global_mean`` -> ``{rmse, mae}`` (fold means; the
+        hybrid also ``rmse_std``, ``fit_seconds``); ``ranking``: ``hybrid``, ``collaborative``, ``content``,
+        ``most_popular`` -> :func:`ranking_eval` dicts; ``love``: :func:`evaluate_love`; ``step_seconds``.
+    """
+    folds = [parts[name] for name in sorted((n for n in parts if n.startswith("rating_fold_")),
+                                            key=lambda n: int(n.rsplit("_", 1)[1]))]
+    cv = combine_rating_folds([f["hybrid"] for f in folds])
+    rating = {"hybrid": {key: cv[key] for key in ("rmse", "mae", "rmse_std", "fit_seconds")}, **cv["variants"],
+              "global_mean": combine_rating_folds([f["global_mean"] for f in folds])}
+    ranking = {name: value for name, value in parts["ranking"].items() if name != "seconds"}
+    love = {name: value for name, value in parts["love"].items() if name != "seconds"}
+    return {"rating": rating, "ranking": ranking, "love": love,
+            "step_seconds": {name: part["seconds"] for name, part in parts.items()}}
+
+
 def recommender_report(ratings: pd.DataFrame, titles: pd.DataFrame, n_splits: int = 5, k: int = 10) -> dict:
     """Both protocols for :class:`models.recommend.HybridRecommender` and its baselines, plus the love model.
 
     The catalogue is restricted to rated titles (:func:`rated_catalogue`), so coverage is a share of titles
-    the collaborative part can know. About a minute on the embedded MovieLens data (2 cores).
-
-    Returns:
-        ``rating``: ``hybrid``, ``item_knn``, ``mf``, ``global_mean`` -> ``{rmse, mae}``;
-        ``ranking``: ``hybrid``, ``collaborative``, ``content``, ``most_popular`` -> :func:`ranking_eval`
-        dicts; ``love``: :func:`evaluate_love`.
+    the collaborative part can know. Every step of :func:`core.recommend_report.report_steps` in turn (about
+    45 s on the embedded MovieLens data, 2 cores); see :func:`assemble_report` for the shape.
     """
-    from models.recommend import HybridRecommender
+    from core.recommend_report import report_steps
 
-    catalogue = rated_catalogue(ratings, titles)
-    cv = rating_cv(ratings, catalogue, lambda: HybridRecommender(parts="rating"), n_splits,
-                   variants={"item_knn": {"knn_weight": 1.0}, "mf": {"knn_weight": 0.0}})
-    rating = {"hybrid": {key: cv[key] for key in ("rmse", "mae", "rmse_std", "fit_seconds")}, **cv["variants"],
-              "global_mean": rating_cv(ratings, catalogue, GlobalMean, n_splits)}
-    train, test = temporal_split(ratings)
-    model = HybridRecommender(parts="ranking").fit(train, catalogue)
-    ranking = {name: ranking_eval(lambda user, n, w=w: model.recommend(user, n, content_weight=w), train, test,
-                                  catalogue, k)
-               for name, w in (("hybrid", None), ("collaborative", 0.0), ("content", 1.0))}
-    ranking["most_popular"] = ranking_eval(most_popular_baseline(train), train, test, catalogue, k)
-    return {"rating": rating, "ranking": ranking, "love": evaluate_love(ratings, catalogue)}
+    return assemble_report({step: report_step(ratings, titles, step, n_splits, k) for step in report_steps(n_splits)})

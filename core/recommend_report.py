@@ -1,7 +1,7 @@
 """How good are the recommendations? The evaluation report as the Recommender page shows it (no Streamlit).
 
 Turns a :func:`core.recommend_eval.recommender_report` dict into tables, checks it against the quality bar of
-issue #4 and estimates how long running it takes on this machine.
+issue #4 and names the steps that compute it (so the page can show progress between them).
 """
 from __future__ import annotations
 
@@ -34,13 +34,10 @@ def quality_bar(report: dict) -> dict:
             "ranking": rank["ndcg"] >= TARGETS["ndcg"] and rank["coverage"] >= TARGETS["coverage"]}
 
 
-def evaluation_eta(fit_seconds: dict, n_splits: int = 5) -> float:
-    """Rough duration of :func:`core.recommend_eval.recommender_report` from this machine's full-data fit times.
-
-    Rating CV refits the rating model ``n_splits`` times and predicts each held-out fold (about 1.1 fits
-    each); the ranking protocol fits the ranking model once and ranks the catalogue for every evaluated user
-    at three blend weights (about two more fits' worth); the love evaluation refits the love model once.
-    Calibrated on the embedded data: estimated 62 s for a measured 60 s.
-    """
-    rating, ranking, love = (float(fit_seconds.get(k, 0.0)) for k in ("rating", "ranking", "love"))
-    return 1.1 * n_splits * rating + 3 * ranking + love
+def report_steps(n_splits: int = 5) -> dict[str, str]:
+    """The steps of :func:`core.recommend_eval.recommender_report`, in order: ``name -> what it does``."""
+    folds = {f"rating_fold_{i}": f"Rating prediction, fold {i} of {n_splits}: fit item kNN + MF on the other "
+                                 f"folds, predict this one" for i in range(1, n_splits + 1)}
+    return {**folds, "ranking": "Ranking: fit on each user's earliest 80% of ratings, rank their top 10 at three "
+                                "blend weights, against most popular",
+            "love": "Love classifier: fit on the earliest 80%, score the latest 20% against the majority class"}

@@ -220,8 +220,11 @@ class HybridRecommender(ContentIndex, BaseEstimator):
         top = x[candidates].max() if candidates.any() else 0.0
         return np.maximum(x, 0) / top if top > 0 else np.zeros_like(x)
 
-    def _rank(self, user_id, k, content_weight, exclude_seen, genres):
-        """``(pos, top item positions, score, scaled collab, scaled content)``; ``pos = -1``: popular fallback."""
+    def _rank(self, user_id, k, content_weight, exclude_seen, genres, scores=None):
+        """``(pos, top item positions, score, scaled collab, scaled content)``; ``pos = -1``: popular fallback.
+
+        ``scores``: the user's raw ``_scores`` when already computed (several blend weights, one scoring pass).
+        """
         w = self.content_weight if content_weight is None else float(content_weight)
         if not 0 <= w <= 1:
             raise ValueError(f"content_weight must be in [0, 1], got {w}")
@@ -229,7 +232,7 @@ class HybridRecommender(ContentIndex, BaseEstimator):
         pos = self._user_pos(user_id)
         if pos < 0:
             return -1, self.popular_titles(k, genres), w
-        collab, content = self._scores(pos)
+        collab, content = self._scores(pos) if scores is None else scores
         candidates = self._genre_mask(genres)
         items = self._history(pos)[0]
         if exclude_seen:
@@ -257,6 +260,22 @@ class HybridRecommender(ContentIndex, BaseEstimator):
         """
         ranked = self._rank(user_id, k, content_weight, exclude_seen, genres)
         return ranked[1] if ranked[0] < 0 else self.item_index_[ranked[1]].tolist()
+
+    def recommend_blends(self, user_id, weights, k: int = 10, exclude_seen: bool = True,
+                         genres=None) -> dict[float, list[str]]:
+        """:meth:`recommend` at several content weights from one scoring pass: ``weight -> top-k title ids``.
+
+        The same lists as one :meth:`recommend` call per weight, for about the cost of one (the evaluation
+        ranks every user at three weights).
+        """
+        self._require("ease_weights_", "ranking")
+        pos = self._user_pos(user_id)
+        scores = self._scores(pos) if pos >= 0 else None
+        out = {}
+        for w in (self.content_weight if w is None else w for w in weights):  # None: the fitted weight
+            ranked = self._rank(user_id, k, w, exclude_seen, genres, scores)
+            out[float(w)] = ranked[1] if ranked[0] < 0 else self.item_index_[ranked[1]].tolist()
+        return out
 
     def recommend_explained(self, user_id, k: int = 10, content_weight: float | None = None,
                             exclude_seen: bool = True, genres=None) -> pd.DataFrame:

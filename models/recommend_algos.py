@@ -36,7 +36,8 @@ def pearson_baseline(resid: np.ndarray, mask: np.ndarray, shrinkage: float) -> n
     n = np.maximum(mask.T @ mask - 1, 0)
     den = np.sqrt(sq * sq.T)
     with np.errstate(invalid="ignore", divide="ignore"):
-        sim = np.where(den > 0, num / den, 0.0) * (n / (n + shrinkage))
+        shrink = np.where(n + shrinkage > 0, n / (n + shrinkage), 0.0)  # one co-rater, no shrinkage: 0, not NaN
+        sim = np.where(den > 0, num / den, 0.0) * shrink
     np.fill_diagonal(sim, 0.0)
     return sim.astype(np.float32)
 

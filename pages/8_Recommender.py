@@ -134,41 +134,44 @@ if tabs[2].open:
             ui.chart(cr.neighbours(title_view["table"], "collaborative"), cr.HOW_TO_READ["neighbours"],
                      title_view["insights"], key="rc_collab")
 
+def run_evaluation() -> dict:
+    """Run the evaluation step by step with visible progress; the report is stored, so this runs once here."""
+    steps = rr.report_steps()
+    with st.status("Evaluating on held-out ratings: the first time for this data and code on this machine...",
+                   expanded=True) as status:
+        bar = st.progress(0.0)
+        for n, (step, label) in enumerate(steps.items()):
+            bar.progress(n / len(steps), text=f"Step {n + 1} of {len(steps)}: {label}...")
+            st.write(f"{label}: {cached.recommender_eval_step(key, step)['seconds']:.1f} s")
+        report = cached.recommender_report(key, run=True)
+        bar.progress(1.0, text="Evaluation done")
+        status.update(label=f"Evaluation done in {report['seconds']:.0f} s and stored: later visits show it at once",
+                      state="complete", expanded=False)
+    return report
+
+
 if tabs[3].open:
     with tabs[3]:
-        fits = prepare_models()
         st.subheader("How good are these recommendations?")
-        report = cached.recommender_report(key)
-        if report is None:
-            eta = rr.evaluation_eta({part: fit["seconds"] for part, fit in fits.items()})
-            st.info("The evaluation refits every model on 5 cross-validation folds and a temporal split. It has not "
-                    "run on this machine for this data and code yet.", icon=":material/science:")
-            if st.button(f"Run the evaluation (~{eta:.0f} s)", key="rc_eval"):
-                with st.status("Running the evaluation protocols...", expanded=True) as status:
-                    st.write("5-fold rating CV, the temporal ranking split and the love classifier; the result is "
-                             "stored.")
-                    report = cached.recommender_report(key, run=True)
-                    status.update(label=f"Evaluation done in {report['seconds']:.0f} s", state="complete",
-                                  expanded=False)
-        if report is not None:
-            st.caption(f"Computed on {report['computed_at']} in {report['seconds']:.0f} s. Rating prediction: 5-fold "
-                       "random split. Ranking: each user's latest 20% of ratings held out, relevant = held-out rating "
-                       "of 4+, users with 5+ held-out ratings, the rated catalogue minus the user's training films.")
-            left, right = st.columns(2)
-            with left:
-                ui.chart(cr.rating_errors(rr.rating_table(report), rr.TARGETS["rmse"]),
-                         cr.HOW_TO_READ["rating_errors"], ri.rating_insights(report), key="rc_eval_rating")
-                table(rr.rating_table(report).round(4), "recommender_rating_eval", "rc_eval_rating_dl")
-            with right:
-                ui.chart(cr.ranking_metrics(rr.ranking_table(report)), cr.HOW_TO_READ["ranking_metrics"],
-                         ri.ranking_insights(report), key="rc_eval_ranking")
-                table(rr.ranking_table(report).round(4), "recommender_ranking_eval", "rc_eval_ranking_dl")
-            love = report["love"]
-            cols = st.columns(4)
-            cols[0].metric("Love model accuracy", f"{love['accuracy']:.3f}",
-                           f"{love['accuracy'] - love['majority_accuracy']:+.3f} vs majority class")
-            cols[1].metric("Majority-class accuracy", f"{love['majority_accuracy']:.3f}")
-            cols[2].metric("Love model ROC-AUC", f"{love['roc_auc']:.3f}", f"{love['roc_auc'] - 0.5:+.3f} vs constant")
-            cols[3].metric("Test ratings", f"{love['n_test']:,}")
-            for line in ri.love_insights(love):
-                st.markdown(f"- {line}")
+        report = cached.recommender_report(key) or run_evaluation()
+        st.caption(f"Computed on {report['computed_at']} in {report['seconds']:.0f} s. Rating prediction: 5-fold "
+                   "random split. Ranking: each user's latest 20% of ratings held out, relevant = held-out rating "
+                   "of 4+, users with 5+ held-out ratings, the rated catalogue minus the user's training films.")
+        left, right = st.columns(2)
+        with left:
+            ui.chart(cr.rating_errors(rr.rating_table(report), rr.TARGETS["rmse"]),
+                     cr.HOW_TO_READ["rating_errors"], ri.rating_insights(report), key="rc_eval_rating")
+            table(rr.rating_table(report).round(4), "recommender_rating_eval", "rc_eval_rating_dl")
+        with right:
+            ui.chart(cr.ranking_metrics(rr.ranking_table(report)), cr.HOW_TO_READ["ranking_metrics"],
+                     ri.ranking_insights(report), key="rc_eval_ranking")
+            table(rr.ranking_table(report).round(4), "recommender_ranking_eval", "rc_eval_ranking_dl")
+        love = report["love"]
+        cols = st.columns(4)
+        cols[0].metric("Love model accuracy", f"{love['accuracy']:.3f}",
+                       f"{love['accuracy'] - love['majority_accuracy']:+.3f} vs majority class")
+        cols[1].metric("Majority-class accuracy", f"{love['majority_accuracy']:.3f}")
+        cols[2].metric("Love model ROC-AUC", f"{love['roc_auc']:.3f}", f"{love['roc_auc'] - 0.5:+.3f} vs constant")
+        cols[3].metric("Test ratings", f"{love['n_test']:,}")
+        for line in ri.love_insights(love):
+            st.markdown(f"- {line}")

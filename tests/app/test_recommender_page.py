@@ -1,5 +1,8 @@
 """AppTest behaviour tests for the Recommender page: the lazy tabs, user and title pickers, blend slider, cold start,
-links and the on-demand evaluation panel."""
+links and the evaluation panel (computed with progress when its tab is first opened, then stored).
+
+The evaluation here runs on the first 60 MovieLens users (the real protocols, a fraction of the minute the full
+data takes); ``bench/bench_recommend.py`` prints the full-data figures."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from core import cached, embedded
 from core import recommend_eval as ev
 from core import recommend_page as rp
+from core import recommend_report as rr
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "8_Recommender.py")
 
@@ -25,12 +29,39 @@ def models_ready() -> str:
 
 
 @pytest.fixture(scope="module")
-def small_report() -> dict:
-    """A real report: both protocols and the love model run on the first 60 MovieLens users (2 folds)."""
+def small_parts() -> dict:
+    """Every evaluation step run for real on the first 60 MovieLens users."""
     data = embedded.load()
     ratings = data.ratings[data.ratings["user_id"] <= 60]
-    report = ev.recommender_report(ratings, data.titles, n_splits=2)
-    return {**report, "seconds": 1.0, "computed_at": "test run"}
+    return {step: ev.report_step(ratings, data.titles, step) for step in rr.report_steps()}
+
+
+@pytest.fixture(scope="module")
+def small_report(small_parts) -> dict:
+    return {**ev.assemble_report(small_parts), "seconds": 1.0, "computed_at": "test run"}
+
+
+@pytest.fixture(autouse=True)
+def small_evaluation(monkeypatch, small_parts, small_report) -> dict:
+    """The page's evaluation on the small data: nothing stored until every step ran, then the report.
+
+    Returns the record of what the page asked for: ``steps`` (in order) and ``stored`` (the report, once run).
+    """
+    calls: dict = {"steps": [], "stored": None}
+
+    def step(key: str, name: str) -> dict:
+        calls["steps"].append(name)
+        return small_parts[name]
+
+    def report(key: str, run: bool = False) -> dict | None:
+        if run and calls["stored"] is None:
+            assert calls["steps"] == list(rr.report_steps()), "the report is built only after every step ran"
+            calls["stored"] = small_report
+        return calls["stored"]
+
+    monkeypatch.setattr(cached, "recommender_eval_step", step)
+    monkeypatch.setattr(cached, "recommender_report", report)
+    return calls
 
 
 TABS = ("For this viewer", "Their ratings", "More like this title", "How good is it?")
@@ -75,20 +106,27 @@ def test_every_tab_renders(tab, user):
     at = run(rc_tab=tab) if user == "default" else run(rc_tab=tab, user=user)
     assert not at.exception, [e.value for e in at.exception]
     assert at.subheader or at.info
-    if tab != "For this viewer" or user == "default":  # the models' progress wherever the models are used
-        assert any(s.label.startswith("Models ready") for s in at.status) or tab == "Their ratings"
+    labels = [s.label for s in at.status]
+    if tab in ("More like this title",) or (tab == "For this viewer" and user == "default"):
+        assert any(label.startswith("Models ready") for label in labels)  # the models' progress where used
+    if tab == "How good is it?":  # the evaluation needs no fitted page model: it fits its own
+        assert [label.split(" in ")[0] for label in labels] == ["Evaluation done"]
 
 
-def test_each_tab_shows_its_own_sections():
+def test_each_tab_shows_its_own_sections(small_evaluation, small_report):
+    small_evaluation["stored"] = small_report  # a report stored by an earlier visit
     at = run()
     default = cached.recommender_data()["default_user"]
     assert [h.value for h in open_tab(at, "Their ratings").subheader] == [f"What user {default} has rated"]
     heads = [h.value for h in open_tab(at, "More like this title").subheader]
     assert heads[0].startswith("More like") and heads[1].startswith("Viewers who rated")
     assert len(at.get("plotly_chart")) == 2 and at.selectbox(key="rc_title")
-    # the evaluation: a stored report on screen, or the button that runs it
     at = open_tab(at, "How good is it?")
-    assert any(b.key == "rc_eval" for b in at.button) or any("Computed on" in c.value for c in at.caption)
+    assert [h.value for h in at.subheader] == ["How good are these recommendations?"]
+    assert any("Computed on test run" in c.value for c in at.caption) and not at.status  # shown at once
+    assert small_evaluation["steps"] == [] and len(at.get("plotly_chart")) == 2
+    assert [m.label for m in at.metric] == ["Love model accuracy", "Majority-class accuracy", "Love model ROC-AUC",
+                                            "Test ratings"]
 
 
 def test_user_picker_changes_history_and_top_10():
@@ -186,18 +224,18 @@ def test_link_opens_the_requested_user_title_and_tab():
     assert titles["title"].iloc[5] in at.subheader[0].value
 
 
-def test_evaluation_runs_on_demand_and_shows_its_figures(monkeypatch, small_report):
-    stored: dict = {}
-    monkeypatch.setattr(cached, "recommender_report",
-                        lambda key, run=False: stored.setdefault("r", small_report) if run else stored.get("r"))
+def test_opening_the_evaluation_tab_computes_it_with_progress_and_stores_it(small_evaluation, small_report):
     at = run(rc_tab="How good is it?")
-    assert any("has not run on this machine" in i.value for i in at.info)
-    at = at.button(key="rc_eval").click().run()
-    assert not at.exception
+    assert not at.exception, [e.value for e in at.exception]
+    assert small_evaluation["steps"] == list(rr.report_steps())  # every step, in order, without a click
+    assert not at.button and at.status[0].state == "complete"
+    assert at.status[0].label.startswith("Evaluation done in") and "stored" in at.status[0].label
+    assert len(at.get("progress")) == 1
     assert any("Computed on test run" in c.value for c in at.caption)
     hybrid = small_report["rating"]["hybrid"]["rmse"]
     assert any(f"{hybrid:.4f}" in m.value for m in at.markdown)
-    assert at.metric[-1].label == "Test ratings"
+    assert at.metric[0].value == f"{small_report['love']['accuracy']:.3f}" and at.metric[-1].label == "Test ratings"
     at = open_tab(at, "For this viewer").slider(key="rc_weight").set_value(80).run()
-    at = open_tab(at, "How good is it?")  # the stored report stays on screen
+    at = open_tab(at, "How good is it?")  # the stored report: shown at once, nothing recomputed
+    assert small_evaluation["steps"] == list(rr.report_steps()) and not at.status
     assert any("Computed on test run" in c.value for c in at.caption)

@@ -5,9 +5,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import scipy.sparse as sp
+
 from core import recommend_eval as ev
 from models.love import LoveModel
 from models.recommend import HybridRecommender, UnknownTitleError, UnknownUserError
+from models.recommend_algos import als_baselines, als_mf, ease_weights, knn_residual_mean, pearson_baseline
 
 SMALL = dict(knn_min_support=1, ease_min_count=1, mf_factors=3, mf_epochs=5, ease_lambda=1.0)
 
@@ -173,9 +176,39 @@ def test_love_model_probabilities_and_out_of_fold_training_features(ratings, tit
     assert (oof["user_count"] < full["user_count"]).all()  # a row's own fold never feeds its statistics
 
 
-def test_evaluate_love_reports_against_majority(ratings, titles):
-    out = ev.evaluate_love(ratings, titles, make_model=lambda: LoveModel(n_estimators=20))
-    assert {"accuracy", "roc_auc", "majority_accuracy"} <= set(out) and 0 <= out["accuracy"] <= 1
+def _taste_ratings(n_users: int = 40, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A separable set: 6 Horror and 14 Comedy titles; 3 in 4 users love Horror and hate Comedy, the rest the
+    reverse (5 vs 1 stars). Every user rates every title in a random order, so both kinds are held out."""
+    rng = np.random.default_rng(seed)
+    titles = pd.DataFrame({"title_id": [f"t{k}" for k in range(20)], "title": [f"Title {k}" for k in range(20)],
+                           "genres": [["Horror"] if k < 6 else ["Comedy"] for k in range(20)], "year": 2000})
+    rows = []
+    for user in range(n_users):
+        horror_fan = user % 4 != 0
+        for n, k in enumerate(rng.permutation(20)):
+            rows.append((user, f"t{k}", 5.0 if (k < 6) == horror_fan else 1.0, pd.Timestamp("2020-01-01")
+                         + pd.Timedelta(minutes=n)))
+    return pd.DataFrame(rows, columns=["user_id", "title_id", "rating", "timestamp"]), titles
+
+
+def test_evaluate_love_beats_the_majority_class_on_a_separable_set():
+    ratings, titles = _taste_ratings()
+    out = ev.evaluate_love(ratings, titles, make_model=lambda: LoveModel(n_estimators=50))
+    _, test = ev.temporal_split(ratings)
+    loves = (test["rating"] >= 4).mean()
+    assert loves < 0.5 and out["majority_accuracy"] == pytest.approx(1 - loves)  # majority: not love
+    assert out["best_constant_accuracy"] == pytest.approx(max(loves, 1 - loves))
+    assert out["positive_rate"] == pytest.approx(loves) and out["n_test"] == len(test)
+    assert out["accuracy"] >= out["majority_accuracy"] + 0.2 and out["roc_auc"] > 0.95
+
+
+def test_evaluate_love_majority_is_the_training_majority():
+    """When the held-out labels lean the other way, the deployed (training) majority is what is scored."""
+    ratings, titles = _taste_ratings()
+    late = ratings["timestamp"] >= pd.Timestamp("2020-01-01") + pd.Timedelta(minutes=16)
+    flipped = ratings.assign(rating=np.where(late, 5.0, ratings["rating"]))  # held-out part: all loves
+    out = ev.evaluate_love(flipped, titles, make_model=lambda: LoveModel(n_estimators=5))
+    assert out["positive_rate"] == 1.0 and out["majority_accuracy"] == 0.0 and out["best_constant_accuracy"] == 1.0
 
 
 def test_recommender_report_has_every_figure_the_page_shows(ratings, titles):
@@ -208,3 +241,102 @@ def test_content_index_works_without_ratings_and_merges_ml_genres(tmdb_like_fram
     frame = pd.DataFrame({"genres": [["Drama"], []], "ml_genres": [["Drama", "War"], ["(no genres listed)"]]})
     assert merged_genres(frame).tolist() == [["Drama", "War"], []]
     assert merged_genres(tmdb_like_frame).iloc[0] == list(tmdb_like_frame["genres"].iloc[0])
+
+
+def test_recommend_blends_match_one_recommend_per_weight(model):
+    lists = model.recommend_blends(1, [None, 0.0, 1.0], k=4)
+    assert set(lists) == {model.content_weight, 0.0, 1.0}
+    for w in (0.0, 1.0, model.content_weight):
+        assert lists[w] == model.recommend(1, 4, content_weight=w)
+    assert model.recommend_blends(999, [0.0], k=3)[0.0] == model.popular_titles(3)  # unknown user
+
+
+def test_ranking_evals_score_several_lists_in_one_pass():
+    train = pd.DataFrame({"user_id": [1, 2], "title_id": ["a", "a"], "rating": 4.0})
+    test = pd.DataFrame({"user_id": [1, 1, 2], "title_id": ["b", "c", "b"], "rating": [5.0, 2.0, 4.5]})
+    titles = pd.DataFrame({"title_id": list("abcd")})
+    out = ev.ranking_evals(lambda user, k: {"good": ["b", "d"], "bad": ["c", "d"]}, ["good", "bad"], train, test,
+                           titles, k=2, min_heldout=2)
+    assert out["good"]["ndcg"] == pytest.approx(1.0) and out["bad"]["ndcg"] == 0.0
+    assert out["good"]["users"] == out["bad"]["users"] == 1
+    assert out["good"] == {**ev.ranking_eval(lambda u, k: ["b", "d"], train, test, titles, 2, 2),
+                           "seconds": out["good"]["seconds"]}
+
+
+def test_rating_folds_combine_into_rating_cv(ratings, titles):
+    folds = [ev.rating_fold(ratings, titles, ev.GlobalMean, f, n_splits=3) for f in range(3)]
+    combined, direct = ev.combine_rating_folds(folds), ev.rating_cv(ratings, titles, ev.GlobalMean, n_splits=3)
+    assert combined["rmse"] == pytest.approx(direct["rmse"]) and combined["fold_rmse"] == direct["fold_rmse"]
+    assert sum(f["n"] for f in folds) == len(ratings)
+
+
+# --- numerical building blocks (models.recommend_algos) ---------------------------------------------------------
+
+def test_ease_weights_match_the_closed_form():
+    """Two items: B[0, 1] = c / (a + lam), B[1, 0] = c / (b + lam), with a, b the item counts, c co-counts."""
+    X = sp.csr_matrix(np.array([[1, 1], [1, 0], [1, 1]], float))  # a = 3, b = 2, c = 2
+    B = ease_weights(X, lam=1.0)
+    assert B == pytest.approx(np.array([[0.0, 2 / 4], [2 / 3, 0.0]]), abs=1e-6)
+    rng = np.random.default_rng(0)
+    X = sp.csr_matrix((rng.random((30, 6)) < 0.4).astype(float))
+    P = np.linalg.inv((X.T @ X).toarray() + 5.0 * np.eye(6))
+    expected = np.eye(6) - P / np.diag(P)[None, :]
+    assert ease_weights(X, 5.0) == pytest.approx(expected, abs=1e-5)
+    assert np.all(np.diag(ease_weights(X, 5.0)) == 0)
+
+
+def test_ease_weights_refuse_a_matrix_that_is_not_positive_definite():
+    with pytest.raises(np.linalg.LinAlgError):
+        ease_weights(sp.csr_matrix((3, 2)), lam=-1.0)
+
+
+def test_als_baselines_one_sweep_by_hand():
+    """One user, one item, r = 5, mu = 3, regs 1: b_i = (5 - 3) / 2 = 1, then b_u = (5 - 3 - 1) / 2 = 0.5."""
+    bu, bi = als_baselines(np.array([0]), np.array([0]), np.array([5.0]), 3.0, 1, 1, reg_u=1.0, reg_i=1.0, sweeps=1)
+    assert bi == pytest.approx([1.0]) and bu == pytest.approx([0.5])
+
+
+def test_als_baselines_recover_additive_effects_without_penalty():
+    a, c = np.array([0.5, -0.5]), np.array([1.0, 0.0, -1.0])  # zero-mean user and item effects
+    u, i = (x.ravel() for x in np.meshgrid(np.arange(2), np.arange(3), indexing="ij"))
+    bu, bi = als_baselines(u, i, 3.0 + a[u] + c[i], 3.0, 2, 3, reg_u=0.0, reg_i=0.0, sweeps=3)
+    assert bu == pytest.approx(a) and bi == pytest.approx(c)
+
+
+def test_als_mf_reconstructs_a_rank_one_matrix_with_biases():
+    rng = np.random.default_rng(1)
+    p, q, bu0, bi0 = rng.normal(size=6), rng.normal(size=5), rng.normal(size=6), rng.normal(size=5)
+    u, i = (x.ravel() for x in np.meshgrid(np.arange(6), np.arange(5), indexing="ij"))
+    t = bu0[u] + bi0[i] + p[u] * q[i]
+    P, Q, bu, bi = als_mf(u, i, t, 6, 5, factors=1, reg=1e-6, epochs=50, seed=0)
+    assert bu[u] + bi[i] + np.einsum("nf,nf->n", P[u], Q[i]) == pytest.approx(t, abs=1e-3)
+    assert np.array_equal(P, als_mf(u, i, t, 6, 5, 1, 1e-6, 50, 0)[0])  # deterministic for a seed
+    P, Q, bu, bi = als_mf(u, i, t, 6, 5, factors=1, reg=1e6, epochs=5, seed=0)
+    assert np.abs(P).max() < 1e-6 and np.abs(bu).max() < 1e-5  # a huge penalty shrinks everything to 0
+
+
+def test_pearson_baseline_by_hand():
+    """Items 0 and 1 share users 0 and 1: num = 1*2 + (-1)(-1) = 3; item 0's squares over item 1's raters
+    = 2, item 1's over item 0's raters = 5; so sim = 3 / sqrt(10), shrunk by (n - 1) / (n - 1 + s), n = 2."""
+    resid = np.array([[1.0, 2.0], [-1.0, -1.0], [0.5, 0.0]])
+    mask = np.array([[1.0, 1.0], [1.0, 1.0], [1.0, 0.0]])
+    sim = pearson_baseline(resid, mask, shrinkage=0.0)
+    assert sim[0, 1] == pytest.approx(3 / np.sqrt(10), rel=1e-6) and sim[1, 0] == pytest.approx(sim[0, 1])
+    assert np.all(np.diag(sim) == 0) and sim.dtype == np.float32
+    assert pearson_baseline(resid, mask, shrinkage=1.0)[0, 1] == pytest.approx(3 / np.sqrt(10) / 2, rel=1e-6)
+    apart = np.array([[1.0, 0], [0, 1.0], [1.0, 0]])  # no co-raters; one co-rater is no correlation either
+    assert pearson_baseline(resid * apart, apart, 0.0)[0, 1] == 0
+    one = np.array([[1.0, 1.0], [1.0, 0], [1.0, 0]])
+    assert pearson_baseline(resid * one, one, 0.0)[0, 1] == 0
+
+
+def test_knn_residual_mean_by_hand():
+    sim = np.array([[0.0, 0.5, 0.25, -0.9], [0.5, 0, 0, 0], [0.25, 0, 0, 0], [-0.9, 0, 0, 0]], np.float32)
+    resid = np.array([[0.0, 1.0, -2.0, 3.0]], np.float32)  # user 0 rated items 1, 2, 3
+    mask = np.array([[0.0, 1.0, 1.0, 1.0]], np.float32)
+    u, cols = np.array([0, 0]), np.array([0, -1])
+    out = knn_residual_mean(sim, resid, mask, u, cols, k=3)
+    assert out[0] == pytest.approx((0.5 * 1 - 0.25 * 2) / 0.75) and out[1] == 0.0  # negative sim ignored
+    assert knn_residual_mean(sim, resid, mask, u[:1], cols[:1], k=1)[0] == pytest.approx(1.0)  # best neighbour
+    only_negative = np.array([[0.0, 0, 0, 1.0]], np.float32)
+    assert knn_residual_mean(sim, resid, only_negative, u[:1], cols[:1], k=3)[0] == 0.0

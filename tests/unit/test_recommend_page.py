@@ -134,18 +134,47 @@ def test_cold_start_tables(ratings, titles, options):
     assert near["genres"].str.contains("Action").all()
 
 
-def test_fit_timed_and_evaluation_eta(ratings, titles):
+def test_fit_timed(ratings, titles):
     fit = rp.fit_timed(ContentIndex, ratings, titles)
     assert isinstance(fit["model"], ContentIndex) and fit["seconds"] >= 0 and fit["trained_at"].endswith("UTC")
-    slow = rr.evaluation_eta({"rating": 10, "ranking": 4, "love": 6})
-    assert slow > rr.evaluation_eta({"rating": 5, "ranking": 4, "love": 6}) > 0
 
 
-def test_report_tables_and_quality_bar(report):
+def test_report_steps_name_every_fold_then_ranking_and_love():
+    assert list(rr.report_steps(3)) == ["rating_fold_1", "rating_fold_2", "rating_fold_3", "ranking", "love"]
+    assert all(label for label in rr.report_steps().values()) and len(rr.report_steps()) == 7
+
+
+def test_report_tables(report):
     assert set(rr.rating_table(report)["model"]) == set(rr.RATING_LABELS.values())
     assert list(rr.ranking_table(report).columns) == ["model", "precision", "recall", "ndcg", "coverage", "users"]
-    bar = rr.quality_bar(report)
-    assert bar["rmse"] == (report["rating"]["hybrid"]["rmse"] <= 0.870)
+
+
+def _with(report: dict, rmse: float, ndcg: float, coverage: float) -> dict:
+    """``report`` with the hybrid's RMSE, NDCG@10 and coverage replaced."""
+    ranking = {**report["ranking"], "hybrid": {**report["ranking"]["hybrid"], "ndcg": ndcg, "coverage": coverage}}
+    rating = {**report["rating"], "hybrid": {**report["rating"]["hybrid"], "rmse": rmse}}
+    return {**report, "rating": rating, "ranking": ranking}
+
+
+@pytest.mark.parametrize("rmse, ndcg, coverage, expected", [
+    (0.860, 0.110, 0.12, {"rmse": True, "ranking": True}),
+    (0.870, 0.105, 0.10, {"rmse": True, "ranking": True}),  # the bar itself passes
+    (0.871, 0.110, 0.12, {"rmse": False, "ranking": True}),  # a worse RMSE fails the rating bar only
+    (0.860, 0.104, 0.12, {"rmse": True, "ranking": False}),
+    (0.860, 0.200, 0.09, {"rmse": True, "ranking": False})])  # high NDCG does not excuse low coverage
+def test_quality_bar_flips_with_the_figures(report, rmse, ndcg, coverage, expected):
+    assert rr.quality_bar(_with(report, rmse, ndcg, coverage)) == expected
+
+
+def test_steps_assemble_into_the_same_report(ratings, titles, report):
+    parts = {step: ev.report_step(ratings, titles, step, n_splits=2) for step in rr.report_steps(2)}
+    assembled = ev.assemble_report(parts)
+    assert assembled["rating"]["hybrid"]["rmse"] == pytest.approx(report["rating"]["hybrid"]["rmse"])
+    assert assembled["ranking"]["hybrid"]["ndcg"] == pytest.approx(report["ranking"]["hybrid"]["ndcg"])
+    assert assembled["love"]["accuracy"] == pytest.approx(report["love"]["accuracy"])
+    assert set(assembled["step_seconds"]) == set(rr.report_steps(2))
+    with pytest.raises(ValueError, match="unknown evaluation step"):
+        ev.report_step(ratings, titles, "nope")
 
 
 def test_data_summary_and_models_summary(ratings, titles):
