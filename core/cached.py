@@ -510,10 +510,12 @@ def churn_campaign(threshold: float, cost_per_offer: float, value_saved: float, 
     row = churn.threshold_table(y, oof, threshold, cost_per_offer, value_saved, success_rate)
     sweep = churn.threshold_sweep(y, oof, cost_per_offer, value_saved, success_rate)
     negatives = max(int((y == 0).sum()), 1)
-    return {"row": row, "sweep": sweep, "metrics": churn_page.campaign_metrics(row),
+    check = churn.threshold_check(y, oof, churn.cv_folds(y), cost_per_offer, value_saved, success_rate)
+    return {"row": row, "sweep": sweep, "metrics": churn_page.campaign_metrics(row), "threshold_check": check,
             "roc_point": {"fpr": row["fp"] / negatives, "tpr": row["recall"], "threshold": threshold},
             "pr_point": {"recall": row["recall"], "precision": row["precision"], "threshold": threshold},
-            "insights": churn_insights.campaign_insights(row, sweep, cost_per_offer, value_saved, success_rate),
+            "insights": churn_insights.campaign_insights(row, sweep, cost_per_offer, value_saved, success_rate)
+            + churn_insights.threshold_check_insights(check, churn_page.N_FOLDS),
             "roc_insights": churn_insights.roc_insights(evaluation, row),
             "pr_insights": churn_insights.pr_insights(evaluation, row)}
 

@@ -113,6 +113,21 @@ def campaign_insights(row: dict, sweep: pd.DataFrame, cost_per_offer: float, val
     return out
 
 
+def threshold_check_insights(check: dict, n_folds: int) -> list[str]:
+    """Say that the best threshold was picked on the scores it is judged on, and what choosing it honestly earns."""
+    low, high = min(check["fold_thresholds"]), max(check["fold_thresholds"])
+    spread = f"{low:.2f}" if low == high else f"{low:.2f}-{high:.2f}"
+    gap = check["best_net"] - check["honest_net"]
+    if check["best_net"] <= 0:
+        return []
+    return [f"The best threshold under these costs ({check['best_threshold']:.2f}, net ${check['best_net']:,.0f}; "
+            f"with the default costs it is the slider's starting point) is chosen on the same out-of-fold scores it "
+            f"is judged on, so that net is "
+            f"optimistic. Chosen on {n_folds - 1} folds and applied to the held-out fifth, fold by fold, the choice "
+            f"lands at {spread} and nets ${check['honest_net']:,.0f} in total "
+            f"({'$' + format(gap, ',.0f') + ' less' if gap >= 0 else '$' + format(-gap, ',.0f') + ' more'})."]
+
+
 def importance_insights(importance: pd.DataFrame, roc_auc: float) -> list[str]:
     """Top driver, how concentrated the drivers are, and which columns the model barely uses."""
     if importance.empty:

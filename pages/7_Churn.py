@@ -116,11 +116,13 @@ if tabs[2].open:
         st.subheader("One subscriber")
         with st.spinner("Training the churn model on every subscriber (first time only)..."):
             first = cached.churn_at_risk(1, st.session_state["ch_keep_threshold"])["table"]["Subscriber"]
-        sid = st.number_input("Subscriber id", ov["id_min"], ov["id_max"], value=int(first.iloc[0]), step=1,
-                              key="ch_subscriber", help="Starts at the current subscriber most at risk.")
+        sid = st.number_input("Subscriber id", value=int(first.iloc[0]), step=1, key="ch_subscriber",
+                              help=f"Any id from {ov['id_min']:,} to {ov['id_max']:,}; starts at the current "
+                                   "subscriber most at risk.")
         ex = cached.churn_explanation(int(sid))
         if not ex:
-            st.info(f"No subscriber with id {sid}.", icon=":material/person_off:")
+            st.info(f"No subscriber with id {sid}: ids run from {ov['id_min']:,} to {ov['id_max']:,}.",
+                    icon=":material/person_off:")
         else:
             show_score(ex, "ch_contributions")
 

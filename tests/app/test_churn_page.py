@@ -86,11 +86,26 @@ def test_threshold_survives_a_tab_switch():
     assert at.slider(key="ch_threshold").value == pytest.approx(0.7)
 
 
+#: What only each tab draws: (charts, a caption or subheader only it shows, a widget or table only it has).
+TAB_CONTENT = {
+    "Model comparison": (1, "Fold means over the same stratified folds", lambda at: "Model" in at.dataframe[0].value),
+    "Drivers": (2, "subscribers the model was not trained on", lambda at: at.number_input(key="ch_subscriber")),
+    "What-if": (1, "Blank = tenure x monthly charge",
+                lambda at: any(b.label == "Score this subscriber" for b in at.button)),
+    "Segments": (2, "Clustered on tenure", lambda at: "Churn rate" in " ".join(at.dataframe[0].value.columns)),
+    "At-risk list": (0, "Current (not yet churned) subscribers ranked", lambda at: at.slider(key="ch_top_n")),
+}
+
+
 @pytest.mark.parametrize("tab", TABS[1:])
-def test_every_tab_renders(tab):
+def test_every_tab_renders_its_own_content(tab):
     at = _open(tab)
-    assert len(at.get("plotly_chart")) >= 1 or tab in ("What-if", "At-risk list")
-    assert at.markdown  # insights
+    charts, marker, has_widget = TAB_CONTENT[tab]
+    text = _text(at) + " ".join(h.value for h in at.subheader) + " ".join(t.placeholder for t in at.text_input)
+    assert len(at.get("plotly_chart")) == charts and marker in text and has_widget(at)
+    others = [m for t, (_, m, _) in TAB_CONTENT.items() if t != tab]
+    assert not any(m in text for m in others)  # lazy tabs: only the open one draws
+    assert not [s for s in at.slider if s.key == "ch_threshold"]  # the campaign panel stays closed
 
 
 def test_comparison_table_has_all_models_and_baseline():
@@ -139,8 +154,23 @@ def test_what_if_bad_input_gives_a_clear_message(values, message):
 def test_explanation_for_one_subscriber_and_unknown_id():
     at = _open("Drivers")
     assert "raises the risk most" in _text(at) and _metrics(at)["Risk band"] in ("High", "Very high")
+    first = _metrics(at)["Churn probability"]
     at.number_input(key="ch_subscriber").set_value(2).run()
-    assert not at.exception and "Churn probability" in _metrics(at)
+    assert not at.exception and "Churn probability" in _metrics(at) and not at.info
+    assert _metrics(at)["Churn probability"] != first
+    at.number_input(key="ch_subscriber").set_value(999_999).run()  # any integer can be typed
+    assert not at.exception
+    assert [i.value for i in at.info] == ["No subscriber with id 999999: ids run from 1 to 7,043."]
+    assert "Churn probability" not in _metrics(at) and len(at.get("plotly_chart")) == 1  # importance only
+
+
+def test_campaign_says_the_best_threshold_is_chosen_in_hindsight():
+    at = _open()
+    line = next(m.value for m in at.markdown if "chosen on the same out-of-fold scores" in m.value)
+    assert f"({at.slider(key='ch_threshold').value:.2f}, net $" in line  # the default is the hindsight best
+    assert "Chosen on 4 folds and applied to the held-out fifth" in line and "in total" in line
+    at.number_input(key="ch_value").set_value(0.0).run()  # nothing pays off: no best threshold to qualify
+    assert not any("chosen on the same out-of-fold scores" in m.value for m in at.markdown)
 
 
 def test_at_risk_list_is_ranked_and_downloadable():

