@@ -20,7 +20,7 @@ import pandas as pd
 from core import config, schema
 
 #: Bump when the build changes, so an old cache is rebuilt instead of read.
-BUILD_VERSION = "3"
+BUILD_VERSION = "4"
 IMDB_GENRES = ("Action", "Animation", "Comedy", "Drama", "Documentary", "Romance", "Short")
 TABLES = ("titles", "ratings", "subscribers", "episodes")
 
@@ -46,7 +46,7 @@ def _rdata(package: str, name: str) -> pd.DataFrame:
 def _primary_genre(flags: pd.DataFrame) -> pd.Series:
     """The film's rarest genre flag (the most specific label); films with no flag are 'Unclassified'."""
     order = flags.sum().sort_values().index.tolist()  # rarest first
-    primary = pd.Series("Unclassified", index=flags.index, dtype="string")
+    primary = pd.Series(schema.NO_GENRE, index=flags.index, dtype="string")
     for genre in reversed(order):  # the rarest genre is written last and wins
         primary = primary.mask(flags[genre] == 1, genre)
     return primary
@@ -105,7 +105,7 @@ def build_titles(movies: pd.DataFrame, ml: pd.DataFrame) -> pd.DataFrame:
     only = films[films["title_id"].str.startswith("ml:")]
     ml_only = pd.DataFrame({
         "title_id": only["title_id"], "title": only["title"], "media_type": "movie",
-        "genres": only["ml_genres"], "primary_genre": only["ml_genres"].map(lambda g: g[0] if g else "Unclassified"),
+        "genres": only["ml_genres"], "primary_genre": only["ml_genres"].map(lambda g: g[0] if g else schema.NO_GENRE),
         "year": only["year"], "overview": "", "source": "embedded",
     })
     titles = pd.concat([imdb, ml_only], ignore_index=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core import config
+from core import config, schema
 
 TIERS = ("Low", "Niche", "Solid", "Hit")
 
@@ -43,8 +43,8 @@ class Filters:
     min_votes: int = config.DEFAULT_MIN_VOTES
 
 
-#: The filter label of titles that carry no genre at all.
-UNCLASSIFIED = "Unclassified"
+#: The filter label of titles that carry no genre at all (the same label in every source).
+UNCLASSIFIED = schema.NO_GENRE
 
 
 def apply_filters(titles: pd.DataFrame, filters: Filters) -> pd.DataFrame:

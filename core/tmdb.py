@@ -35,7 +35,8 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--workers", type=int, default=8)
         cmd.add_argument("--rps", type=float, default=config.tmdb_rps(), help="client requests/s (all workers)")
         cmd.add_argument("--timeout", type=float, default=10.0)
-        cmd.add_argument("--max-retries", type=int, default=5)
+        cmd.add_argument("--max-retries", type=int, default=config.tmdb_max_retries(),
+                         help="retries per request (default TMDB_MAX_RETRIES, else 5)")
         cmd.add_argument("--details", action="store_true", help="also fetch runtime/budget/revenue")
         cmd.add_argument("--cache-dir", default=None, help="directory of tmdb.duckdb (default: config)")
     commands.choices["sync"].add_argument("--target", type=int, default=10_000)

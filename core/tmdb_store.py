@@ -25,6 +25,7 @@ from core import config, schema
 _DDL = """
 CREATE TABLE IF NOT EXISTS pages (endpoint VARCHAR, page INTEGER, total_pages INTEGER, total_results BIGINT,
     title_keys VARCHAR[], payload VARCHAR, fetched_at TIMESTAMP, PRIMARY KEY (endpoint, page));
+ALTER TABLE pages ADD COLUMN IF NOT EXISTS malformed INTEGER DEFAULT 0;
 CREATE TABLE IF NOT EXISTS titles (title_key VARCHAR PRIMARY KEY, media_type VARCHAR, tmdb_id BIGINT,
     record VARCHAR, fetched_at TIMESTAMP, seq BIGINT);
 CREATE TABLE IF NOT EXISTS details (title_key VARCHAR PRIMARY KEY, status VARCHAR, record VARCHAR,
@@ -50,15 +51,35 @@ class StoredPage:
     fetched_at: datetime
 
 
-def page_items(endpoint: str, payload: dict) -> list[tuple[str, dict]]:
-    """(media_type, result) pairs of a list page; people (trending/all) and malformed rows are skipped."""
+@dataclass(frozen=True)
+class PageItems:
+    """A list page's results split into titles, people (trending/all lists people too) and malformed results
+    (not an object, no integer id or an unknown media type), which are counted, never silently dropped."""
+
+    titles: list[tuple[str, dict]]
+    people: int = 0
+    malformed: int = 0
+
+
+def split_page(endpoint: str, payload: dict) -> PageItems:
+    """The (media_type, result) pairs of a list page, and how many results are people or malformed."""
     default = "tv" if "/tv" in endpoint else "movie"
-    out = []
-    for item in payload.get("results") or []:
-        media = item.get("media_type") or default if isinstance(item, dict) else None
-        if media in schema.MEDIA_TYPES and isinstance(item.get("id"), int):
+    out, people, malformed = [], 0, 0
+    results = payload.get("results")
+    for item in results if isinstance(results, list) else []:
+        media = (item.get("media_type") or default) if isinstance(item, dict) else None
+        if media in schema.MEDIA_TYPES and isinstance(item.get("id"), int) and not isinstance(item["id"], bool):
             out.append((media, item))
-    return out
+        elif media == "person":
+            people += 1
+        else:
+            malformed += 1
+    return PageItems(out, people, malformed)
+
+
+def page_items(endpoint: str, payload: dict) -> list[tuple[str, dict]]:
+    """(media_type, result) pairs of a list page (see ``split_page`` for what is left out and counted)."""
+    return split_page(endpoint, payload).titles
 
 
 class TmdbStore:
@@ -124,10 +145,35 @@ class TmdbStore:
             return cur.execute("SELECT count(*) FROM titles").fetchall()[0][0]
 
     def last_sync(self) -> datetime | None:
-        """When the last sync or refresh finished (aware UTC), or None if never."""
+        """When the last *complete* sync or refresh finished (aware UTC), or None if never.
+
+        A partial or cancelled run does not move it: see ``last_attempt`` for that run and what it lost.
+        """
         with self._cursor() as cur:
             rows = cur.execute("SELECT value FROM meta WHERE key = 'last_sync'").fetchall()
         return datetime.fromisoformat(rows[0][0]).replace(tzinfo=timezone.utc) if rows else None
+
+    def last_attempt(self) -> dict:
+        """The last sync or refresh, complete or not: ``{"at": iso UTC, "complete", "pages_lost",
+        "details_lost", "cancelled", "aborted"}``, or {} if none was recorded."""
+        with self._cursor() as cur:
+            rows = cur.execute("SELECT value FROM meta WHERE key = 'last_attempt'").fetchall()
+        return json.loads(rows[0][0]) if rows else {}
+
+    def findings(self) -> list[schema.Finding]:
+        """What the stored pages held that could not become titles: malformed results, per list page."""
+        with self._cursor() as cur:
+            rows = cur.execute("SELECT endpoint, page, malformed FROM pages WHERE malformed > 0 "
+                               "ORDER BY endpoint, page").fetchall()
+        if not rows:
+            return []
+        return [schema.Finding("titles", "results", "malformed list result left out (not an object, no integer "
+                               "id or unknown media type)", count=sum(n for _, _, n in rows),
+                               examples=tuple(f"{e} page {p}" for e, p, _ in rows[:20]))]
+
+    def unnamed_genre_titles(self) -> int:
+        """Titles with a genre id missing from the stored genre list (shown as 'Genre <id>')."""
+        return int(self.titles()["genres"].map(schema.has_unnamed_genre).sum())
 
     def page_index(self) -> dict[tuple[str, int], StoredPage]:
         """Every stored list page: (endpoint, page) -> total pages, title keys, fetch time."""
@@ -168,7 +214,8 @@ class TmdbStore:
                                "LEFT JOIN details d USING (title_key) ORDER BY t.seq").fetchall()
         names = self.genre_names()
         records = [canonical_title(m, json.loads(r), json.loads(d) if d else None, names) for m, r, d in rows]
-        return schema.conform(pd.DataFrame(records, columns=list(schema.TITLE_COLUMNS)), schema.TITLE_COLUMNS)
+        frame = schema.conform(pd.DataFrame(records, columns=list(schema.TITLE_COLUMNS)), schema.TITLE_COLUMNS)
+        return schema.add_findings(frame, self.findings())
 
     # -- writes -----------------------------------------------------------------------------------
     def save_genres(self, media_type: str, payload: dict, fetched_at: datetime) -> None:
@@ -186,14 +233,16 @@ class TmdbStore:
             return
         page_rows, title_rows = [], {}
         for endpoint, page, payload, fetched_at in pages:
-            items = page_items(endpoint, payload)
+            split = split_page(endpoint, payload)
+            items = split.titles
             keys = [f"{m}:{item['id']}" for m, item in items]
             page_rows.append((endpoint, page, int(payload.get("total_pages") or 0),
-                              int(payload.get("total_results") or 0), keys, json.dumps(payload), fetched_at))
+                              int(payload.get("total_results") or 0), keys, json.dumps(payload), fetched_at,
+                              split.malformed))
             title_rows.update({k: (k, m, item["id"], json.dumps(item), fetched_at) for k, (m, item) in
                                zip(keys, items)})
         pages_df = pd.DataFrame(page_rows, columns=["endpoint", "page", "total_pages", "total_results",
-                                                    "title_keys", "payload", "fetched_at"])
+                                                    "title_keys", "payload", "fetched_at", "malformed"])
         titles_df = pd.DataFrame(list(title_rows.values()),
                                  columns=["title_key", "media_type", "tmdb_id", "record", "fetched_at"])
         with self._transaction() as cur:
@@ -201,7 +250,7 @@ class TmdbStore:
             titles_df["seq"] = range(start + 1, start + 1 + len(titles_df))
             cur.register("pages_batch", pages_df)
             cur.register("titles_batch", titles_df)
-            cur.execute("INSERT OR REPLACE INTO pages SELECT * FROM pages_batch")
+            cur.execute("INSERT OR REPLACE INTO pages BY NAME SELECT * FROM pages_batch")
             cur.execute("INSERT INTO titles SELECT * FROM titles_batch ON CONFLICT (title_key) DO UPDATE "
                         "SET record = excluded.record, fetched_at = excluded.fetched_at")
 
@@ -216,10 +265,18 @@ class TmdbStore:
             cur.register("details_batch", df)
             cur.execute("INSERT OR REPLACE INTO details SELECT * FROM details_batch")
 
-    def mark_synced(self, when: datetime) -> None:
-        """Record the end of a sync or refresh."""
+    def mark_synced(self, when: datetime, pages_lost: int = 0, details_lost: int = 0, cancelled: bool = False,
+                    aborted: bool = False) -> None:
+        """Record the end of a sync or refresh. Only a complete one (nothing lost, not cancelled or aborted by
+        an error) moves ``last_sync``; every one is kept as ``last_attempt`` with what it lost."""
+        complete = not (pages_lost or details_lost or cancelled or aborted)
+        attempt = {"at": when.replace(tzinfo=timezone.utc).isoformat(), "complete": complete,
+                   "pages_lost": int(pages_lost), "details_lost": int(details_lost), "cancelled": bool(cancelled),
+                   "aborted": bool(aborted)}
         with self._transaction() as cur:
-            cur.execute("INSERT OR REPLACE INTO meta VALUES ('last_sync', ?)", [when.isoformat()])
+            if complete:
+                cur.execute("INSERT OR REPLACE INTO meta VALUES ('last_sync', ?)", [when.isoformat()])
+            cur.execute("INSERT OR REPLACE INTO meta VALUES ('last_attempt', ?)", [json.dumps(attempt)])
 
     def clear(self) -> None:
         """Delete everything stored (the file stays)."""
@@ -234,13 +291,16 @@ def canonical_title(media: str, item: dict, details: dict | None,
 
     List fields come from the (fresher) list result; genres, runtime, budget and revenue from details when
     present. TMDB's 0 for budget, revenue and runtime means unknown and becomes missing, and so does the
-    vote average of a title nobody voted on.
+    vote average of a title nobody voted on. A genre id missing from ``genre_names`` is kept as "Genre <id>"
+    (validation reports it); a title with no genre has the primary genre ``schema.NO_GENRE``.
     """
     details = details or {}
     if isinstance(details.get("genres"), list):
-        genres = [g["name"] for g in details["genres"] if isinstance(g, dict) and g.get("name")]
-    else:
-        genres = [genre_names[(media, g)] for g in item.get("genre_ids") or [] if (media, g) in genre_names]
+        genres = [g["name"] if g.get("name") else schema.UNNAMED_GENRE.format(id=g.get("id"))
+                  for g in details["genres"] if isinstance(g, dict) and (g.get("name") or "id" in g)]
+    else:  # an id the genre list does not name is kept visibly, and validation counts it
+        genres = [genre_names.get((media, g)) or schema.UNNAMED_GENRE.format(id=g)
+                  for g in item.get("genre_ids") or []]
     date = item.get("release_date") or item.get("first_air_date") or None
     votes = item.get("vote_count")
     poster = item.get("poster_path")
@@ -249,7 +309,7 @@ def canonical_title(media: str, item: dict, details: dict | None,
         "title": item.get("title") or item.get("name") or None,
         "media_type": media,
         "genres": genres,
-        "primary_genre": genres[0] if genres else "Unknown",
+        "primary_genre": genres[0] if genres else schema.NO_GENRE,
         "release_date": date,
         "year": int(date[:4]) if date and date[:4].isdigit() else None,
         "runtime": _runtime(media, details),

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 
 from core.tmdb_client import (Progress, TmdbAuthError, TmdbCancelled, TmdbClient, TmdbError, TmdbNotFound,
                               TmdbUnavailable, describe)
-from core.tmdb_store import TmdbStore, page_items
+from core.tmdb_store import TmdbStore, page_items, split_page
 
 log = logging.getLogger(__name__)
 #: List endpoints walked round-robin, page by page (trending/all covers trending movie and tv).
@@ -46,6 +46,9 @@ class SyncReport:
     requests: int = 0
     retries: int = 0
     rate_limited: int = 0
+    results_malformed: int = 0  # list results that could not become a title (counted, see TmdbStore.findings)
+    results_people: int = 0  # people in trending/all lists: not titles, left out
+    unnamed_genre_titles: int = 0  # stored titles with a genre id the genre list does not name ("Genre <id>")
     seconds: float = 0.0
     cancelled: bool = False
     exhausted: bool = False  # every list ran out before the target
@@ -143,8 +146,21 @@ class _Run:
         for name in ("requests", "retries", "rate_limited"):
             setattr(self.report, name, stats[name] - self.start_stats[name])
         self.report.titles = self.store.count()
+        self.report.unnamed_genre_titles = self.store.unnamed_genre_titles() if self.report.titles else 0
         self.report.seconds = time.monotonic() - started
         return self.report
+
+    def finish(self, started: float, ok: bool) -> SyncReport:
+        """Close, then record the run in the store: only a complete one counts as the last sync."""
+        report = self.close(started)
+        try:
+            self.store.mark_synced(datetime.now(timezone.utc).replace(tzinfo=None), report.pages_lost,
+                                   report.details_lost, cancelled=report.cancelled, aborted=not ok)
+        except Exception:  # noqa: BLE001 - an aborted run re-raises its own error; do not mask it
+            if ok:
+                raise
+            log.exception("could not record the aborted TMDB run")
+        return report
 
 
 class _PageWalk:
@@ -211,12 +227,13 @@ def sync(client: TmdbClient, store: TmdbStore, target: int = 10_000, details: bo
         cancel: set it to stop early; the report then says ``cancelled`` and what was fetched is kept.
 
     Returns:
-        The report; ``report.partial`` is True if pages were lost or the sync was cancelled.
+        The report; ``report.partial`` is True if pages were lost or the sync was cancelled. Only a complete
+        sync moves the store's ``last_sync``; every run, partial or not, is its ``last_attempt``.
 
     Raises:
         TmdbAuthError: credentials rejected. TmdbUnavailable: TMDB unreachable.
     """
-    started = time.monotonic()
+    started, ok = time.monotonic(), False
     run = _Run(client, store, SyncReport(target=target), progress, cancel)
     try:
         for media in store.stale_genres(datetime.min):  # fetched alongside the first pages
@@ -224,9 +241,9 @@ def sync(client: TmdbClient, store: TmdbStore, target: int = 10_000, details: bo
         _walk_pages(run, target)
         if details and not run.stop.is_set():
             _fetch_details(run, store.detail_keys())
+        ok = True
     finally:
-        report = run.close(started)
-    store.mark_synced(datetime.now(timezone.utc).replace(tzinfo=None))
+        report = run.finish(started, ok)
     return report
 
 
@@ -236,7 +253,7 @@ def refresh(client: TmdbClient, store: TmdbStore, max_age: timedelta, details: b
 
     Args and raises as ``sync``.
     """
-    started = time.monotonic()
+    started, ok = time.monotonic(), False
     cutoff = datetime.now(timezone.utc).replace(tzinfo=None) - max_age
     run = _Run(client, store, SyncReport(), progress, cancel)
     try:
@@ -245,9 +262,9 @@ def refresh(client: TmdbClient, store: TmdbStore, max_age: timedelta, details: b
         _run_unordered(run, jobs)
         if details and not run.stop.is_set():
             _fetch_details(run, store.detail_keys(before=cutoff))
+        ok = True
     finally:
-        report = run.close(started)
-    store.mark_synced(datetime.now(timezone.utc).replace(tzinfo=None))
+        report = run.finish(started, ok)
     return report
 
 
@@ -295,6 +312,9 @@ def _on_outcome(run: _Run, job: _Job, outcome: dict | TmdbError) -> None:
     run.failures_in_a_row = 0
     if job.page is not None:
         run.report.pages_ok += 1
+        split = split_page(job.path, outcome)
+        run.report.results_malformed += split.malformed
+        run.report.results_people += split.people
         run.pages.append((job.path, job.page, outcome, now))
     elif is_details:
         run.report.details_ok += 1

@@ -46,6 +46,8 @@ _WORDS_A = ("Silent", "Crimson", "Last", "Hidden", "Broken", "Golden", "Midnight
             "Electric", "Frozen", "Secret", "Wild", "Lost", "Burning", "Hollow", "Iron", "Paper", "Velvet")
 _WORDS_B = ("Harbor", "Kingdom", "Signal", "Garden", "Empire", "River", "Witness", "Orchard", "Frontier",
             "Machine", "Summer", "Letters", "Circus", "Island", "Verdict", "Horizon", "Station", "Dynasty")
+#: Malformed results a ``junk`` page carries besides its titles: no id, a string id, a bare number.
+JUNK_RESULTS = ({"title": "No id"}, {"id": "12", "title": "String id"}, 7)
 _LANGS = ("en",) * 12 + ("fr", "es", "ja", "ko", "de", "hi", "it", "zh", "pt")
 _DETAIL = re.compile(r"^/(movie|tv)/(\d+)$")
 _GENRE_LIST = re.compile(r"^/genre/(movie|tv)/list$")
@@ -102,22 +104,27 @@ class FakeTmdb:
         error_rate, truncate_rate, hang_rate: fractions of requests answered 5xx, with truncated JSON,
             or not answered for ``hang_seconds``.
         titles_per_list: titles in each big list (popular, top rated, discover); small lists get 1/25.
+        omit_genres: genre ids left out of the genre lists (titles still carry them, as when TMDB adds a genre).
         seed: RNG seed for the data and the faults.
 
-    Attributes such as ``error_rate`` and ``broken`` may be changed while the server runs.
+    Attributes such as ``error_rate``, ``broken`` and ``junk`` may be changed while the server runs. Counters
+    include ``rate_limited``: the 429s served.
     """
 
     def __init__(self, *, api_key: str = "fake-api-key", bearer_token: str = "fake-bearer-token",
                  latency: float = 0.0, rate_limit: float | None = None, burst: float | None = None,
                  retry_after: int | None = None, error_rate: float = 0.0, truncate_rate: float = 0.0,
                  hang_rate: float = 0.0, hang_seconds: float = 3.0, titles_per_list: int = 10_000,
-                 seed: int = 0) -> None:
+                 omit_genres: tuple[int, ...] = (), seed: int = 0) -> None:
         self.api_key, self.bearer_token = api_key, bearer_token
         self.latency, self.retry_after, self.hang_seconds = latency, retry_after, hang_seconds
         self.error_rate, self.truncate_rate, self.hang_rate = error_rate, truncate_rate, hang_rate
         self.seed = seed
         #: (path, page) pairs that always answer 503 (page None for details); tests may edit it.
         self.broken: set[tuple[str, int | None]] = set()
+        #: (path, page) list pages that also carry malformed results (JUNK_RESULTS); tests may edit it.
+        self.junk: set[tuple[str, int]] = set()
+        self.omit_genres = set(omit_genres)
         self.bucket = TokenBucket(rate_limit, burst or max(1.0, rate_limit / 10)) if rate_limit else None
         self._fault_rng = random.Random(seed + 1)
         self._lock = threading.Lock()
@@ -219,7 +226,8 @@ class FakeTmdb:
         if path in LISTS:
             return self._list_page(path, _int(query.get("page"), 1))
         if m := _GENRE_LIST.match(path):
-            return 200, {"genres": [{"id": i, "name": n} for i, n in GENRES[m.group(1)].items()]}
+            return 200, {"genres": [{"id": i, "name": n} for i, n in GENRES[m.group(1)].items()
+                                    if i not in self.omit_genres]}
         if (m := _DETAIL.match(path)) and int(m.group(2)) in self._known[m.group(1)]:
             appended = [a for a in query.get("append_to_response", "").split(",") if a]
             return 200, self.details(m.group(1), int(m.group(2)), appended)
@@ -234,6 +242,8 @@ class FakeTmdb:
         chunk = ids[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
         results = [self.item(m, i, media == "all" or path.startswith("/trending")) for m, i in
                    (x if isinstance(x, tuple) else (media, x) for x in chunk)]
+        if (path, page) in self.junk:
+            results = results + [dict(r) if isinstance(r, dict) else r for r in JUNK_RESULTS]
         return 200, {"page": page, "results": results, "total_results": len(ids),
                      "total_pages": min(MAX_PAGES, math.ceil(len(ids) / PAGE_SIZE))}
 

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 from core import config, schema, tmdb
-from core.tmdb_store import canonical_title, utcnow
-from tests.fake_tmdb import GENRES, FakeTmdb
+from core.tmdb_store import canonical_title, split_page, utcnow
+from tests.fake_tmdb import GENRES, JUNK_RESULTS, FakeTmdb
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "sekret-key-5f3a9c"
@@ -64,7 +64,7 @@ def test_list_pages_map_to_canonical_columns(server, store):
     item = server.item(media, tid)
     assert row["title"] == item.get("title", item.get("name"))
     assert row["genres"] == [GENRES[media][g] for g in item["genre_ids"]]
-    assert row["primary_genre"] == (row["genres"][0] if row["genres"] else "Unknown")
+    assert row["primary_genre"] == (row["genres"][0] if row["genres"] else schema.NO_GENRE)
     assert row["popularity"] == item["popularity"] and row["language"] == item["original_language"]
     assert row["poster_url"] == f"{config.TMDB_IMAGE_BASE_URL}{item['poster_path']}"
 
@@ -99,6 +99,63 @@ def test_canonical_title_zero_means_missing():
     assert record["vote_average"] is None and record["vote_count"] == 0
     assert record["release_date"] is record["year"] is record["poster_url"] is record["language"] is None
     assert record["genres"] == ["Drama"] and record["title_id"] == "tmdb:movie:7"
+
+
+def test_canonical_title_keeps_an_unnamed_genre_id_and_labels_no_genre_unclassified():
+    item = {"id": 7, "title": "X", "genre_ids": [18, 424242]}
+    record = canonical_title("movie", item, None, {("movie", 18): "Drama"})
+    assert record["genres"] == ["Drama", "Genre 424242"] and record["primary_genre"] == "Drama"
+    bare = canonical_title("tv", {"id": 8, "name": "Y", "genre_ids": []}, None, {})
+    assert bare["genres"] == [] and bare["primary_genre"] == schema.NO_GENRE == "Unclassified"
+
+
+@pytest.mark.timeout(30)
+def test_genre_ids_missing_from_the_genre_list_are_kept_and_reported(store):
+    omitted = 18  # Drama: in both the movie and the tv list
+    with FakeTmdb(titles_per_list=300, omit_genres=(omitted,)) as server:
+        report = tmdb.sync(make_client(server), store, target=200)
+    titles = store.titles()
+    unnamed = titles["genres"].map(lambda g: f"Genre {omitted}" in g)
+    assert unnamed.sum() > 0 and report.unnamed_genre_titles == unnamed.sum()
+    found = [p for p in schema.validate_titles(titles) if p.field == "genres"]
+    assert len(found) == 1 and found[0].count == unnamed.sum() and "Genre <id>" in found[0].reason
+    assert set(found[0].rows) <= set(titles.loc[unnamed, "title_id"])  # examples are title ids
+
+
+def test_split_page_counts_people_and_malformed_results():
+    payload = {"results": [{"id": 1, "media_type": "movie"}, {"id": 2, "media_type": "person"},
+                           {"id": 3, "media_type": "tv"}, *JUNK_RESULTS, {"id": True}]}
+    split = split_page("/trending/all/week", payload)
+    assert [(m, i["id"]) for m, i in split.titles] == [("movie", 1), ("tv", 3)]
+    assert split.people == 1 and split.malformed == len(JUNK_RESULTS) + 1
+
+
+@pytest.mark.timeout(30)
+def test_malformed_results_are_counted_in_the_report_and_validation(server, store):
+    server.junk.update({("/movie/popular", 1), ("/tv/popular", 2)})
+    report = tmdb.sync(make_client(server), store, target=300)
+    assert report.results_malformed == 2 * len(JUNK_RESULTS) and not report.partial
+    found = [p for p in schema.validate_titles(store.titles()) if p.field == "results"]
+    assert len(found) == 1 and found[0].count == 2 * len(JUNK_RESULTS)
+    assert found[0].rows == ("/movie/popular page 1", "/tv/popular page 2")
+    frame = schema.problems_frame(schema.validate_titles(store.titles()))
+    assert list(frame.columns) == ["table", "field", "reason", "rows", "examples"]
+    assert frame.loc[frame["field"] == "results", "rows"].tolist() == [2 * len(JUNK_RESULTS)]
+
+
+def test_a_store_from_before_the_malformed_column_still_opens(tmp_path):
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE pages (endpoint VARCHAR, page INTEGER, total_pages INTEGER, total_results "
+                    "BIGINT, title_keys VARCHAR[], payload VARCHAR, fetched_at TIMESTAMP, PRIMARY KEY (endpoint, "
+                    "page))")
+        con.execute("INSERT INTO pages VALUES ('/movie/popular', 1, 1, 1, ['movie:1'], '{}', TIMESTAMP '2024-01-01')")
+    with tmdb.TmdbStore(path) as old:
+        old.save_pages([("/movie/popular", 2, {"results": [{"id": 5}, 7], "total_pages": 2}, utcnow())])
+        assert set(old.page_index()) == {("/movie/popular", 1), ("/movie/popular", 2)}
+        assert [f.count for f in old.findings()] == [1]
 
 
 @pytest.mark.timeout(30)
@@ -168,19 +225,23 @@ def test_sync_under_a_server_rate_limit_loses_nothing(tmp_path):
 
 @pytest.mark.timeout(120)
 def test_faulty_sync_of_10000_loses_no_page_and_matches_a_clean_run(tmp_path):
-    def run(name: str, **faults) -> tuple[tmdb.SyncReport, set[str], dict]:
+    def run(name: str, rps: float, **faults) -> tuple[tmdb.SyncReport, set[str], dict]:
         with FakeTmdb(latency=0.002, hang_seconds=2.0, **faults) as server, \
                 tmdb.TmdbStore(tmp_path / f"{name}.duckdb") as store:
-            client = make_client(server, rps=2000, workers=16, timeout=0.5, max_retries=8, backoff=0.05,
+            client = make_client(server, rps=rps, workers=16, timeout=0.5, max_retries=8, backoff=0.05,
                                  max_backoff=0.5)
             report = tmdb.sync(client, store, target=10_000)
             return report, set(store.titles()["title_id"]), server.counters
 
-    clean, clean_ids, _ = run("clean")
-    faulty, faulty_ids, counters = run("faulty", error_rate=0.05, truncate_rate=0.02, hang_rate=0.02)
+    clean, clean_ids, _ = run("clean", rps=2000)
+    # Every fault at once: a server rate limit the client overshoots by 10% (so 429s with Retry-After really
+    # happen), 5% 5xx, 2% truncated JSON and 2% hung requests. About 20 s: each 429 pauses every worker 1 s.
+    faulty, faulty_ids, counters = run("faulty", rps=66, rate_limit=60, error_rate=0.05, truncate_rate=0.02,
+                                       hang_rate=0.02)
     assert counters["server_errors"] and counters["truncated"] and counters["hung"]
+    assert counters["rate_limited"] > 0 and faulty.rate_limited == counters["rate_limited"]
     assert faulty.pages_lost == 0 and faulty.lost_pages == [] and not faulty.partial
-    assert faulty.pages_ok == clean.pages_ok and faulty.retries > 0
+    assert faulty.pages_ok == clean.pages_ok and faulty.retries > faulty.rate_limited
     assert len(clean_ids) >= 10_000 and faulty_ids == clean_ids
 
 
@@ -194,6 +255,45 @@ def test_a_page_failing_every_retry_is_reported_then_fetched_on_resume(server, s
     server.broken.clear()
     again = tmdb.sync(make_client(server), store, target=400)
     assert not again.partial and again.pages_requested == 1 and again.pages_ok == 1
+
+
+@pytest.mark.timeout(30)
+def test_a_partial_sync_is_not_recorded_as_a_complete_last_sync(server, store):
+    server.broken.add(("/movie/popular", 2))
+    partial = tmdb.sync(make_client(server, max_retries=1), store, target=400)
+    assert partial.partial and store.count() > 0
+    assert store.last_sync() is None  # nothing complete yet: no fresh "last synced" time
+    attempt = store.last_attempt()
+    assert attempt["complete"] is False and attempt["pages_lost"] == 1 and attempt["at"]
+    server.broken.clear()
+    tmdb.sync(make_client(server), store, target=400)
+    complete = store.last_sync()
+    assert complete is not None and store.last_attempt()["complete"] is True
+    next_page = max(p for e, p in store.page_index() if e == "/movie/popular") + 1
+    server.broken.add(("/movie/popular", next_page))
+    again = tmdb.sync(make_client(server, max_retries=0), store, target=800)
+    assert again.partial and store.last_sync() == complete  # the later partial run does not move it
+    assert store.last_attempt()["pages_lost"] == again.pages_lost >= 1
+
+
+@pytest.mark.timeout(30)
+def test_an_aborted_sync_is_recorded_as_an_attempt_not_a_sync(server, store):
+    tmdb.sync(make_client(server), store, target=40)
+    complete = store.last_sync()
+    server.error_rate = 1.0
+    with pytest.raises(tmdb.TmdbUnavailable):
+        tmdb.sync(make_client(server, max_retries=0), store, target=2000)
+    assert store.last_sync() == complete
+    assert store.last_attempt()["aborted"] is True and store.last_attempt()["pages_lost"] > 0
+
+
+@pytest.mark.timeout(30)
+def test_a_partial_refresh_keeps_the_last_complete_sync_time(server, store):
+    tmdb.sync(make_client(server), store, target=100)
+    complete = store.last_sync()
+    server.broken.add(("/movie/popular", 1))
+    report = tmdb.refresh(make_client(server, max_retries=0), store, max_age=timedelta(0))
+    assert report.partial and store.last_sync() == complete and not store.last_attempt()["complete"]
 
 
 @pytest.mark.timeout(30)
@@ -252,6 +352,7 @@ def test_cancelled_sync_keeps_its_pages_and_resumes(server, store):
 
     first = tmdb.sync(make_client(server, rps=200), store, target=1200, progress=progress, cancel=cancel)
     assert first.cancelled and first.partial and 300 <= store.count() < 1200
+    assert store.last_sync() is None and store.last_attempt()["cancelled"] is True
     second = tmdb.sync(make_client(server), store, target=1200)
     assert not second.partial and store.count() >= 1200 and second.pages_cached >= first.pages_ok
     assert max(server.hit_keys().values()) == 1
@@ -323,6 +424,27 @@ def test_cli_sync_prints_a_json_report_last(server, tmp_path):
     assert REPORT_KEYS <= set(report) and report["ok"] and report["titles"] >= 100
     assert report["details_ok"] == report["titles"] and (tmp_path / "tmdb.duckdb").exists()
     assert SECRET not in done.stdout + done.stderr
+
+
+def test_cli_max_retries_defaults_to_the_environment(monkeypatch):
+    monkeypatch.setenv("TMDB_MAX_RETRIES", "2")
+    assert tmdb._parser().parse_args(["sync"]).max_retries == 2
+    assert tmdb._parser().parse_args(["sync", "--max-retries", "7"]).max_retries == 7
+    monkeypatch.delenv("TMDB_MAX_RETRIES")
+    assert tmdb._parser().parse_args(["refresh"]).max_retries == config.tmdb_max_retries() == 5
+
+
+@pytest.mark.timeout(60)
+def test_cli_sync_retries_as_often_as_tmdb_max_retries_says(server, tmp_path):
+    server.broken.add(("/movie/popular", 1))
+    env = {**os.environ, "TMDB_API_KEY": SECRET, "TMDB_BEARER_TOKEN": "", "TMDB_MAX_RETRIES": "1"}
+    cmd = [sys.executable, "-m", "core.tmdb", "sync", "--base-url", server.base_url, "--target", "60",
+           "--workers", "2", "--rps", "200", "--cache-dir", str(tmp_path)]
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=50)
+    assert done.returncode == 3, done.stderr  # partial: the broken page is lost, after 1 + 1 attempts
+    assert server.hits("/movie/popular", 1) == 2
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["pages_lost"] == 1 and not report["ok"]
 
 
 def test_cli_without_credentials_says_so(tmp_path):
