@@ -55,6 +55,15 @@ def _as_float(X: pd.DataFrame) -> pd.DataFrame:
     return X.astype("float64")
 
 
+def _check_training(X: pd.DataFrame, y: np.ndarray, what: str) -> None:
+    """A clear error for an empty or misaligned training set (XGBoost would silently fit an empty one)."""
+    if len(X) == 0 or X.shape[1] == 0:
+        raise ValueError(f"the {what} needs at least one training title and one feature (got {X.shape[0]} x "
+                         f"{X.shape[1]})")
+    if len(y) != len(X):
+        raise ValueError(f"the {what} got {len(X)} rows of features but {len(y)} targets")
+
+
 class PopularityModel(BaseEstimator, RegressorMixin):
     """Predicts log10 popularity; LightGBM with an automatic XGBoost fallback."""
 
@@ -68,6 +77,7 @@ class PopularityModel(BaseEstimator, RegressorMixin):
     def fit(self, X: pd.DataFrame, y) -> "PopularityModel":
         """Fit the chosen booster; if LightGBM fails (import or fit), fit XGBoost instead and say why."""
         X, y = _as_float(X), np.asarray(y, dtype="float64")
+        _check_training(X, y, "popularity model")
         self.fallback_reason_ = ""
         try:
             self.estimator_ = make_booster(self.booster, self.n_estimators, self.learning_rate,
@@ -99,6 +109,7 @@ class HitModel(BaseEstimator, ClassifierMixin):
     def fit(self, X: pd.DataFrame, y) -> "HitModel":
         """Fit imputer and forest on the training rows only."""
         y = np.asarray(y, dtype="int64")
+        _check_training(X, y, "hit model")
         forest = RandomForestClassifier(n_estimators=self.n_estimators, min_samples_leaf=self.min_samples_leaf,
                                         class_weight="balanced", random_state=self.random_state, n_jobs=1)
         self.estimator_ = make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True),

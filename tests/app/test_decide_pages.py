@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,6 +26,23 @@ def _open(page: Path, params: dict | None = None, state: dict | None = None) -> 
     at.switch_page(str(page.relative_to(ROOT))).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+@pytest.fixture()
+def tmdb_source(monkeypatch, tmdb_like_frame):
+    """Serve a TMDB-shaped frame (movies and TV with release dates and budgets) as the live source."""
+    import streamlit as st
+
+    from core import cached, schema
+
+    titles = tmdb_like_frame[list(schema.TITLE_COLUMNS)]
+    monkeypatch.setattr(cached, "tmdb_status", lambda path: {"titles": len(titles), "last_sync": "fixture"})
+    monkeypatch.setattr(cached, "tmdb_titles", lambda path, stamp: titles)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 def _metrics(at: AppTest) -> dict:
@@ -53,14 +71,60 @@ def test_budget_slider_changes_popularity_and_hit_probability():
     assert any(c.value.startswith("Scored in") and "no retraining" in c.value for c in at.caption)
 
 
+def _outputs(at: AppTest) -> tuple:
+    """What the what-if panel shows: its metrics and reasons (the first five metrics are the what-if's)."""
+    m = _metrics(at)
+    keys = ("Predicted popularity", "Popularity percentile in view", "Hit probability", "Risk", "Recommendation")
+    return tuple(m[k] for k in keys) + tuple(md.value for md in at.markdown if md.value.startswith("- "))
+
+
 def test_extreme_slider_values_do_not_crash():
     at = _open(COPILOT)
     runtime = at.slider(key="ic_runtime")
+    outputs = {}
     for budget, minutes in ((1, runtime.min), (10, runtime.max)):
         at.slider(key="ic_budget").set_value(budget)
         at.slider(key="ic_runtime").set_value(minutes).run()
         assert not at.exception
         assert _metrics(at)["Risk"] in ("Low", "Medium", "High")
+        outputs[budget] = _outputs(at)
+    assert outputs[1][:3] != outputs[10][:3]  # popularity, its percentile and hit probability move
+    assert outputs[1] != outputs[10]
+
+
+def test_xgboost_radio_changes_outputs_and_names_the_model():
+    at = _open(COPILOT)
+    before, table = _outputs(at), at.dataframe[0].value
+    assert table["model"].iloc[0] == "Gradient boosting (LightGBM)"
+    at.radio(key="ic_booster").set_value("xgboost").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.dataframe[0].value["model"].iloc[0] == "Gradient boosting (XGBoost)"
+    assert _outputs(at) != before and _outputs(at)[0] != before[0]
+    assert _metrics(at)["Popularity R2 (CV)"] != "" and not at.warning  # chosen, not a fallback
+
+
+def test_cross_validation_tables_can_be_downloaded():
+    at = _open(COPILOT)
+    labels = [b.label for b in at.get("download_button")]
+    assert "Download popularity CV table" in labels and "Download hit CV table" in labels
+
+
+def test_quarter_and_content_type_inputs_are_enabled_only_where_the_source_has_them(tmdb_source):
+    at = _open(COPILOT)
+    assert at.selectbox(key="ic_quarter").disabled  # embedded: release years only
+    at = _open(COPILOT, state={"flt_source": "tmdb"})
+    quarter, media = at.selectbox(key="ic_quarter"), at.radio(key="ic_media")
+    assert not quarter.disabled and not media.disabled and list(media.options) == ["movie", "tv"]
+    seen = set()
+    for q in (1, 2, 3, 4):
+        at.selectbox(key="ic_quarter").set_value(q).run()
+        assert not at.exception, q
+        seen.add(_outputs(at)[:3])
+    for m in media.options:
+        at.radio(key="ic_media").set_value(m).run()
+        assert not at.exception, m
+        seen.add(_outputs(at)[:3])
+    assert len(seen) > 1  # quarter and content type are model inputs there
 
 
 def test_every_genre_option_runs():
@@ -99,6 +163,19 @@ def test_h2h_default_pair_is_the_two_largest_genres_and_goes_in_the_url():
     assert at.selectbox(key="hh_a_genre").value == "Drama" and at.selectbox(key="hh_b_genre").value == "Comedy"
     assert at.subheader[0].value.startswith(("Drama wins", "Comedy wins", "Level at"))
     assert (at.query_params["h2h_mode"], at.query_params["a"], at.query_params["b"]) == ("genre", "Drama", "Comedy")
+
+
+def test_h2h_every_genre_option_runs_and_changes_the_verdict():
+    at = _open(H2H)
+    options = at.selectbox(key="hh_a_genre").options
+    seen = {}
+    for genre in options:
+        at.selectbox(key="hh_a_genre").set_value(genre)
+        at.selectbox(key="hh_b_genre").set_value("Comedy" if genre != "Comedy" else "Drama").run()
+        assert not at.exception, genre
+        assert at.query_params["a"] == genre
+        seen[genre] = (at.subheader[0].value, tuple(m.value for m in at.metric), at.dataframe[0].value.to_csv())
+    assert len(set(seen.values())) == len(options)
 
 
 def test_h2h_switching_a_pick_changes_the_winner_text_and_url():

@@ -18,6 +18,25 @@ DEEP_DIVE = ROOT / "pages" / "2_Performance_Deep_Dive.py"
 MARKET = ROOT / "pages" / "3_Market_Opportunities.py"
 # "Unclassified" (titles with no genre) is left out only to keep the run short; the filter itself is unit-tested.
 EMBEDDED_GENRES = ["Action", "Animation", "Comedy", "Documentary", "Drama", "Romance", "Short"]
+
+
+@pytest.fixture(scope="module")
+def default_view():
+    """The default strategy view computed by the core functions the pages use (expected values come from it)."""
+    from core import embedded, features
+
+    return features.engineer(features.apply_filters(embedded.load().titles, features.Filters()))
+
+
+@pytest.fixture(scope="module")
+def default_flags(default_view):
+    """Titles the Isolation Forest flags in the default view at the page's default contamination."""
+    from core import deepdive_models
+    from models import anomaly
+
+    return int(anomaly.flag_share(deepdive_models.fit_anomalies(default_view)["scores"], anomaly.CONTAMINATION).sum())
+
+
 TABS = {UNIVERSE: ("cu_tab", ("Genres", "Quality vs popularity", "Top titles")),
         DEEP_DIVE: ("dd_tab", ("Drivers", "Timing", "Outliers", "Segments")),
         MARKET: ("mo_tab", ("Saturation", "Concentration", "Release windows", "Pairings"))}
@@ -70,15 +89,18 @@ def test_a_tiny_view_says_it_is_too_small(path):
 
 
 # ---------------------------------------------------------------- Content Universe
-def test_universe_shows_the_default_view_with_cards_and_no_tv_tabs():
+def test_universe_shows_the_default_view_with_cards_and_no_tv_tabs(default_view):
+    from core import universe
+
     at = open_page(UNIVERSE)
     assert_ok(at)
-    assert metrics(at)["Titles"] == "11,787"
+    assert metrics(at)["Titles"] == f"{len(default_view):,}"
     assert len(at.get("plotly_chart")) == 2 and len(at.get("download_button")) == 1  # genres and tier matrix
     assert "largest genre" in text(at)
     _tab(at, UNIVERSE, "Top titles")
     assert [t.label for t in at.tabs] == list(TABS[UNIVERSE][1]) and "no Movies / TV tabs" in text(at)
-    assert "**Shawshank Redemption, The** (1994)" in text(at)  # text cards, since there are no posters
+    card = universe.title_cards(default_view, 12)[0]
+    assert f"**{card['title']}** ({card['year']})" in text(at)  # text cards, since there are no posters
     assert not at.get("plotly_chart") and len(at.get("download_button")) == 1
     assert len(_tab(at, UNIVERSE, "Quality vs popularity").get("plotly_chart")) == 1
     assert "hidden gems" in text(at)
@@ -104,7 +126,17 @@ def test_universe_top_performers_slider_sets_the_table_length():
 
 
 # ---------------------------------------------------------------- Performance Deep Dive
-def test_deep_dive_reports_anomalies_segments_and_its_time_basis():
+def test_a_tiny_universe_view_lists_its_titles_with_a_download():
+    at = open_page(UNIVERSE, min_votes=120_000)
+    assert_ok(at)
+    assert len(at.dataframe) == 1 and [b.label for b in at.get("download_button")] == ["Download CSV"]
+
+
+def test_deep_dive_reports_anomalies_segments_and_its_time_basis(default_view, default_flags):
+    from core import deepdive_models
+    from models import anomaly
+
+    model, _ = deepdive_models.fit_segments(deepdive_models.segment_input(default_view))
     at = open_page(DEEP_DIVE)
     assert_ok(at)
     assert len(at.get("plotly_chart")) == 2  # correlations and drivers
@@ -112,21 +144,24 @@ def test_deep_dive_reports_anomalies_segments_and_its_time_basis():
     body = text(_tab(at, DEEP_DIVE, "Timing"))
     assert "release years only" in body and "first rated on MovieLens" in body
     body = text(_tab(at, DEEP_DIVE, "Outliers"))
-    assert metrics(at)["Flagged titles"] == "236"
+    assert metrics(at)["Flagged titles"] == f"{default_flags:,}"
     assert "two-sided" in body and "one-sided" in body
-    m = metrics(_tab(at, DEEP_DIVE, "Segments"))
-    assert m["Segments (k)"] == "5" and 0.2 < float(m["Held-out silhouette"]) < 0.5
+    assert f"Isolation Forest ({anomaly.N_ESTIMATORS} trees, random_state {anomaly.RANDOM_STATE})" in body
+    body = text(_tab(at, DEEP_DIVE, "Segments"))
+    m = metrics(at)
+    assert m["Segments (k)"] == str(model.k_) and 0.2 < float(m["Held-out silhouette"]) < 0.5
+    assert f"over {model.scores_['k'].min()}-{model.scores_['k'].max()}" in body
 
 
-def test_contamination_slider_changes_the_flagged_count():
+def test_contamination_slider_changes_the_flagged_count(default_view, default_flags):
     at = _tab(open_page(DEEP_DIVE), DEEP_DIVE, "Outliers")
     counts = {}
     for share in (0.5, 10.0):
         at.sidebar.slider(key="dd_contamination").set_value(share).run()
         assert_ok(at)
         counts[share] = int(metrics(at)["Flagged titles"].replace(",", ""))
-    assert counts[0.5] < 236 < counts[10.0]
-    assert counts[10.0] == pytest.approx(0.10 * 11_787, abs=2)
+    assert counts[0.5] < default_flags < counts[10.0]
+    assert counts[10.0] == pytest.approx(0.10 * len(default_view), abs=2)
 
 
 def test_contamination_survives_a_tab_switch():
@@ -146,6 +181,26 @@ def test_deep_dive_genre_switch_changes_metrics_and_insights():
     assert metrics(at)["Flagged titles"] != before_flags and text(at) != before_text
 
 
+def test_deep_dive_follows_every_genre():
+    """Every genre in the filter, one at a time: no exception, and the drivers and outliers read-outs change."""
+    at = open_page(DEEP_DIVE)
+    genres = at.sidebar.multiselect(key="w_flt_genres").options
+    assert len(genres) >= 7
+    seen = {}
+    for genre in genres:
+        at.sidebar.multiselect(key="w_flt_genres").set_value([genre]).run()
+        assert_ok(at)
+        assert genre in at.markdown[0].value
+        seen[genre] = text(at)
+    assert len(set(seen.values())) == len(genres)
+
+
+def test_deep_dive_tmdb_view_with_few_dated_titles_says_why(tmdb_source_few_dates):
+    at = _tab(open_page(DEEP_DIVE, source="tmdb"), DEEP_DIVE, "Timing")
+    body = text(at)
+    assert "have a release month" in body and "embedded IMDb" not in body
+
+
 def test_deep_dive_small_view_explains_missing_models():
     at = open_page(DEEP_DIVE, genres=["Documentary"], min_votes=3000)  # 15 titles
     assert_ok(at)
@@ -154,20 +209,31 @@ def test_deep_dive_small_view_explains_missing_models():
 
 
 # ---------------------------------------------------------------- Market Opportunities
-def test_market_page_shows_saturation_pareto_windows_and_pairings():
+def test_market_page_shows_saturation_pareto_windows_and_pairings(default_view):
+    from core import deepdive, market
+
     at = open_page(MARKET)
     assert_ok(at)
     assert "Opportunity zone" in text(at) and len(at.get("plotly_chart")) == 1
-    assert metrics(_tab(at, MARKET, "Concentration"))["Share of titles holding 80% of engagement score"] == "68%"
-    assert "no release months" in text(_tab(at, MARKET, "Release windows"))
+    share = market.pareto_summary(default_view, "engagement_score")["titles_for_80"]
+    shown = metrics(_tab(at, MARKET, "Concentration"))["Share of titles holding 80% of engagement score"]
+    assert shown == f"{share:.0%}"
+    votes = market.pareto_summary(default_view, "vote_count")["titles_for_80"]
+    assert f"top {votes:.0%} of titles hold 80%" in text(at)  # the comparison is computed, not asserted
+    lo, hi = deepdive.rating_span(default_view)
+    body = text(_tab(at, MARKET, "Release windows"))
+    assert "no release months" in body and f"ratings from {lo} to {hi}" in body and "1995-2016" not in body
     assert "most common pairing" in text(_tab(at, MARKET, "Pairings"))
 
 
-def test_pareto_measure_switch_changes_the_concentration():
+def test_pareto_measure_switch_changes_the_concentration(default_view):
+    from core import market
+
     at = _tab(open_page(MARKET), MARKET, "Concentration")
     at.sidebar.radio(key="mo_measure").set_value("vote_count").run()
     assert_ok(at)
-    assert metrics(at)["Share of titles holding 80% of votes (raw audience attention)"] == "16%"
+    share = market.pareto_summary(default_view, "vote_count")["titles_for_80"]
+    assert metrics(at)["Share of titles holding 80% of votes (raw audience attention)"] == f"{share:.0%}"
 
 
 def test_release_window_basis_switch_changes_the_insights():
@@ -187,13 +253,17 @@ def test_release_window_basis_survives_a_tab_switch():
     assert at.radio(key="mo_basis").value == "ml_month" and "month first rated on MovieLens" in text(at)
 
 
-@pytest.mark.parametrize("genre", ["Animation", "Short"])
-def test_market_genre_switch_changes_the_saturation_insights(genre):
+def test_market_follows_every_genre():
+    """Every genre in the filter, one at a time: no exception, and the saturation read-out changes."""
     at = open_page(MARKET)
-    before = text(at)
-    at.sidebar.multiselect(key="w_flt_genres").set_value([genre]).run()
-    assert_ok(at)
-    assert text(at) != before and genre in at.markdown[0].value
+    seen = {"": text(at)}
+    genres = at.sidebar.multiselect(key="w_flt_genres").options
+    for genre in genres:
+        at.sidebar.multiselect(key="w_flt_genres").set_value([genre]).run()
+        assert_ok(at)
+        assert genre in at.markdown[0].value
+        seen[genre] = text(at)
+    assert len(set(seen.values())) == len(genres) + 1
 
 
 # ---------------------------------------------------------------- TMDB-shaped source
@@ -233,5 +303,23 @@ def test_pages_on_a_tmdb_shaped_source_use_tabs_and_release_months(tmdb_source):
     assert "full release dates" in body and "By release month" in body
     assert "Without per-star vote shares" in text(_tab(deep, DEEP_DIVE, "Outliers"))
     market = _tab(open_page(MARKET, source="tmdb"), MARKET, "Release windows")
-    assert "Release month from full release dates" in text(market)
+    assert "full release dates" in text(market)
     assert "Release month" in [o for o in market.radio(key="mo_basis").options][0]
+
+
+@pytest.fixture()
+def tmdb_source_few_dates(monkeypatch, tmdb_like_frame):
+    """A TMDB-shaped live source where only 5 titles have a full release date (the rest a year only)."""
+    import streamlit as st
+
+    from core import cached, schema
+
+    titles = tmdb_like_frame[list(schema.TITLE_COLUMNS)].copy()
+    titles["release_date"] = titles["release_date"].where(titles.index < 5)
+    monkeypatch.setattr(cached, "tmdb_status", lambda path: {"titles": len(titles), "last_sync": "fixture"})
+    monkeypatch.setattr(cached, "tmdb_titles", lambda path, stamp: titles)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()

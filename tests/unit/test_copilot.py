@@ -275,3 +275,71 @@ def test_chart_builders_draw_data_and_empty_frames(trained):
     assert len(cd.budget_curve(adv.curve, "Drama").data) == 2 and len(cd.radar(adv.radar, "Drama").data) == 2
     assert cd.budget_curve(adv.curve.iloc[0:0]).layout.annotations  # "No predictions to draw."
     assert cd.radar(adv.radar.iloc[0:0]).layout.annotations
+
+
+# ------------------------------------------------------------------ single genre, empty input, fold-wise budgets
+@pytest.fixture(scope="module")
+def drama_only(strategy_frame):
+    """Every Drama-only film of the real default view (one genre column), re-featured on its own."""
+    drama = strategy_frame[strategy_frame["genres"].map(lambda g: g == ["Drama"])]
+    return features.engineer(drama[list(schema.TITLE_COLUMNS)])
+
+
+def test_single_genre_view_trains_evaluates_and_advises(drama_only):
+    assert copilot.unusable_reason(drama_only) is None
+    ts = copilot.build_training(drama_only)
+    assert ts.genres == ("Drama",) and [c for c in ts.X if c.startswith(mc.GENRE_PREFIX)] == ["g_Drama"]
+    ev = copilot.evaluate(ts)
+    reg = ev["regression"].set_index("model")
+    # one genre: the genre-median baseline is the overall median, so it cannot beat the mean by much
+    assert abs(reg.loc["Baseline: genre median", "r2"] - reg.loc["Baseline: overall mean", "r2"]) < 0.05
+    models = copilot.fit_models(ts, ev)
+    adv = copilot_advice.advise(models, copilot.Scenario(("Drama",), budget_level=3, runtime=110))
+    assert adv.recommendation in ("greenlight", "consider", "pass") and 0 <= adv.hit_probability <= 1
+    assert set(adv.similar["genres"].astype(str)) == {"Drama"}
+    assert copilot.status(drama_only)["genres"] == ["Drama"]
+
+
+@pytest.mark.parametrize("booster", mc.BOOSTERS)
+def test_single_genre_estimators_fit_and_predict(drama_only, booster):
+    ts = copilot.build_training(drama_only)
+    pop = mc.PopularityModel(booster).fit(ts.X, ts.log_popularity)
+    assert pop.booster_ == booster and np.isfinite(pop.predict(ts.X)).all()
+    proba = mc.HitModel().fit(ts.X, ts.hit).predict_proba(ts.X)
+    assert proba.shape == (len(ts.X), 2) and np.allclose(proba.sum(axis=1), 1)
+    rate = mc.GenreRateClassifier().fit(ts.X, ts.hit).predict_proba(ts.X)[:, 1]
+    assert np.allclose(rate, ts.hit.mean())  # a single genre combination: its rate is the overall rate
+
+
+def test_empty_input_gives_a_reason_or_a_clear_error(small_frame):
+    empty = small_frame.iloc[0:0]
+    assert copilot.status(empty) == {"reason": "No titles match these filters.", "n_view": 0, "n_train": 0,
+                                     "view_media_types": []}
+    X = pd.DataFrame({"g_Drama": [], "budget_level": [], "runtime": []}, dtype="float64")
+    for model in (mc.PopularityModel(), mc.PopularityModel("xgboost"), mc.HitModel()):
+        with pytest.raises(ValueError):
+            model.fit(X, np.zeros(0))
+    assert np.isnan(copilot.budget_levels(np.zeros(0), np.array([1.0, 2.0]))).all()
+
+
+def test_budget_levels_are_deciles_of_the_reference_budgets():
+    ref = np.arange(1, 101, dtype="float64")
+    levels = copilot.budget_levels(ref, ref)
+    assert levels.min() == 1 and levels.max() == 10 and (np.bincount(levels.astype(int))[1:] == 10).all()
+    assert copilot.budget_levels(ref, np.array([0.0, 1e9])).tolist() == [1.0, 10.0]
+
+
+def test_cross_validation_bins_budgets_on_each_folds_training_titles(small_frame):
+    """A held-out title's level comes from the fold's training budgets only: changing held-out budgets never
+    moves another held-out title's level, and the training levels ignore the held-out titles."""
+    ts = copilot.build_training(small_frame)
+    budget = ts.titles["budget"].to_numpy(dtype="float64")
+    train, test = np.arange(0, len(budget), 2), np.arange(1, len(budget), 2)
+    X_train, X_test = copilot.fold_frames(ts.X, budget, train, test)
+    assert np.array_equal(X_train["budget_level"], copilot.budget_levels(budget[train], budget[train]))
+    shifted = budget.copy()
+    shifted[test] = shifted[test] * 1000  # held-out budgets change ...
+    X_train2, X_test2 = copilot.fold_frames(ts.X, shifted, train, test)
+    assert np.array_equal(X_train["budget_level"], X_train2["budget_level"])  # ... training levels do not
+    assert (X_test2["budget_level"] == 10).all()  # each is binned against the training cut points alone
+    assert set(ts.X.columns) == set(X_test.columns)
