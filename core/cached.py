@@ -33,7 +33,7 @@ def tmdb_store_path() -> str:
 
 @st.cache_data(ttl=600, max_entries=4, show_spinner=False)
 def tmdb_titles(path: str, stamp: str) -> pd.DataFrame:
-    """Synced TMDB titles; ``stamp`` (the last sync time) changes after a sync so the cache refreshes."""
+    """Synced TMDB titles; ``stamp`` (``tmdb_version``) changes after every sync run so the cache refreshes."""
     from core import tmdb_store
 
     return tmdb_store.TmdbStore(path).titles()
@@ -50,10 +50,21 @@ def tmdb_status(path: str) -> dict:
         from core import tmdb_store
 
         store = tmdb_store.TmdbStore(path)
-        count, last = store.count(), store.last_sync()
+        count, last, attempt = store.count(), store.last_sync(), store.last_attempt()
     except Exception:  # a locked or damaged cache file reads as "not synced"; the Data page can clear it
         return {}
-    return {"titles": int(count), "last_sync": last.isoformat() if last is not None else ""} if count else {}
+    if not count:
+        return {}
+    last_iso = last.isoformat() if last is not None else ""
+    # data as of: the newest run that wrote titles, complete or not (a partial run's titles are stored too)
+    fetched = max(last_iso, str(attempt.get("at", "")))
+    return {"titles": int(count), "last_sync": last_iso, "last_attempt": attempt, "fetched_at": fetched,
+            "version": f"{int(count)}|{last_iso}|{attempt.get('at', '')}"}
+
+
+def tmdb_version(status: dict) -> str:
+    """A stamp that changes with every sync run that changed the TMDB cache (complete or partial)."""
+    return status.get("version") or f"{status.get('titles', 0)}|{status.get('last_sync', '')}"
 
 
 @st.cache_resource(max_entries=1, show_spinner=False)
@@ -70,8 +81,7 @@ def refresh_if_tmdb_changed() -> bool:
     stale until a restart. ``tmdb_status`` expires after 30 s, so a change is seen within that.
     Returns True when it dropped the caches.
     """
-    status = tmdb_status(tmdb_store_path())
-    stamp = f"{status.get('titles', 0)}|{status.get('last_sync', '')}"
+    stamp = tmdb_version(tmdb_status(tmdb_store_path()))
     seen = _tmdb_seen()
     changed = "stamp" in seen and seen["stamp"] != stamp
     seen["stamp"] = stamp
@@ -85,7 +95,7 @@ def source_titles(source: str) -> pd.DataFrame:
     if source == "tmdb":
         status = tmdb_status(tmdb_store_path())
         if status:
-            return tmdb_titles(tmdb_store_path(), status["last_sync"])
+            return tmdb_titles(tmdb_store_path(), tmdb_version(status))
         return embedded_data().titles.iloc[0:0]
     return embedded_data().titles
 
@@ -128,7 +138,7 @@ def home_summary(source: str) -> dict:
     out = overview.portfolio_summary(source_titles(source), len(data.ratings), len(data.subscribers))
     if source == "tmdb":
         status = tmdb_status(tmdb_store_path())
-        out["source_note"] = (f"Live TMDB titles, last synced {status.get('last_sync', 'never')}. Ratings and "
+        out["source_note"] = (f"Live TMDB titles, {datadoc.tmdb_freshness(status)}. Ratings and "
                               "subscribers come from the embedded MovieLens and Telco data.")
     else:
         out["source_note"] = (f"Embedded offline data: IMDb films (votes counted in {config.IMDB_SNAPSHOT_YEAR}), "
@@ -365,7 +375,8 @@ def forecast_inputs(source: str, media_types: tuple, genres: tuple, years: tuple
     ratings = embedded_data().ratings if source == "embedded" else None
     synced = None  # TMDB: the series stops before the month of the last sync
     if source == "tmdb":
-        stamp = pd.to_datetime(tmdb_status(tmdb_store_path()).get("last_sync"), errors="coerce", utc=True)
+        status = tmdb_status(tmdb_store_path())
+        stamp = pd.to_datetime(status.get("fetched_at") or status.get("last_sync"), errors="coerce", utc=True)
         synced = None if pd.isna(stamp) else stamp.tz_localize(None)
     return forecasting.build_inputs(view, source, tuple(genres), ratings, synced)
 
@@ -909,7 +920,7 @@ def integrity_sentiment(source: str, media_types: tuple, genres: tuple, years: t
 def data_overview(tmdb_stamp: str) -> dict:
     """Inventory, derivations, field coverage and validation problems of both sources.
 
-    ``tmdb_stamp`` is the TMDB last-sync time ("" when nothing is synced), so a sync refreshes this.
+    ``tmdb_stamp`` is ``tmdb_version`` of the TMDB cache, so any sync run (complete or partial) refreshes this.
     """
     from core import datadoc, schema
 

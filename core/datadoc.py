@@ -30,7 +30,8 @@ EMBEDDED_DERIVATIONS: dict[str, str] = {
 TMDB_DERIVATIONS: dict[str, str] = {
     "title_id": "'tmdb:<movie|tv>:<TMDB id>'.",
     "genres / primary_genre": "Names from TMDB's genre lists (details when fetched); the primary genre is TMDB's "
-                              "first-listed genre, 'Unclassified' when none.",
+                              "first-listed genre, 'Unclassified' when none; a genre id missing from TMDB's genre list shows as "
+                              "'Genre <id>' and is listed under Validation.",
     "release_date / year": "release_date for films, first_air_date for TV.",
     "popularity": "TMDB's own popularity score as served at the last sync (TMDB computes it from recent views, "
                   "votes and watchlist activity).",
@@ -39,6 +40,29 @@ TMDB_DERIVATIONS: dict[str, str] = {
                                   "left empty. TV runtime is the mean episode run time.",
     "poster_url": "TMDB image CDN, w342 size.",
 }
+
+
+def _minute(iso: str) -> str:
+    return iso[:16].replace("T", " ")
+
+
+def tmdb_freshness(status: dict) -> str:
+    """How fresh the TMDB cache is, honestly: the last complete sync, and a later partial run if there was one.
+
+    Args:
+        status: ``{"titles", "last_sync", "last_attempt": {"at", "complete", "pages_lost", "details_lost",
+            "cancelled", "aborted"}}`` (``cached.tmdb_status``); ``{}`` when nothing is cached.
+    """
+    if not status or not status.get("titles"):
+        return "not synced"
+    last, attempt = status.get("last_sync", ""), status.get("last_attempt") or {}
+    parts = [f"last complete sync {_minute(last)} UTC" if last else "no complete sync yet"]
+    if attempt and not attempt.get("complete", True) and str(attempt.get("at", "")) > last:
+        how = ("stopped early" if attempt.get("cancelled") else "ended by an error" if attempt.get("aborted")
+               else f"partial: {attempt.get('pages_lost', 0)} list pages and {attempt.get('details_lost', 0)} "
+                    "details lost")
+        parts.append(f"a later run at {_minute(str(attempt['at']))} UTC {how}")
+    return "; ".join(parts)
 
 
 def table_inventory(tables: dict[str, pd.DataFrame], built_at: pd.Timestamp) -> pd.DataFrame:
@@ -93,7 +117,7 @@ def source_inventory(tables: dict[str, pd.DataFrame], built_at: pd.Timestamp, tm
     Args:
         tables: the embedded tables by name (titles, ratings, subscribers, episodes).
         built_at: when the embedded cache was built.
-        tmdb: ``{"titles": n, "last_sync": iso}`` or ``{}`` when nothing was synced.
+        tmdb: ``cached.tmdb_status``: ``{"titles": n, "last_sync": iso, "last_attempt": {...}}`` or ``{}``.
     """
     what = {"titles": "IMDb films (ggplot2movies) + MovieLens-only films", "ratings": "MovieLens user ratings",
             "subscribers": "Telco subscribers with churn (modeldata)", "episodes": "Bake Off episode audiences"}
@@ -104,8 +128,7 @@ def source_inventory(tables: dict[str, pd.DataFrame], built_at: pd.Timestamp, tm
              "cached": f"{built_at:%Y-%m-%d %H:%M} UTC"} for name, df in tables.items()]
     rows.append({"source": "Live TMDB", "table": "titles", "contents": "TMDB films and TV series",
                  "rows": int(tmdb.get("titles", 0)), "columns": len(_TITLE_FIELDS),
-                 "data as of": (f"synced {tmdb['last_sync'][:16].replace('T', ' ')} UTC" if tmdb.get("last_sync")
-                                else "not synced"), "cached": "DuckDB in the cache dir" if tmdb else "-"})
+                 "data as of": tmdb_freshness(tmdb), "cached": "DuckDB in the cache dir" if tmdb else "-"})
     return pd.DataFrame(rows)
 
 

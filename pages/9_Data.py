@@ -3,13 +3,13 @@ from datetime import timedelta
 
 import streamlit as st
 
-from core import cached, datasync, ui
+from core import cached, datadoc, datasync, ui
 
 ui.page_setup("Data", "Where do the numbers come from? Each source with its size and freshness, how every field "
               "is derived, what validation found, and the live TMDB sync.", filters=False)
 
 status = cached.tmdb_status(cached.tmdb_store_path())
-overview = cached.data_overview(status.get("last_sync", ""))
+overview = cached.data_overview(cached.tmdb_version(status))
 
 st.subheader("Sources")
 st.dataframe(overview["inventory"], width="stretch", hide_index=True,
@@ -99,7 +99,7 @@ if outcome is not None:
         st.caption("Choose 'Live TMDB' as the source in the sidebar of any strategy page to use these titles.")
 
 if status:
-    st.caption(f"Cached: {status['titles']:,} TMDB titles, last synced {status['last_sync'][:16]} UTC.")
+    st.caption(f"Cached: {status['titles']:,} TMDB titles; {datadoc.tmdb_freshness(status)}.")
     if st.button("Clear the TMDB cache", key="dt_clear", icon=":material/delete:"):
         st.session_state["dt_outcome"] = datasync.clear_cache(cached.tmdb_store_path())
         cached.forget_tmdb()

@@ -75,6 +75,9 @@ def test_a_server_that_keeps_failing_a_page_gives_a_partial_warning(fake):
     assert not at.exception
     assert at.warning and "Partial" in at.warning[0].value
     assert any("/movie/popular" in str(df.value.to_dict()) for df in at.dataframe)
+    inventory = at.dataframe[0].value
+    as_of = inventory.loc[inventory["source"] == "Live TMDB", "data as of"].iloc[0]
+    assert "no complete sync yet" in as_of and "1 list pages" in as_of  # partial is not shown as fresh
 
 
 def test_clear_empties_the_cache(fake):

@@ -117,3 +117,17 @@ def test_budget_share_in_the_derivations_is_computed_from_the_titles():
     text = datadoc.derivations(titles).set_index("field").loc["budget", "definition"]
     assert "(25% of films)" in text  # MovieLens-only titles are not IMDb films
     assert "(n/a of films)" in datadoc.derivations().set_index("field").loc["budget", "definition"]
+
+
+def test_tmdb_freshness_names_a_later_partial_run_and_what_it_lost():
+    assert datadoc.tmdb_freshness({}) == "not synced"
+    done = {"titles": 10, "last_sync": "2026-11-01T10:00:00+00:00",
+            "last_attempt": {"at": "2026-11-01T10:00:00+00:00", "complete": True}}
+    assert datadoc.tmdb_freshness(done) == "last complete sync 2026-11-01 10:00 UTC"
+    partial = {**done, "last_attempt": {"at": "2026-11-02T09:30:00+00:00", "complete": False, "pages_lost": 3,
+                                        "details_lost": 0}}
+    text = datadoc.tmdb_freshness(partial)
+    assert "last complete sync 2026-11-01 10:00" in text and "2026-11-02 09:30" in text and "3 list pages" in text
+    only_partial = {"titles": 5, "last_sync": "", "last_attempt": {**partial["last_attempt"], "cancelled": True}}
+    assert datadoc.tmdb_freshness(only_partial).startswith("no complete sync yet") and \
+        "stopped early" in datadoc.tmdb_freshness(only_partial)
