@@ -28,7 +28,9 @@ DEFINITIONS: dict[str, str] = {
     "days_since_release": "Days from release (1 July of the release year where only the year is known) to the "
                           "source's snapshot date (2005-12-31 for the embedded IMDb data, today for TMDB).",
     "velocity": "Votes per day since release: vote count / days since release.",
-    "budget_level": "Budget decile 1-10 among titles in view with a known budget (1 = cheapest tenth).",
+    "budget_level": "Budget decile 1-10 among titles in view with a known budget (1 = cheapest tenth). The "
+                    "Investment Copilot uses the deciles of its training titles, recomputed inside each "
+                    "cross-validation fold from that fold's training budgets only.",
 }
 
 
