@@ -298,7 +298,7 @@ def deepdive_anomalies(source: str, media_types: tuple, genres: tuple, years: tu
 def segment_model(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int):
     """``(SegmentModel, evaluation)`` from ``core.deepdive_models.fit_segments`` (fitted on a share of the view,
     evaluated on the rest); ``(None, {})`` when the view has too few titles. Read-only: the Investment Copilot
-    uses ``model.assign_new(runtime=..., ...)``."""
+    uses ``model.assign_new(log_popularity=...)``."""
     from core import deepdive_models
 
     X = deepdive_models.segment_input(strategy_frame(source, media_types, genres, years, min_votes))
@@ -316,8 +316,7 @@ def deepdive_segments(source: str, media_types: tuple, genres: tuple, years: tup
     view = strategy_frame(source, media_types, genres, years, min_votes)
     labels = model.predict(deepdive_models.segment_input(view))
     table = deepdive_models.segment_table(view, labels, model.names_)
-    points = view.loc[labels >= 0, ["title", "log_votes", "vote_average"]].assign(
-        segment=[model.names_[i] for i in labels[labels >= 0]])
+    points = deepdive_models.segment_points(view, labels, model.names_)
     return {"scores": model.scores_, "k": model.k_, "table": table, "points": points, "evaluation": evaluation,
             "method": deepdive_models.segment_method(model.scores_),
             "holdout_note": deepdive_models.segment_holdout_note(evaluation),

@@ -31,7 +31,8 @@ HOW_TO_READ: dict[str, str] = {
     "drivers": "Bars are mean engagement per band, grouped by driver; the dashed line is the view's mean.",
     "segment_curves": "Silhouette (solid, left axis): higher = cleaner segments; inertia (dotted, right axis) "
                       "falls as k grows, look for the bend. The ringed point is the chosen k.",
-    "segments": "Each dot is a title by reach and rating, coloured by its segment.",
+    "segments": "Each dot is a title by reach (right = more votes) and quality (up = better rated), coloured by "
+                "its segment; attention (log popularity), the third segment feature, is in the hover.",
     "saturation": "Each bubble is a genre: right = more supply, up = higher hit rate, size = titles. Top-left is "
                   "the opportunity zone; bottom-right is saturated.",
     "pareto": "The curve shows the share of the total held by the top x% of titles; the further it bows above "
@@ -181,17 +182,17 @@ def segment_curves(scores: pd.DataFrame, k: int) -> go.Figure:
 
 
 def segments(df: pd.DataFrame) -> go.Figure:
-    """WebGL scatter of log votes vs rating coloured by segment. Columns: title, log_votes, vote_average,
-    segment."""
+    """WebGL scatter of reach (log votes) vs quality (rating) coloured by segment, attention in the hover.
+    Columns: title, log_votes, vote_average, log_popularity, segment."""
     fig = go.Figure()
     for i, (name, g) in enumerate(df.groupby("segment", sort=True)):
         fig.add_trace(go.Scattergl(x=_f4(g["log_votes"]), y=_f4(g["vote_average"]), mode="markers", name=str(name),
                                    marker=dict(size=4, opacity=0.6, color=SEGMENT_COLORS[i % len(SEGMENT_COLORS)]),
-                                   text=g["title"].to_numpy(str),
-                                   hovertemplate="<b>%{text}</b><br>Rating %{y:.1f} · log votes %{x:.2f}"
-                                                 "<extra>" + str(name) + "</extra>"))
-    fig.update_xaxes(title="log10(1 + votes)")
-    fig.update_yaxes(title="Rating (0-10)")
+                                   text=g["title"].to_numpy(str), customdata=_f4(g["log_popularity"]),
+                                   hovertemplate="<b>%{text}</b><br>Rating %{y:.1f} · log votes %{x:.2f} · "
+                                                 "log popularity %{customdata:.2f}<extra>" + str(name) + "</extra>"))
+    fig.update_xaxes(title="Reach: log10(1 + votes)")
+    fig.update_yaxes(title="Quality: rating (0-10)")
     return charts.style(fig, height=420)
 
 

@@ -4,11 +4,12 @@ Neighbour space (benchmarks and segments): each genre flag (and the TV flag) cou
 runtime and release quarter are centred on the training median and divided by their 10-90% spread, so the
 middle 80% of titles spans one unit and a genre mismatch weighs about as much as that whole spread.
 
-Segment a new title would join: the portfolio segmentation (``models/segment.py``, K-Means on log votes,
-rating and runtime, shared with the Performance Deep Dive) places a title that is not out yet with
-``SegmentModel.assign_new`` on the columns it does have: runtime and log budget (the median log budget of the
-chosen budget level). When that segmentation is not available (too few titles), the copilot falls back to its
-own small K-Means (k <= 5) on genres, budget level and runtime of the training titles, nearest centroid.
+Segment a new title would join: the portfolio segmentation (``models/segment.py``, K-Means on reach, quality and
+attention, shared with the Performance Deep Dive). A title not made yet has no votes and no rating, so
+``SegmentModel.assign_new`` places it on attention alone, computed from the popularity the copilot PREDICTS for
+it (log10 of 1 + predicted popularity): the segment is a prediction, as uncertain as that popularity. When that
+segmentation is not available (too few titles), the copilot falls back to its own small K-Means (k <= 5) on
+genres, budget level and runtime of the training titles, nearest centroid.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from core.copilot import (THIN_EVIDENCE, CopilotModels, Scenario, TrainingSet, budget_curve, percentile,
                           recommendation, risk_level, scenario_rows)
+from models import segment
 from models.copilot import GENRE_PREFIX
 
 SEGMENTS = 5
@@ -76,35 +78,35 @@ def assign_segment(models: CopilotModels, scenario: Scenario) -> dict:
     return table[table["segment"] == seg].iloc[0].to_dict()
 
 
-def level_log_budget(ts: TrainingSet, level: int) -> float | None:
-    """Median log10 budget of the training titles at a budget level (None if there are none)."""
-    budget = ts.titles.loc[ts.X["budget_level"].to_numpy() == level, "budget"].astype("float64").dropna()
-    return float(np.log10(budget.median())) if len(budget) else None
-
-
 def new_title_segment(models: CopilotModels, scenario: Scenario, seg_model=None,
-                      seg_table: pd.DataFrame | None = None) -> dict:
-    """The segment a new title would join: ``name``, ``detail`` (size and hit rate) and ``method``.
+                      seg_table: pd.DataFrame | None = None, popularity: float | None = None) -> dict:
+    """The segment a new title would join: ``name``, ``detail`` (size and hit rate), ``method`` and
+    ``features_used`` (the segment features that placed it; empty for the fallback).
 
     Args:
         seg_model: a fitted ``models.segment.SegmentModel`` (the portfolio segmentation) or None.
         seg_table: its profile table (columns segment, titles, hit_rate), if available.
+        popularity: the title's predicted popularity (``Advice.popularity``); predicted here when not given.
     """
-    if seg_model is not None:
-        res = seg_model.assign_new(runtime=scenario.runtime,
-                                   log_budget=level_log_budget(models.training, scenario.budget_level))
-        detail = ""
-        if seg_table is not None and {"segment", "titles", "hit_rate"} <= set(seg_table.columns):
-            row = seg_table[seg_table["segment"] == res["name"]]
-            if len(row):
-                detail = f"{int(row['titles'].iloc[0]):,} titles in view, {row['hit_rate'].iloc[0]:.0%} hits"
-        used = " and ".join(c.replace("log_budget", "budget").replace("_", " ") for c in res["features_used"])
-        return {"name": res["name"], "detail": detail,
-                "method": f"portfolio segmentation (K-Means on votes, rating, runtime), nearest centre on {used}"}
-    own = assign_segment(models, scenario)
-    return {"name": f"Segment {own['segment']} ({own['label']})",
-            "detail": f"{own['titles']:,} titles with a known budget, {own['hit_rate']:.0%} hits",
-            "method": models.segments["method"] + ", nearest centroid"}
+    if seg_model is None:
+        own = assign_segment(models, scenario)
+        return {"name": f"Segment {own['segment']} ({own['label']})",
+                "detail": f"{own['titles']:,} titles with a known budget, {own['hit_rate']:.0%} hits",
+                "method": models.segments["method"] + ", nearest centroid", "features_used": []}
+    if popularity is None:
+        curve = budget_curve(models, scenario)
+        popularity = float(curve.loc[curve["selected"], "popularity"].iloc[0])
+    res = seg_model.assign_new(log_popularity=float(segment.attention(popularity)))
+    detail = ""
+    if seg_table is not None and {"segment", "titles", "hit_rate"} <= set(seg_table.columns):
+        row = seg_table[seg_table["segment"] == res["name"]]
+        if len(row):
+            detail = f"{int(row['titles'].iloc[0]):,} titles in view, {row['hit_rate'].iloc[0]:.0%} hits"
+    used = " and ".join(segment.FEATURE_LABELS.get(c, c).split(" (")[0] for c in res["features_used"])
+    return {"name": res["name"], "detail": detail, "features_used": res["features_used"],
+            "method": f"portfolio segmentation (K-Means on {segment.feature_list()}), nearest centre on {used} "
+                      f"alone, from the predicted popularity {popularity:,.1f}: a prediction, since a title not made "
+                      "yet has no votes or rating"}
 
 
 def similar_titles(models: CopilotModels, scenario: Scenario, k: int = 8) -> pd.DataFrame:

@@ -62,10 +62,10 @@ def fit_segments(X: pd.DataFrame, random_state: int = 0) -> tuple:
 
 
 def segment_method(scores: pd.DataFrame) -> str:
-    """The caption above the segment curves, quoting the k range actually tried."""
+    """The caption above the segment curves, quoting the features and the k range actually tried."""
     lo, hi = (int(scores["k"].min()), int(scores["k"].max())) if len(scores) else (segment.K_MIN, segment.K_MAX)
-    return (f"K-Means on standardised {', '.join(FEATURE_LABELS.get(f, f) for f in segment.FEATURES)}; k chosen by "
-            f"the best silhouette over {lo}-{hi}. A silhouette below 0.5 means weak structure: then segments are "
+    return (f"K-Means on standardised {segment.feature_list()} (scaled with the training titles only); k chosen "
+            f"by the best silhouette over {lo}-{hi}. A silhouette below 0.5 means weak structure: then segments are "
             "useful labels, not natural groups.")
 
 
@@ -176,25 +176,35 @@ def anomaly_caveat(features: list[str]) -> str:
 
 
 def segment_input(df: pd.DataFrame) -> pd.DataFrame:
-    """Segmentation features plus the profile-only extras, as float64."""
-    cols = list(segment.FEATURES) + [c for c in segment.PROFILE_EXTRA if c in df]
-    return df[cols].astype("float64").replace([np.inf, -np.inf], np.nan)
+    """Segmentation features as float64: reach ``log_votes``, quality ``vote_average`` and attention
+    ``log_popularity`` = log10(1 + ``popularity``) (see ``models.segment``)."""
+    out = df[["log_votes", "vote_average"]].assign(log_popularity=segment.attention(df["popularity"]))
+    return out[list(segment.FEATURES)].astype("float64").replace([np.inf, -np.inf], np.nan)
 
 
 def segment_table(df: pd.DataFrame, labels: np.ndarray, names: list[str]) -> pd.DataFrame:
-    """Profile of each segment: size, median votes, mean rating and runtime, hit rate, mean engagement."""
-    cols = ["segment", "titles", "median_votes", "mean_rating", "mean_runtime", "hit_rate", "mean_engagement"]
+    """Profile of each segment on its features (median votes, mean rating, median popularity), with its hit rate
+    and mean engagement; columns ``segment, titles, median_votes, mean_rating, median_popularity, hit_rate,
+    mean_engagement``, best mean engagement first."""
+    cols = ["segment", "titles", "median_votes", "mean_rating", "median_popularity", "hit_rate", "mean_engagement"]
     lab = pd.Series(labels, index=df.index)
     used = df[lab >= 0].assign(seg=lab[lab >= 0])
     if used.empty:
         return pd.DataFrame(columns=cols)
     out = (used.groupby("seg").agg(titles=("title_id", "size"), median_votes=("vote_count", "median"),
-                                   mean_rating=("vote_average", "mean"), mean_runtime=("runtime", "mean"),
+                                   mean_rating=("vote_average", "mean"), median_popularity=("popularity", "median"),
                                    hit_rate=("hit", "mean"), mean_engagement=("engagement_score", "mean"))
            .reset_index())
     out["segment"] = out["seg"].map(lambda i: names[int(i)]).astype("string")
     return out[cols].astype({c: "float64" for c in cols[2:]}).sort_values(
         "mean_engagement", ascending=False, ignore_index=True)
+
+
+def segment_points(df: pd.DataFrame, labels: np.ndarray, names: list[str]) -> pd.DataFrame:
+    """Segmented titles for the scatter: ``title, log_votes, vote_average, log_popularity, segment``."""
+    keep = np.asarray(labels) >= 0
+    return (df.loc[keep, ["title"]].join(segment_input(df.loc[keep]))
+            .assign(segment=[names[i] for i in np.asarray(labels)[keep]]))
 
 
 def segment_profile_insights(table: pd.DataFrame) -> list[str]:

@@ -1,13 +1,24 @@
-"""Title segments: K-Means on standardised reach, quality and length, with k chosen by silhouette.
+"""Title segments: K-Means on standardised engagement and popularity features, k chosen by silhouette.
 
-``SegmentModel`` follows the scikit-learn contract. Segments are named from their centres by a fixed rule
-(:func:`name_segments`), so the same data always gives the same names.
+Features (``FEATURES``), each standardised with the training mean and spread (fitted in ``fit`` only, so a
+held-out split made before fitting stays unseen):
 
-Assigning a NEW title (Investment Copilot): a title that is not out yet has no votes and no rating, so
-:meth:`SegmentModel.assign_new` places it at the nearest segment centre on whatever profile columns it does have
-(``runtime``, ``log_budget``, and ``vote_average``/``log_votes`` only if the caller has an expectation for them),
-each standardised with the training mean and spread. With runtime alone the answer reflects length only; the
-returned ``features_used`` says which columns decided it.
+- **reach** ``log_votes`` = log10(1 + votes): how many people engaged with the title (log, because votes span
+  five orders of magnitude);
+- **quality** ``vote_average`` (0-10): how well they rated it; with reach it makes up the engagement score;
+- **attention** ``log_popularity`` = log10(1 + popularity): the source's popularity (votes per year since release
+  on the embedded data, TMDB's popularity score on TMDB), i.e. how much attention the title draws per unit of
+  time rather than in total. On the embedded data attention is reach minus log10(years since release) and the
+  two correlate at about 0.9, so reach and attention together mainly separate big from small audiences, and
+  where they disagree a recent title from an old one.
+
+Runtime and budget are not engagement or popularity and are deliberately left out. Segments are named from
+their standardised centres by a fixed rule (:func:`name_segments`), so the same data always gives the same names.
+
+Assigning a NEW title (Investment Copilot): a title not made yet has no votes and no rating, only a predicted
+popularity. :meth:`SegmentModel.assign_new` places it at the nearest segment centre on the features it is given
+(for the copilot: attention from the predicted popularity), each standardised with the training statistics;
+the returned ``features_used`` says which features decided it.
 """
 from __future__ import annotations
 
@@ -19,45 +30,70 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-#: Clustering features: reach (log10 of 1 + votes), quality (vote average 0-10) and length (minutes).
-FEATURES = ("log_votes", "vote_average", "runtime")
-#: Extra columns profiled per segment (not clustered on) so a new title can be placed by them too.
-PROFILE_EXTRA = ("log_budget",)
+#: Clustering features: reach, quality and attention (see the module docstring).
+FEATURES = ("log_votes", "vote_average", "log_popularity")
+#: How the pages name each feature.
+FEATURE_LABELS = {"log_votes": "reach (log10 of 1 + votes)", "vote_average": "quality (vote average)",
+                  "log_popularity": "attention (log10 of 1 + popularity)"}
 MIN_TITLES = 30
 #: Candidate numbers of segments: k is picked by the best silhouette over K_MIN..K_MAX.
 K_MIN, K_MAX = 2, 8
+#: Centre thresholds (standard deviations) of the naming rules.
+HIGH, MILD, ACCLAIMED, SKEW = 0.5, 0.25, 0.75, 1.0
+
+
+def attention(popularity) -> np.ndarray:
+    """Attention feature from popularity (>= 0): log10(1 + popularity), elementwise."""
+    return np.log10(1 + np.asarray(popularity, dtype="float64"))
+
+
+def feature_list() -> str:
+    """The clustering features as the pages name them, e.g. "reach (...), quality (...) and attention (...)"."""
+    labels = [FEATURE_LABELS[f] for f in FEATURES]
+    return ", ".join(labels[:-1]) + f" and {labels[-1]}" if len(labels) > 1 else labels[0]
 
 
 def name_segments(center_z: pd.DataFrame) -> list[str]:
     """Names for segment centres given in standard deviations from the mean (deterministic).
 
-    Rules, first match wins, with reach = ``log_votes``, quality = ``vote_average``, length = ``runtime``
-    (a missing column counts as 0): length >= 1.5 "Long-form epics", <= -1.5 "Shorts"; reach >= 0.5 with quality
-    >= 0.25 "Blockbusters", <= -0.25 "Widely seen, poorly rated", else "Crowd pleasers"; quality <= -0.5 "Low
-    performers"; quality >= 0.25 and reach <= -0.25: "Cult classics" (quality >= 0.75) or "Niche favourites";
-    otherwise "Mainstream middle". Repeated names get " 1", " 2", ... in order of falling reach.
+    With reach = ``log_votes``, quality = ``vote_average``, attention = ``log_popularity`` (a missing column
+    counts as 0) and audience = the mean of reach and attention, first match wins:
+
+    - attention - reach >= 1: "Trending now" (far more attention than their total reach: recent breakouts);
+      reach - attention >= 1: "Back catalogue" (large reach built up long ago, little attention now);
+    - audience >= 0.5: "Blockbusters" (quality >= 0.25), "Widely seen, poorly rated" (quality <= -0.25),
+      else "Crowd pleasers";
+    - quality <= -0.5: "Low performers" (poorly rated without a big audience);
+    - quality >= 0.25 and audience <= -0.25: "Cult classics" (quality >= 0.75) or "Acclaimed niche";
+    - audience <= -0.25: "Low performers" (small audience, ordinary rating: low engagement);
+    - otherwise "Mainstream middle".
+
+    Repeated names get " 1", " 2", ... in order of falling audience.
     """
     get = lambda row, col: float(row[col]) if col in row.index and pd.notna(row[col]) else 0.0  # noqa: E731
-    names = []
+    names, audiences = [], []
     for _, row in center_z.iterrows():
-        reach, quality, length = get(row, "log_votes"), get(row, "vote_average"), get(row, "runtime")
-        if abs(length) >= 1.5:
-            names.append("Long-form epics" if length > 0 else "Shorts")
-        elif reach >= 0.5:
-            names.append("Blockbusters" if quality >= 0.25 else
-                         "Widely seen, poorly rated" if quality <= -0.25 else "Crowd pleasers")
-        elif quality <= -0.5:
+        reach, quality, attn = get(row, "log_votes"), get(row, "vote_average"), get(row, "log_popularity")
+        audience = (reach + attn) / 2
+        audiences.append(audience)
+        if abs(attn - reach) >= SKEW:
+            names.append("Trending now" if attn > reach else "Back catalogue")
+        elif audience >= HIGH:
+            names.append("Blockbusters" if quality >= MILD else
+                         "Widely seen, poorly rated" if quality <= -MILD else "Crowd pleasers")
+        elif quality <= -HIGH:
             names.append("Low performers")
-        elif quality >= 0.25 and reach <= -0.25:
-            names.append("Cult classics" if quality >= 0.75 else "Niche favourites")
+        elif quality >= MILD and audience <= -MILD:
+            names.append("Cult classics" if quality >= ACCLAIMED else "Acclaimed niche")
+        elif audience <= -MILD:
+            names.append("Low performers")
         else:
             names.append("Mainstream middle")
-    reach = center_z["log_votes"] if "log_votes" in center_z else pd.Series(0.0, index=center_z.index)
     out = list(names)
     for name in set(names):
         idx = [i for i, n in enumerate(names) if n == name]
         if len(idx) > 1:
-            for rank, i in enumerate(sorted(idx, key=lambda i: -float(reach.iloc[i]))):
+            for rank, i in enumerate(sorted(idx, key=lambda i: -audiences[i])):
                 out[i] = f"{name} {rank + 1}"
     return out
 
@@ -66,7 +102,7 @@ class SegmentModel(BaseEstimator, ClusterMixin):
     """K-Means segments with k picked by the best silhouette over ``k_min..k_max``.
 
     Input: a frame with the ``features`` columns (rows missing any are skipped in ``fit`` and get -1 from
-    ``predict``) and optionally ``PROFILE_EXTRA`` columns, which are profiled per segment for ``assign_new``.
+    ``predict``).
     """
 
     def __init__(self, features: tuple[str, ...] = FEATURES, k_min: int = K_MIN, k_max: int = K_MAX, n_init: int = 5,
@@ -116,9 +152,8 @@ class SegmentModel(BaseEstimator, ClusterMixin):
         return self
 
     def _profile(self, X: pd.DataFrame) -> None:
-        """Mean of every profile column per segment, and the training mean/std used to standardise them."""
-        cols = self.feature_names_ + [c for c in PROFILE_EXTRA if c in X]
-        values = X[cols].astype("float64").replace([np.inf, -np.inf], np.nan)
+        """Mean of every feature per segment, and the training mean/std used to standardise them."""
+        values = X[self.feature_names_].astype("float64").replace([np.inf, -np.inf], np.nan)
         used = self.labels_ >= 0
         self.profile_ = values[used].groupby(self.labels_[used]).mean().reindex(range(self.k_))
         self.profile_scale_ = pd.DataFrame({"mean": values[used].mean(), "std": values[used].std(ddof=0)})
@@ -138,11 +173,12 @@ class SegmentModel(BaseEstimator, ClusterMixin):
         return out
 
     def assign_new(self, **values: float | None) -> dict:
-        """Nearest segment for a title described by any subset of the profile columns.
+        """Nearest segment for a title described by any subset of the features.
 
         Args:
-            **values: e.g. ``runtime=118, log_budget=7.6`` (and ``vote_average``/``log_votes`` if expected);
-                ``None`` values and unknown names are ignored.
+            **values: e.g. ``log_popularity=attention(predicted_popularity)`` for a title not out yet (plus
+                ``log_votes``/``vote_average`` if the caller has an expectation for them); ``None`` values and
+                unknown names are ignored.
 
         Returns:
             ``segment`` (id), ``name``, ``distance`` (in standard deviations) and ``features_used``.
@@ -153,7 +189,7 @@ class SegmentModel(BaseEstimator, ClusterMixin):
             raise ValueError(f"give at least one of {', '.join(self.profile_.columns)}")
         mean, std = self.profile_scale_.loc[used, "mean"], self.profile_scale_.loc[used, "std"]
         point = (pd.Series({c: float(values[c]) for c in used}) - mean) / std
-        centres = ((self.profile_[used] - mean) / std).fillna(0.0)  # a segment with no known budget: average
+        centres = ((self.profile_[used] - mean) / std).fillna(0.0)  # an empty segment: average
         dist = np.sqrt(((centres - point) ** 2).sum(axis=1))
         seg = int(dist.idxmin())
         return {"segment": seg, "name": self.names_[seg], "distance": float(dist[seg]), "features_used": used}

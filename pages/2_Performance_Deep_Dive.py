@@ -82,8 +82,8 @@ if segments_tab.open:
         with st.spinner("Segmenting titles..."):
             seg = cached.deepdive_segments(*args)
         if not seg:
-            st.info(f"Segmentation needs at least {segment.MIN_TITLES} titles with votes, a rating and a runtime.",
-                    icon=":material/info:")
+            st.info(f"Segmentation needs at least {segment.MIN_TITLES} titles with every segment feature: "
+                    f"{segment.feature_list()}.", icon=":material/info:")
             st.stop()
         ev = seg["evaluation"]
         cols = st.columns(3)
@@ -99,6 +99,6 @@ if segments_tab.open:
         st.dataframe(seg["table"], width="stretch", hide_index=True,
                      column_config={"hit_rate": st.column_config.NumberColumn(format="percent"),
                                     "mean_rating": st.column_config.NumberColumn(format="%.1f"),
-                                    "mean_runtime": st.column_config.NumberColumn(format="%.0f"),
+                                    "median_popularity": st.column_config.NumberColumn(format="%.1f"),
                                     "mean_engagement": st.column_config.NumberColumn(format="%.1f")})
         ui.download(seg["table"], "segments", key="dd_dl_segments")

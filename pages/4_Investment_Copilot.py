@@ -6,6 +6,7 @@ import streamlit as st
 from core import cached, copilot, features, ui
 from core import charts_decide as cd
 from core import copilot_advice as advice
+from models import segment
 
 flt = ui.page_setup("Investment Copilot", "Should we invest in this title? Predicted popularity, hit chance, risk "
                     "and a plain call, from what a title has before it is made.")
@@ -53,9 +54,11 @@ with st.expander("Cross-validation details and decision rules"):
     ui.download(clf, "copilot_cv_hit", key="ic_dl_cv_clf", label="Download hit CV table")
     for line in advice.quality_insights(evaluation) + copilot.rules_text():
         st.markdown(f"- {line}")
-    st.markdown("- **Segment** of a new title: the portfolio segmentation (Performance Deep Dive) places it by "
-                "runtime and budget, the only segment features it has before release; if that segmentation is "
-                "unavailable, a K-Means on genres, budget level and runtime of the training titles.")
+    st.markdown(f"- **Segment** of a new title: the portfolio segmentation (Performance Deep Dive, K-Means on "
+                f"{segment.feature_list()}) places it by {segment.FEATURE_LABELS['log_popularity']} computed from "
+                "its *predicted* popularity, the only segment feature it has before release (no votes or rating "
+                "yet), so the segment is a prediction too; if that segmentation is unavailable, a K-Means on "
+                "genres, budget level and runtime of the training titles.")
 
 
 def show(adv: advice.Advice, key: str) -> None:
@@ -140,7 +143,7 @@ if scenario is not None:
     with st.spinner("Placing the title among the portfolio segments..."):
         seg_model, _ = cached.segment_model(*args)
         seg_table = cached.deepdive_segments(*args).get("table") if seg_model is not None else None
-    seg = advice.new_title_segment(models, scenario, seg_model, seg_table)
+    seg = advice.new_title_segment(models, scenario, seg_model, seg_table, adv.popularity)
     st.markdown(f"#### {scenario.title}: **{adv.recommendation.capitalize()}** (risk {adv.risk})")
     detail = f" ({seg['detail']})" if seg["detail"] else ""
     st.markdown(f"Would join segment **{seg['name']}**{detail}.")

@@ -146,7 +146,12 @@ def test_new_title_form_predicts_and_places_the_title_in_a_segment():
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
     assert "Midnight Harbour" in text and "Would join segment" in text
-    assert any(c.value.startswith("Segment from the") for c in at.caption)
+    caption = next(c.value for c in at.caption if c.value.startswith("Segment from the"))
+    assert "nearest centre on attention alone, from the predicted popularity" in caption and "runtime" not in caption
+    from models import segment
+
+    assert segment.feature_list() in caption
+    assert f"places it by {segment.FEATURE_LABELS['log_popularity']}" in text and "*predicted* popularity" in text
 
 
 def test_copilot_empty_and_tiny_views_show_messages():

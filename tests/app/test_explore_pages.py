@@ -134,7 +134,7 @@ def test_a_tiny_universe_view_lists_its_titles_with_a_download():
 
 def test_deep_dive_reports_anomalies_segments_and_its_time_basis(default_view, default_flags):
     from core import deepdive_models
-    from models import anomaly
+    from models import anomaly, segment
 
     model, _ = deepdive_models.fit_segments(deepdive_models.segment_input(default_view))
     at = open_page(DEEP_DIVE)
@@ -151,6 +151,7 @@ def test_deep_dive_reports_anomalies_segments_and_its_time_basis(default_view, d
     m = metrics(at)
     assert m["Segments (k)"] == str(model.k_) and 0.2 < float(m["Held-out silhouette"]) < 0.5
     assert f"over {model.scores_['k'].min()}-{model.scores_['k'].max()}" in body
+    assert f"K-Means on standardised {segment.feature_list()}" in body and "runtime" not in body
 
 
 def test_contamination_slider_changes_the_flagged_count(default_view, default_flags):

@@ -221,19 +221,40 @@ def test_tmdb_like_frame_advice_uses_quarter_and_tv(tmdb_trained):
 def test_new_title_segment_falls_back_to_own_clusters(trained):
     models, _ = trained
     seg = copilot_advice.new_title_segment(models, copilot.Scenario(("Drama",), budget_level=5, runtime=100))
-    assert seg["name"].startswith("Segment") and "K-Means" in seg["method"]
+    assert seg["name"].startswith("Segment") and "K-Means" in seg["method"] and seg["features_used"] == []
 
 
-def test_new_title_segment_uses_the_portfolio_segmentation(trained, small_frame):
+@pytest.fixture()
+def portfolio_segments(small_frame):
     from core import deepdive_models
     from models import segment
 
-    models, _ = trained
-    seg_model = segment.SegmentModel(k_max=4).fit(deepdive_models.segment_input(small_frame).dropna(
+    return segment.SegmentModel(k_max=4).fit(deepdive_models.segment_input(small_frame).dropna(
         subset=list(segment.FEATURES)))
-    seg = copilot_advice.new_title_segment(models, copilot.Scenario(("Drama",), budget_level=9, runtime=150),
-                                           seg_model, None)
-    assert seg["name"] in seg_model.names_ and "runtime" in seg["method"] and "budget" in seg["method"]
+
+
+def test_new_title_segment_is_placed_by_predicted_popularity(trained, portfolio_segments):
+    models, _ = trained
+    scenario = copilot.Scenario(("Drama",), budget_level=9, runtime=150)
+    seg = copilot_advice.new_title_segment(models, scenario, portfolio_segments, None)
+    assert seg["name"] in portfolio_segments.names_ and seg["features_used"] == ["log_popularity"]
+    assert "attention" in seg["method"] and "predicted popularity" in seg["method"]
+    assert "runtime" not in seg["method"] and "budget" not in seg["method"]
+    adv = copilot_advice.advise(models, scenario)
+    assert f"{adv.popularity:,.1f}" in seg["method"]  # without a popularity it predicts the same one
+    assert copilot_advice.new_title_segment(models, scenario, portfolio_segments, None, adv.popularity) == seg
+
+
+def test_new_title_segment_follows_the_predicted_popularity(trained, portfolio_segments):
+    models, _ = trained
+    scenario = copilot.Scenario(("Drama",), budget_level=5, runtime=100)
+    centres = portfolio_segments.centers_["log_popularity"]
+    low, high = (copilot_advice.new_title_segment(models, scenario, portfolio_segments, None, p)["name"]
+                 for p in (0.0, 1e6))
+    assert low == portfolio_segments.names_[int(centres.idxmin())]
+    assert high == portfolio_segments.names_[int(centres.idxmax())] != low
+    other_runtime = copilot.Scenario(("Drama",), budget_level=5, runtime=180)
+    assert copilot_advice.new_title_segment(models, other_runtime, portfolio_segments, None, 1e6)["name"] == high
 
 
 # ------------------------------------------------------------------ insights

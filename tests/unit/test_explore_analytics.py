@@ -446,8 +446,8 @@ def test_every_explore_builder_renders_a_figure_with_its_guide(frame_name, reque
         flagged=np.arange(len(df)) % 20 == 0, pattern="No vote shares")
     model, _ = dm.fit_segments(dm.segment_input(df))
     labels = model.predict(dm.segment_input(df))
-    seg_points = df.loc[labels >= 0, ["title", "log_votes", "vote_average"]].assign(
-        segment=[model.names_[i] for i in labels[labels >= 0]])
+    seg_points = dm.segment_points(df, labels, model.names_)
+    assert list(seg_points.columns) == ["title", "log_votes", "vote_average", "log_popularity", "segment"]
     figures = {"anomalies": cx.anomalies(points), "segment_curves": cx.segment_curves(model.scores_, model.k_),
                "segments": cx.segments(seg_points)}
     assert fit and all(isinstance(f, go.Figure) and len(f.data) for f in figures.values())

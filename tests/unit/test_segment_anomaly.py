@@ -19,12 +19,12 @@ def embedded_sample(embedded_data, strategy_frame) -> pd.DataFrame:
     return features.engineer(titles[titles["title_id"].isin(ids)])
 
 
-def blobs(n_per: int = 60, centres=((2.0, 8.0, 90.0), (4.5, 5.0, 100.0), (3.0, 3.0, 150.0), (5.0, 8.0, 170.0)),
+def blobs(n_per: int = 60, centres=((2.0, 8.0, 0.5), (4.5, 5.0, 2.5), (3.0, 3.0, 1.0), (5.0, 8.0, 3.5)),
           seed: int = 0) -> pd.DataFrame:
-    """Well-separated groups in (log_votes, vote_average, runtime)."""
+    """Well-separated groups in (log_votes, vote_average, log_popularity)."""
     rng = np.random.default_rng(seed)
     parts = [pd.DataFrame({"log_votes": rng.normal(c[0], 0.1, n_per), "vote_average": rng.normal(c[1], 0.1, n_per),
-                           "runtime": rng.normal(c[2], 2.0, n_per)}) for c in centres]
+                           "log_popularity": rng.normal(c[2], 0.1, n_per)}) for c in centres]
     return pd.concat(parts, ignore_index=True)
 
 
@@ -165,24 +165,57 @@ def test_reasons_list_features_beyond_two_standard_deviations():
 
 
 # ---------------------------------------------------------------- segment model
+def test_segments_cluster_on_engagement_and_popularity_not_runtime(embedded_sample):
+    assert segment.FEATURES == ("log_votes", "vote_average", "log_popularity")
+    X = dm.segment_input(embedded_sample.assign(runtime=np.nan, log_budget=np.nan))
+    assert list(X.columns) == list(segment.FEATURES)
+    assert np.allclose(X["log_popularity"], np.log10(1 + embedded_sample["popularity"].astype("float64")))
+    model = segment.SegmentModel().fit(X)  # no runtime or budget needed
+    assert model.feature_names_ == list(segment.FEATURES) and (model.predict(X) >= 0).all()
+    assert "runtime" not in dm.segment_method(model.scores_) and "attention" in dm.segment_method(model.scores_)
+
+
 @pytest.mark.parametrize(("centre", "name"), [
-    ({"log_votes": 1.2, "vote_average": 0.8, "runtime": 0.0}, "Blockbusters"),
-    ({"log_votes": 1.2, "vote_average": 0.0, "runtime": 0.0}, "Crowd pleasers"),
-    ({"log_votes": 1.2, "vote_average": -0.8, "runtime": 0.0}, "Widely seen, poorly rated"),
-    ({"log_votes": -0.8, "vote_average": 1.0, "runtime": 0.0}, "Cult classics"),
-    ({"log_votes": -0.8, "vote_average": 0.4, "runtime": 0.0}, "Niche favourites"),
-    ({"log_votes": -0.5, "vote_average": -1.2, "runtime": 0.0}, "Low performers"),
-    ({"log_votes": 0.0, "vote_average": 0.0, "runtime": 2.5}, "Long-form epics"),
-    ({"log_votes": 0.0, "vote_average": 0.0, "runtime": -3.0}, "Shorts"),
-    ({"log_votes": 0.0, "vote_average": 0.0, "runtime": 0.0}, "Mainstream middle"),
+    ({"log_votes": 1.2, "vote_average": 0.8, "log_popularity": 1.0}, "Blockbusters"),
+    ({"log_votes": 1.2, "vote_average": 0.0, "log_popularity": 1.0}, "Crowd pleasers"),
+    ({"log_votes": 1.2, "vote_average": -0.8, "log_popularity": 1.0}, "Widely seen, poorly rated"),
+    ({"log_votes": -0.8, "vote_average": 1.0, "log_popularity": -0.6}, "Cult classics"),
+    ({"log_votes": -0.8, "vote_average": 0.4, "log_popularity": -0.6}, "Acclaimed niche"),
+    ({"log_votes": -0.5, "vote_average": -1.2, "log_popularity": -0.5}, "Low performers"),
+    ({"log_votes": -0.6, "vote_average": -0.2, "log_popularity": -0.5}, "Low performers"),
+    ({"log_votes": 0.0, "vote_average": 0.0, "log_popularity": 1.5}, "Trending now"),
+    ({"log_votes": 1.2, "vote_average": 0.5, "log_popularity": -0.2}, "Back catalogue"),
+    ({"log_votes": 0.0, "vote_average": 0.0, "log_popularity": 0.0}, "Mainstream middle"),
 ])
 def test_segment_naming_rules(centre, name):
     assert segment.name_segments(pd.DataFrame([centre])) == [name]
 
 
-def test_repeated_segment_names_are_numbered_by_reach():
-    centres = pd.DataFrame({"log_votes": [1.0, 2.0], "vote_average": [1.0, 1.0], "runtime": [0.0, 0.0]})
+def test_high_reach_without_attention_is_not_a_blockbuster():
+    """Blockbusters need reach AND attention: reach alone (an old catalogue title) is named otherwise."""
+    both = {"log_votes": 1.0, "vote_average": 0.5, "log_popularity": 1.0}
+    assert segment.name_segments(pd.DataFrame([both])) == ["Blockbusters"]
+    assert segment.name_segments(pd.DataFrame([{**both, "log_popularity": -0.5}])) != ["Blockbusters"]
+
+
+def test_repeated_segment_names_are_numbered_by_audience():
+    centres = pd.DataFrame({"log_votes": [1.0, 2.0], "vote_average": [1.0, 1.0], "log_popularity": [1.0, 2.0]})
     assert segment.name_segments(centres) == ["Blockbusters 2", "Blockbusters 1"]
+
+
+def test_a_clear_blockbuster_group_is_named_blockbusters():
+    """Synthetic portfolio: a small group far ahead on reach and attention and well rated, a well-rated
+    little-seen group, and a poorly rated little-seen group."""
+    rng = np.random.default_rng(1)
+    groups = {"Blockbusters": (5.0, 7.5, 3.5, 40), "Cult classics": (2.3, 8.3, 0.8, 80),
+              "Low performers": (2.2, 4.0, 0.7, 80)}
+    data = pd.concat([pd.DataFrame({"log_votes": rng.normal(v, 0.15, n), "vote_average": rng.normal(q, 0.2, n),
+                                    "log_popularity": rng.normal(a, 0.15, n), "truth": name})
+                      for name, (v, q, a, n) in groups.items()], ignore_index=True)
+    model = segment.SegmentModel().fit(data)
+    assert model.k_ == 3 and sorted(model.names_) == sorted(groups)
+    named = pd.Series([model.names_[i] for i in model.predict(data)])
+    assert (named == data["truth"]).all()
 
 
 def test_segment_model_finds_the_true_number_of_groups():
@@ -208,21 +241,35 @@ def test_segment_predict_marks_rows_with_missing_features():
     data = blobs()
     model = segment.SegmentModel().fit(data)
     probe = data.head(3).copy()
-    probe.loc[1, "runtime"] = np.nan
+    probe.loc[1, "log_popularity"] = np.nan
     labels = model.predict(probe)
     assert labels[1] == -1 and labels[0] >= 0 and labels[2] >= 0
 
 
 def test_assign_new_uses_only_the_features_given():
-    data = blobs().assign(log_budget=lambda d: 6 + d["runtime"] / 100)
-    model = segment.SegmentModel().fit(data)
-    long_one = model.assign_new(runtime=170.0, log_budget=None, genre="Drama")
-    assert long_one["features_used"] == ["runtime"]
-    assert model.centers_.loc[long_one["segment"], "runtime"] > 160
-    both = model.assign_new(runtime=90.0, log_budget=6.9)
-    assert both["features_used"] == ["runtime", "log_budget"] and both["distance"] >= 0
+    model = segment.SegmentModel().fit(blobs())
+    high = model.assign_new(log_popularity=3.5, vote_average=None, genre="Drama")
+    assert high["features_used"] == ["log_popularity"]
+    assert model.centers_.loc[high["segment"], "log_popularity"] > 3
+    low = model.assign_new(log_popularity=0.5)
+    assert model.centers_.loc[low["segment"], "log_popularity"] < 1 and low["segment"] != high["segment"]
+    both = model.assign_new(log_popularity=2.5, vote_average=5.0)
+    assert both["features_used"] == ["log_popularity", "vote_average"] and both["distance"] >= 0
     with pytest.raises(ValueError):
-        model.assign_new(genre="Drama")
+        model.assign_new(runtime=120.0, log_budget=7.0)  # not segment features any more
+
+
+def test_attention_is_log10_of_one_plus_popularity():
+    assert np.allclose(segment.attention([0.0, 9.0, 99.0]), [0.0, 1.0, 2.0])
+    assert "attention" in segment.feature_list() and segment.feature_list().count(" and ") == 1
+
+
+def test_fit_segments_scales_with_the_training_titles_only(embedded_sample):
+    X = dm.segment_input(embedded_sample)
+    model, evaluation = dm.fit_segments(X)
+    assert model.scaler_.n_samples_seen_ == evaluation["train_titles"] < len(X.dropna())
+    train = X.dropna().sample(frac=dm.SEGMENT_TRAIN_SHARE, random_state=0)
+    assert np.allclose(model.scaler_.mean_, train.mean().to_numpy())
 
 
 def test_evaluation_beats_the_shuffled_baseline_on_real_groups():
