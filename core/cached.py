@@ -306,18 +306,23 @@ def segment_model(source: str, media_types: tuple, genres: tuple, years: tuple, 
 
 
 @st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
-def deepdive_segments(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int) -> dict:
-    """Segment curves, profiles with hit rates, points and insights; ``{}`` when too few titles."""
+def deepdive_segments(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int,
+                      k: int | None = None) -> dict:
+    """Segment curves, profiles with hit rates, points and insights at ``k`` segments (None/0 = the best k by
+    silhouette, ``best_k``), read from the cached sweep without refitting it; ``{}`` when too few titles."""
     from core import deepdive_models
 
     model, evaluation = segment_model(source, media_types, genres, years, min_votes)
     if model is None:
         return {}
     view = strategy_frame(source, media_types, genres, years, min_votes)
+    if k and k != model.best_k_:
+        model, evaluation = deepdive_models.segments_at_k(model, deepdive_models.segment_input(view), k)
     labels = model.predict(deepdive_models.segment_input(view))
     table = deepdive_models.segment_table(view, labels, model.names_)
     points = deepdive_models.segment_points(view, labels, model.names_)
-    return {"scores": model.scores_, "k": model.k_, "table": table, "points": points, "evaluation": evaluation,
+    return {"scores": model.scores_, "k": model.k_, "best_k": model.best_k_, "table": table, "points": points,
+            "evaluation": evaluation,
             "method": deepdive_models.segment_method(model.scores_),
             "holdout_note": deepdive_models.segment_holdout_note(evaluation),
             "insights": deepdive_models.segment_profile_insights(table),

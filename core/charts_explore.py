@@ -30,7 +30,8 @@ HOW_TO_READ: dict[str, str] = {
     "seasonal": "Bars: mean engagement of titles in each period; hover for the title count and hit rate.",
     "drivers": "Bars are mean engagement per band, grouped by driver; the dashed line is the view's mean.",
     "segment_curves": "Silhouette (solid, left axis): higher = cleaner segments; inertia (dotted, right axis) "
-                      "falls as k grows, look for the bend. The ringed point is the chosen k.",
+                      "falls as k grows, look for the bend. The ringed point is the best k by silhouette; a red "
+                      "diamond marks the k you picked, when it is another.",
     "segments": "Each dot is a title by reach (right = more votes) and quality (up = better rated), coloured by "
                 "its segment; attention (log popularity), the third segment feature, is in the hover.",
     "saturation": "Each bubble is a genre: right = more supply, up = higher hit rate, size = titles. Top-left is "
@@ -165,17 +166,24 @@ def drivers(table: pd.DataFrame, overall: float) -> go.Figure:
     return charts.style(fig, height=380, legend=False)
 
 
-def segment_curves(scores: pd.DataFrame, k: int) -> go.Figure:
-    """Silhouette (left axis) and inertia (right axis) by k, the chosen k ringed. Columns: k, inertia,
-    silhouette."""
-    chosen = scores[scores["k"] == k]
+def segment_curves(scores: pd.DataFrame, k: int, shown: int | None = None) -> go.Figure:
+    """Silhouette (left axis) and inertia (right axis) by k, the best k ringed and the k shown (when another)
+    marked. Columns: k, inertia, silhouette."""
+    ring = dict(size=18, color="rgba(0,0,0,0)", line=dict(width=2, color="white"))
+    best = scores[scores["k"] == k]
+    marks = [go.Scatter(x=best["k"], y=best["silhouette"], mode="markers", name=f"Best k = {k} (silhouette)",
+                        marker=ring, hoverinfo="skip")]
+    if shown is not None and shown != k:
+        pick = scores[scores["k"] == shown]
+        marks.append(go.Scatter(x=pick["k"], y=pick["silhouette"], mode="markers", name=f"Shown k = {shown}",
+                                marker=dict(ring, symbol="diamond", line=dict(width=2, color="#FF6B6B")),
+                                hoverinfo="skip"))
     fig = go.Figure([
         go.Scatter(x=scores["k"], y=scores["silhouette"], mode="lines+markers", name="Silhouette (higher = cleaner)",
                    line_color="#26C6DA", hovertemplate="k=%{x}: silhouette %{y:.3f}<extra></extra>"),
         go.Scatter(x=scores["k"], y=scores["inertia"], mode="lines+markers", name="Inertia (elbow)", yaxis="y2",
                    line=dict(color="#FFC857", dash="dot"), hovertemplate="k=%{x}: inertia %{y:,.0f}<extra></extra>"),
-        go.Scatter(x=chosen["k"], y=chosen["silhouette"], mode="markers", name=f"Chosen k = {k}",
-                   marker=dict(size=18, color="rgba(0,0,0,0)", line=dict(width=2, color="white")), hoverinfo="skip")])
+        *marks])
     fig.update_layout(xaxis=dict(title="k (segments)", dtick=1), yaxis=dict(title="Silhouette"),
                       yaxis2=dict(title="Inertia", overlaying="y", side="right", showgrid=False))
     return charts.style(fig, height=340)

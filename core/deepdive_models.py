@@ -42,23 +42,50 @@ def anomaly_method(features: list[str], settings: dict) -> str:
             f"{names}. 'Why' lists the features beyond {WHY_SD:g} standard deviations from the view's mean.")
 
 
+def _segment_split(X: pd.DataFrame, random_state: int) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """``(train, test)`` of the usable titles (test empty when there are too few to split); None when too few."""
+    usable = X.dropna(subset=list(segment.FEATURES))
+    if len(usable) < segment.MIN_TITLES:
+        return None
+    split = len(usable) >= 2 * segment.MIN_TITLES
+    train = usable.sample(frac=SEGMENT_TRAIN_SHARE, random_state=random_state) if split else usable
+    return train, usable.drop(train.index)
+
+
+def _segment_evaluation(model: segment.SegmentModel, train: pd.DataFrame, test: pd.DataFrame,
+                        random_state: int) -> dict:
+    """Held-out evaluation of the model's current k, plus the best k and the split sizes."""
+    evaluation = (segment.evaluate(model, test, random_state) if len(test)
+                  else {"k": model.k_, "train_silhouette": model.silhouette_})
+    best_silhouette = float(model.scores_.set_index("k").loc[model.best_k_, "silhouette"])
+    return {**evaluation, "best_k": model.best_k_, "best_silhouette": best_silhouette, "train_titles": len(train),
+            "train_share": len(train) / (len(train) + len(test))}
+
+
 def fit_segments(X: pd.DataFrame, random_state: int = 0) -> tuple:
     """``(SegmentModel, evaluation)`` fitted on ``SEGMENT_TRAIN_SHARE`` of the usable titles and evaluated on the
     rest (all of them, unevaluated, when there are fewer than twice ``segment.MIN_TITLES``); ``(None, {})`` when
     too few titles have every segmentation feature.
 
-    ``evaluation`` also holds ``train_titles`` and ``train_share`` (the share actually used).
+    ``evaluation`` also holds ``best_k``, ``best_silhouette`` (training), ``train_titles`` and ``train_share``
+    (the share actually used).
     """
-    usable = X.dropna(subset=list(segment.FEATURES))
-    if len(usable) < segment.MIN_TITLES:
+    parts = _segment_split(X, random_state)
+    if parts is None:
         return None, {}
-    split = len(usable) >= 2 * segment.MIN_TITLES
-    train = usable.sample(frac=SEGMENT_TRAIN_SHARE, random_state=random_state) if split else usable
+    train, test = parts
     model = segment.SegmentModel(random_state=random_state).fit(train)
-    test = usable.drop(train.index)
-    evaluation = (segment.evaluate(model, test, random_state) if len(test)
-                  else {"k": model.k_, "train_silhouette": model.silhouette_})
-    return model, {**evaluation, "train_titles": len(train), "train_share": len(train) / len(usable)}
+    return model, _segment_evaluation(model, train, test, random_state)
+
+
+def segments_at_k(model: segment.SegmentModel, X: pd.DataFrame, k: int | None, random_state: int = 0) -> tuple:
+    """``(model at k, evaluation at k)`` for a model from :func:`fit_segments` on the same ``X``: the K-Means
+    already fitted for k (no new sweep, scaling still from the training split) scored on the same held-out split
+    against its own shuffled baseline. ``k`` None/0 or not in the sweep = the best k."""
+    k = int(k or model.best_k_)
+    chosen = model.with_k(k if k in model.kmeans_by_k_ else model.best_k_)
+    train, test = _segment_split(X, random_state)
+    return chosen, _segment_evaluation(chosen, train, test, random_state)
 
 
 def segment_method(scores: pd.DataFrame) -> str:
@@ -220,7 +247,8 @@ def segment_profile_insights(table: pd.DataFrame) -> list[str]:
 
 
 def segment_quality_insights(scores: pd.DataFrame, evaluation: dict) -> list[str]:
-    """How k was chosen and an honest statement of how strong the structure is (held-out and vs baseline)."""
+    """How k was chosen, what a k picked by the user gives up against the best, and an honest statement of how
+    strong the structure is (held-out and vs baseline), all for the k shown (``evaluation["k"]``)."""
     if scores.empty:
         return []
     sil = evaluation.get("holdout_silhouette", np.nan)
@@ -231,9 +259,16 @@ def segment_quality_insights(scores: pd.DataFrame, evaluation: dict) -> list[str
                if measured < 0.5 else "The segments are well separated.")
     held = (f"held-out silhouette {sil:.2f}" if not np.isnan(sil)
             else f"silhouette {measured:.2f}; too few titles for a held-out check")
-    k = evaluation.get("k", int(scores.loc[scores["silhouette"].idxmax(), "k"]))
-    return [f"Silhouette picks k = {k} ({held}; every k scores {lo:.2f}-{hi:.2f}). {reading}",
-            _baseline_line(sil, null)]
+    best = int(evaluation.get("best_k", scores.loc[scores["silhouette"].idxmax(), "k"]))
+    k = int(evaluation.get("k", best))
+    if k == best:
+        first = f"Silhouette picks k = {best} ({held}; every k scores {lo:.2f}-{hi:.2f}). {reading}"
+    else:
+        by_k = scores.set_index("k")["silhouette"]
+        gap = by_k[best] - by_k[k]
+        first = (f"k = {k} scores {by_k[k]:.2f} silhouette against {by_k[best]:.2f} at the best k = {best} "
+                 f"({gap:.2f} lower; {held}; every k scores {lo:.2f}-{hi:.2f}). {reading}")
+    return [first, _baseline_line(sil, null)]
 
 
 def segment_insights(table: pd.DataFrame, scores: pd.DataFrame, evaluation: dict) -> list[str]:

@@ -22,6 +22,8 @@ the returned ``features_used`` says which features decided it.
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin
@@ -124,7 +126,11 @@ class SegmentModel(BaseEstimator, ClusterMixin):
                                       random_state=self.random_state))
 
     def fit(self, X: pd.DataFrame, y=None) -> "SegmentModel":
-        """Scale, cluster for every k, keep the k with the best silhouette, name and profile the segments."""
+        """Scale, cluster for every k, keep the k with the best silhouette, name and profile the segments.
+
+        Every k's K-Means is kept in ``kmeans_by_k_`` (with its training profile in ``profiles_by_k_``), so
+        :meth:`with_k` can show another k without refitting; ``best_k_`` is the silhouette's pick.
+        """
         data = X[list(self.features)].astype("float64").dropna()
         if len(data) < max(MIN_TITLES, self.k_min + 1):
             raise ValueError(f"segmentation needs at least {MIN_TITLES} titles with {', '.join(self.features)}")
@@ -139,25 +145,46 @@ class SegmentModel(BaseEstimator, ClusterMixin):
                 rows.append((k, float(fits[k].inertia_), self._silhouette(z, fits[k].labels_)))
         self.scores_ = pd.DataFrame(rows, columns=["k", "inertia", "silhouette"])
         best = self.scores_.dropna(subset=["silhouette"])
-        self.k_ = int(best.loc[best["silhouette"].idxmax(), "k"]) if len(best) else int(self.scores_["k"].iloc[0])
+        self.best_k_ = int(best.loc[best["silhouette"].idxmax(), "k"]) if len(best) else int(self.scores_["k"].iloc[0])
+        self.kmeans_by_k_ = fits
+        self.profiles_by_k_ = {k: data.groupby(km.labels_).mean().reindex(range(k)) for k, km in fits.items()}
+        self.profile_scale_ = pd.DataFrame({"mean": data.mean(), "std": data.std(ddof=0)})
+        self.profile_scale_["std"] = self.profile_scale_["std"].replace(0, np.nan).fillna(1.0)
+        self._use(self.best_k_, X.index, X[self.feature_names_].astype("float64").notna().all(axis=1).to_numpy())
+        return self
+
+    def _use(self, k: int, index: pd.Index, used: np.ndarray) -> None:
+        """Point the k-specific attributes (``k_``, ``kmeans_``, centres, names, labels, profile) at one k."""
+        self.k_ = int(k)
         self.silhouette_ = float(self.scores_.set_index("k").loc[self.k_, "silhouette"])
-        self.kmeans_ = fits[self.k_]
+        self.kmeans_ = self.kmeans_by_k_[self.k_]
         self.center_z_ = pd.DataFrame(self.kmeans_.cluster_centers_, columns=self.feature_names_)
         self.centers_ = pd.DataFrame(self.scaler_.inverse_transform(self.kmeans_.cluster_centers_),
                                      columns=self.feature_names_)
         self.names_ = name_segments(self.center_z_)
-        self.labels_ = pd.Series(-1, index=X.index, dtype="int64")
-        self.labels_[data.index] = self.kmeans_.labels_
-        self._profile(X)
-        return self
+        labels = np.full(len(index), -1, dtype="int64")
+        labels[used] = self.kmeans_.labels_
+        self.labels_ = pd.Series(labels, index=index)
+        self.profile_ = self.profiles_by_k_[self.k_]
 
-    def _profile(self, X: pd.DataFrame) -> None:
-        """Mean of every feature per segment, and the training mean/std used to standardise them."""
-        values = X[self.feature_names_].astype("float64").replace([np.inf, -np.inf], np.nan)
-        used = self.labels_ >= 0
-        self.profile_ = values[used].groupby(self.labels_[used]).mean().reindex(range(self.k_))
-        self.profile_scale_ = pd.DataFrame({"mean": values[used].mean(), "std": values[used].std(ddof=0)})
-        self.profile_scale_["std"] = self.profile_scale_["std"].replace(0, np.nan).fillna(1.0)
+    def with_k(self, k: int | None) -> "SegmentModel":
+        """The fitted model read at ``k`` segments, from the K-Means already fitted in the sweep (no refit).
+
+        Args:
+            k: number of segments, one of ``scores_["k"]``; ``None`` or 0 = the silhouette's best k.
+
+        Returns:
+            A shallow copy whose ``k_``, ``kmeans_``, ``names_``, ``labels_``, ``profile_``... describe k; this
+            model is left unchanged (it may be shared read-only, e.g. by the Investment Copilot).
+        """
+        k = int(k or self.best_k_)
+        if k not in self.kmeans_by_k_:
+            raise ValueError(f"k must be one of {sorted(self.kmeans_by_k_)}, not {k}")
+        if k == self.k_:
+            return self
+        out = copy.copy(self)
+        out._use(k, self.labels_.index, self.labels_.to_numpy() >= 0)
+        return out
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         """Standardised features (NaN rows stay NaN)."""

@@ -23,7 +23,7 @@ overview = cached.deepdive_overview(*args)
 st.markdown(ui.filters_summary(flt, len(view)))
 
 # Lazy tabs: only the open tab's models and charts run and are drawn. The contamination slider sits in the
-# sidebar, so it keeps its value while the Outliers tab is closed.
+# sidebar, so it keeps its value while the Outliers tab is closed; the Segments tab's k persists (persist_state).
 drivers_tab, timing_tab, outliers_tab, segments_tab = st.tabs(["Drivers", "Timing", "Outliers", "Segments"],
                                                               key="dd_tab", on_change="rerun", bind="query-params")
 if drivers_tab.open:
@@ -85,6 +85,14 @@ if segments_tab.open:
             st.info(f"Segmentation needs at least {segment.MIN_TITLES} titles with every segment feature: "
                     f"{segment.feature_list()}.", icon=":material/info:")
             st.stop()
+        best_k = seg["best_k"]
+        k = st.selectbox("Number of segments", [0, *range(segment.K_MIN, segment.K_MAX + 1)],
+                         format_func=lambda v: f"Best by silhouette (k = {best_k})" if v == 0 else f"k = {v}",
+                         key="dd_k", persist_state="page",
+                         help="The silhouette's pick by default; pick another k for finer or coarser segments. "
+                              "The Investment Copilot always uses the best k.")
+        if k and k != best_k:
+            seg = cached.deepdive_segments(*args, k)
         ev = seg["evaluation"]
         cols = st.columns(3)
         cols[0].metric("Segments (k)", seg["k"])
@@ -93,7 +101,7 @@ if segments_tab.open:
         cols[2].metric("No-structure baseline", f"{ev.get('null_silhouette', float('nan')):.2f}",
                        help="Silhouette of the same k on data with each column shuffled independently.")
         st.caption(seg["method"])
-        ui.chart(cx.segment_curves(seg["scores"], seg["k"]), cx.HOW_TO_READ["segment_curves"], seg["curve_insights"],
+        ui.chart(cx.segment_curves(seg["scores"], best_k, seg["k"]), cx.HOW_TO_READ["segment_curves"], seg["curve_insights"],
                  key="dd_seg_curves")
         ui.chart(cx.segments(seg["points"]), cx.HOW_TO_READ["segments"], seg["insights"], key="dd_segments")
         st.dataframe(seg["table"], width="stretch", hide_index=True,

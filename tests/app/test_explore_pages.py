@@ -154,6 +154,30 @@ def test_deep_dive_reports_anomalies_segments_and_its_time_basis(default_view, d
     assert f"K-Means on standardised {segment.feature_list()}" in body and "runtime" not in body
 
 
+
+def test_deep_dive_number_of_segments_changes_the_table_and_insights_and_survives_a_tab_switch(default_view):
+    from core import deepdive_models
+
+    X = deepdive_models.segment_input(default_view)
+    model, _ = deepdive_models.fit_segments(X)
+    chosen = next(k for k in (5, 4, 3) if k != model.best_k_)
+    expected = deepdive_models.segments_at_k(model, X, chosen)[0].silhouette_
+    at = _tab(open_page(DEEP_DIVE), DEEP_DIVE, "Segments")
+    box = at.selectbox(key="dd_k")
+    assert box.value == 0 and box.format_func(0) == f"Best by silhouette (k = {model.best_k_})"
+    before_rows, before_text = len(at.dataframe[0].value), text(at)
+    assert before_rows == model.best_k_
+    box.set_value(chosen).run()
+    assert_ok(at)
+    assert len(at.dataframe[0].value) == chosen != before_rows and metrics(at)["Segments (k)"] == str(chosen)
+    body = text(at)
+    assert body != before_text
+    assert (f"k = {chosen} scores {expected:.2f} silhouette against "
+            f"{model.scores_.set_index('k').loc[model.best_k_, 'silhouette']:.2f} at the best k = {model.best_k_}") in body
+    _tab(at, DEEP_DIVE, "Outliers")
+    _tab(at, DEEP_DIVE, "Segments")
+    assert at.selectbox(key="dd_k").value == chosen and len(at.dataframe[0].value) == chosen
+
 def test_contamination_slider_changes_the_flagged_count(default_view, default_flags):
     at = _tab(open_page(DEEP_DIVE), DEEP_DIVE, "Outliers")
     counts = {}

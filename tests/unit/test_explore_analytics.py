@@ -454,6 +454,16 @@ def test_every_explore_builder_renders_a_figure_with_its_guide(frame_name, reque
     assert all(cx.HOW_TO_READ[k] for k in figures)
 
 
+
+def test_segment_curves_mark_the_best_and_the_shown_k():
+    scores = pd.DataFrame({"k": [2, 3, 4, 5], "inertia": [4.0, 3.0, 2.0, 1.0], "silhouette": [0.43, 0.36, 0.33, 0.31]})
+    names = [t.name for t in cx.segment_curves(scores, 2, 5).data]
+    assert "Best k = 2 (silhouette)" in names and "Shown k = 5" in names
+    shown = next(t for t in cx.segment_curves(scores, 2, 5).data if t.name == "Shown k = 5")
+    assert list(shown.x) == [5] and list(shown.y) == [0.31]
+    assert not any(n.startswith("Shown") for n in (t.name for t in cx.segment_curves(scores, 2, 2).data))
+    assert len(cx.segment_curves(scores, 2).data) == 3
+
 # ---------------------------------------------------------------- genre colours
 def test_every_genre_name_gets_its_own_stable_colour():
     """Embedded (IMDb, MovieLens) and all TMDB movie and TV genre names: one distinct colour each."""

@@ -226,6 +226,22 @@ def test_segment_model_finds_the_true_number_of_groups():
     assert len(set(model.names_)) == 4
 
 
+
+def test_with_k_reads_another_k_from_the_sweep_without_refitting_or_changing_the_best():
+    data = blobs()
+    model = segment.SegmentModel().fit(data)
+    best = (model.k_, list(model.names_), model.labels_.copy(), model.kmeans_)
+    for k in range(segment.K_MIN, segment.K_MAX + 1):
+        at_k = model.with_k(k)
+        assert at_k.k_ == k and len(at_k.names_) == k and at_k.kmeans_ is model.kmeans_by_k_[k]
+        assert set(at_k.predict(data)) == set(range(k)) and at_k.labels_.equals(pd.Series(at_k.predict(data)))
+        assert at_k.silhouette_ == model.scores_.set_index("k").loc[k, "silhouette"]
+        assert at_k.scaler_ is model.scaler_ and at_k.best_k_ == model.best_k_ == 4
+    assert (model.k_, model.names_, model.kmeans_) == (best[0], best[1], best[3]) and model.labels_.equals(best[2])
+    assert model.with_k(None) is model and model.with_k(0) is model
+    with pytest.raises(ValueError, match="k must be one of"):
+        model.with_k(12)
+
 def test_segment_model_is_deterministic():
     data = blobs(seed=3)
     a, b = segment.SegmentModel().fit(data), segment.SegmentModel().fit(data)
@@ -271,6 +287,33 @@ def test_fit_segments_scales_with_the_training_titles_only(embedded_sample):
     train = X.dropna().sample(frac=dm.SEGMENT_TRAIN_SHARE, random_state=0)
     assert np.allclose(model.scaler_.mean_, train.mean().to_numpy())
 
+
+
+def test_segments_at_a_chosen_k_have_names_and_hit_rates_and_the_default_is_the_best(embedded_sample):
+    X = dm.segment_input(embedded_sample)
+    model, evaluation = dm.fit_segments(X)
+    assert evaluation["best_k"] == evaluation["k"] == model.k_ == model.best_k_
+    chosen = next(k for k in (5, 4, 3) if k != model.best_k_)
+    at_k, ev_k = dm.segments_at_k(model, X, chosen)
+    labels = at_k.predict(X)
+    table = dm.segment_table(embedded_sample, labels, at_k.names_)
+    assert len(table) == chosen and table["segment"].notna().all() and table["hit_rate"].between(0, 1).all()
+    assert sorted(table["segment"]) == sorted(at_k.names_)
+    assert ev_k["k"] == chosen and ev_k["best_k"] == model.best_k_
+    assert ev_k["holdout_titles"] == evaluation["holdout_titles"] and ev_k["train_titles"] == evaluation["train_titles"]
+    assert at_k.scaler_.n_samples_seen_ == evaluation["train_titles"]  # still scaled on the training split only
+    assert not np.isnan(ev_k["holdout_silhouette"]) and not np.isnan(ev_k["null_silhouette"])
+    assert model.k_ == model.best_k_ and dm.fit_segments(X)[1]["k"] == evaluation["k"]  # the best k is untouched
+    assert dm.segments_at_k(model, X, None)[0] is model and dm.segments_at_k(model, X, 99)[0] is model
+
+
+def test_quality_insights_say_what_a_chosen_k_gives_up_against_the_best():
+    scores = pd.DataFrame({"k": [2, 3, 4, 5], "inertia": [4.0, 3.0, 2.0, 1.0], "silhouette": [0.43, 0.36, 0.33, 0.31]})
+    ev = {"k": 5, "best_k": 2, "holdout_silhouette": 0.30, "null_silhouette": 0.22}
+    first = dm.segment_quality_insights(scores, ev)[0]
+    assert "k = 5 scores 0.31 silhouette against 0.43 at the best k = 2" in first and "0.12 lower" in first
+    assert "held-out silhouette 0.30" in first
+    assert dm.segment_quality_insights(scores, {**ev, "k": 2})[0].startswith("Silhouette picks k = 2")
 
 def test_evaluation_beats_the_shuffled_baseline_on_real_groups():
     data = blobs(n_per=80)
