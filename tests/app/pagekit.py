@@ -5,8 +5,10 @@ Pages are opened through ``app.py`` (``switch_page``) so the sidebar's page link
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,3 +36,21 @@ def text(at: AppTest) -> str:
 def assert_ok(at: AppTest) -> None:
     """No exception element on the page."""
     assert not at.exception, [e.value for e in at.exception]
+
+
+@contextmanager
+def tmdb_titles_as_source(monkeypatch, titles: pd.DataFrame):
+    """Serve ``titles`` as the synced live TMDB source (no network, no store); drop every cached copy around it."""
+    import streamlit as st
+
+    from core import cached
+
+    monkeypatch.setattr(cached, "tmdb_status", lambda path: {"titles": len(titles), "last_sync": "fixture"})
+    monkeypatch.setattr(cached, "tmdb_titles", lambda path, stamp: titles)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    try:
+        yield titles
+    finally:
+        st.cache_data.clear()
+        st.cache_resource.clear()

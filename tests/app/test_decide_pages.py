@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app import pagekit
+
 ROOT = Path(__file__).resolve().parents[2]
 COPILOT = ROOT / "pages" / "4_Investment_Copilot.py"
 H2H = ROOT / "pages" / "6_Head_to_Head.py"
@@ -31,18 +33,11 @@ def _open(page: Path, params: dict | None = None, state: dict | None = None) -> 
 @pytest.fixture()
 def tmdb_source(monkeypatch, tmdb_like_frame):
     """Serve a TMDB-shaped frame (movies and TV with release dates and budgets) as the live source."""
-    import streamlit as st
-
-    from core import cached, schema
+    from core import schema
 
     titles = tmdb_like_frame[list(schema.TITLE_COLUMNS)]
-    monkeypatch.setattr(cached, "tmdb_status", lambda path: {"titles": len(titles), "last_sync": "fixture"})
-    monkeypatch.setattr(cached, "tmdb_titles", lambda path, stamp: titles)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    with pagekit.tmdb_titles_as_source(monkeypatch, titles):
+        yield
 
 
 def _metrics(at: AppTest) -> dict:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from tests.app import pagekit
 from tests.app.pagekit import assert_ok, metrics, open_page, text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -295,18 +296,11 @@ def test_market_follows_every_genre():
 @pytest.fixture()
 def tmdb_source(monkeypatch, tmdb_like_frame):
     """Serve the TMDB-shaped fixture as the live source (no network, no store), then drop the cached copies."""
-    import streamlit as st
-
-    from core import cached, schema
+    from core import schema
 
     titles = tmdb_like_frame[list(schema.TITLE_COLUMNS)]
-    monkeypatch.setattr(cached, "tmdb_status", lambda path: {"titles": len(titles), "last_sync": "fixture"})
-    monkeypatch.setattr(cached, "tmdb_titles", lambda path, stamp: titles)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    with pagekit.tmdb_titles_as_source(monkeypatch, titles):
+        yield
 
 
 def test_pages_on_a_tmdb_shaped_source_use_tabs_and_release_months(tmdb_source):
@@ -335,16 +329,9 @@ def test_pages_on_a_tmdb_shaped_source_use_tabs_and_release_months(tmdb_source):
 @pytest.fixture()
 def tmdb_source_few_dates(monkeypatch, tmdb_like_frame):
     """A TMDB-shaped live source where only 5 titles have a full release date (the rest a year only)."""
-    import streamlit as st
-
-    from core import cached, schema
+    from core import schema
 
     titles = tmdb_like_frame[list(schema.TITLE_COLUMNS)].copy()
     titles["release_date"] = titles["release_date"].where(titles.index < 5)
-    monkeypatch.setattr(cached, "tmdb_status", lambda path: {"titles": len(titles), "last_sync": "fixture"})
-    monkeypatch.setattr(cached, "tmdb_titles", lambda path, stamp: titles)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    with pagekit.tmdb_titles_as_source(monkeypatch, titles):
+        yield

@@ -147,18 +147,9 @@ def _tmdb_titles(n: int = 2400) -> pd.DataFrame:
 @pytest.fixture()
 def tmdb_source(monkeypatch, request):
     """Serve a TMDB-shaped catalogue as the live source (no network, no store), then drop the cached copies."""
-    import streamlit as st
-
-    from core import cached
-
     titles = request.param
-    monkeypatch.setattr(cached, "tmdb_status", lambda path: {"titles": len(titles), "last_sync": "fixture"})
-    monkeypatch.setattr(cached, "tmdb_titles", lambda path, stamp: titles)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    with pagekit.tmdb_titles_as_source(monkeypatch, titles):
+        yield
 
 
 @pytest.mark.parametrize("tmdb_source", [_tmdb_titles()], indirect=True, ids=["dense"])
@@ -172,19 +163,11 @@ def test_tmdb_source_forecasts_monthly_releases(tmdb_source):
 
 
 def test_tmdb_source_with_too_few_titles_says_why(monkeypatch, tmdb_like_frame):
-    import streamlit as st
+    from core import schema
 
-    from core import cached, schema
-
-    titles = tmdb_like_frame[list(schema.TITLE_COLUMNS)]
-    monkeypatch.setattr(cached, "tmdb_status", lambda path: {"titles": len(titles), "last_sync": "fixture"})
-    monkeypatch.setattr(cached, "tmdb_titles", lambda path, stamp: titles)
-    st.cache_data.clear()
-    try:
+    with pagekit.tmdb_titles_as_source(monkeypatch, tmdb_like_frame[list(schema.TITLE_COLUMNS)]):
         at = open_page(source="tmdb", years=(2015, 2024))
         assert_ok(at)
         assert any("Not forecast" in m.value for m in at.markdown)
         open_tab(at, "One genre")
         assert any("too sparse" in i.value or "Only" in i.value for i in at.info)
-    finally:
-        st.cache_data.clear()

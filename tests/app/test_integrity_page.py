@@ -153,18 +153,11 @@ def test_a_tiny_view_says_it_is_too_small():
 @pytest.fixture()
 def tmdb_source(monkeypatch, tmdb_like_frame):
     """Serve the TMDB-shaped fixture as the live source (no network, no store), then drop the cached copies."""
-    import streamlit as st
-
-    from core import cached, schema
+    from core import schema
 
     titles = tmdb_like_frame[list(schema.TITLE_COLUMNS)]
-    monkeypatch.setattr(cached, "tmdb_status", lambda path: {"titles": len(titles), "last_sync": "fixture"})
-    monkeypatch.setattr(cached, "tmdb_titles", lambda path, stamp: titles)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    with pagekit.tmdb_titles_as_source(monkeypatch, titles):
+        yield
 
 
 def test_tmdb_shaped_source_degrades_honestly(tmdb_source):
