@@ -5,7 +5,7 @@ from core import cached, ui
 
 flt = ui.page_setup("Marquee", "Content intelligence for what a streaming service makes, buys and promotes.")
 summary = cached.home_summary(flt.source)
-view = cached.frame(flt)
+view = cached.home_view(flt.source, flt.media_types, flt.genres, flt.years, flt.min_votes)
 
 cols = st.columns(5)
 cols[0].metric("Titles with audience data", f"{summary['titles']:,}")
@@ -15,12 +15,12 @@ cols[3].metric("User ratings", f"{summary['ratings']:,}")
 cols[4].metric("Subscribers", f"{summary['subscribers']:,}")
 st.caption(summary["source_note"])
 
-if view.empty:
+if not view["titles"]:
     ui.empty_state("No titles match these filters.")
 else:
     st.subheader("In view")
-    st.markdown(ui.filters_summary(flt, len(view)))
-    for line in cached.home_insights(flt.source, flt.media_types, flt.genres, flt.years, flt.min_votes):
+    st.markdown(ui.filters_summary(flt, view["titles"]))
+    for line in view["insights"]:
         st.markdown(f"- {line}")
 
 st.subheader("Where to go")

@@ -100,17 +100,29 @@ def source_titles(source: str) -> pd.DataFrame:
     return embedded_data().titles
 
 
+def _embedded_snapshot(name: str, build, *parts) -> dict:
+    """``build()`` for the embedded source, read from a JSON snapshot when the embedded cache and the code that
+    computes it are unchanged (``core.snapshot``): a restart shows the home page without loading the tables."""
+    from core import snapshot
+
+    if not embedded.cache_stamp():
+        embedded_data()  # first start: build the tables (and their manifest) before keying on them
+    stamp = embedded.cache_stamp()
+    if not stamp:  # an unwritable cache dir: compute every time
+        return build()
+    key = snapshot.code_key("core/cached.py", "core/overview.py", "core/features.py", "core/datadoc.py",
+                            extra=(stamp, parts))
+    return snapshot.load_or_build(name, key, build)
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def source_facets(source: str) -> dict:
     """Genres, media types and year span of a source's titles that have audience metrics."""
-    titles = source_titles(source)
-    rated = titles[titles["vote_count"].notna()]
-    genres = sorted({g for gs in rated["genres"] for g in gs} | ({features.UNCLASSIFIED} if
-                    (rated["genres"].map(len) == 0).any() else set()))
-    years = rated["year"].dropna()
-    return {"genres": genres, "media_types": sorted(rated["media_type"].dropna().unique().tolist()),
-            "year_min": int(years.min()) if len(years) else 1900,
-            "year_max": int(years.max()) if len(years) else 2030, "titles": int(len(rated))}
+    from core import overview
+
+    if source == "embedded":
+        return _embedded_snapshot("facets", lambda: overview.facets(source_titles(source)))
+    return overview.facets(source_titles(source))
 
 
 # ---------------------------------------------------------------- strategy frames
@@ -134,25 +146,37 @@ def home_summary(source: str) -> dict:
     """Headline figures of a source, plus a note on where it comes from and how fresh it is."""
     from core import datadoc, overview
 
-    data = embedded_data()
-    out = overview.portfolio_summary(source_titles(source), len(data.ratings), len(data.subscribers))
     if source == "tmdb":
-        status = tmdb_status(tmdb_store_path())
-        out["source_note"] = (f"Live TMDB titles, {datadoc.tmdb_freshness(status)}. Ratings and "
-                              "subscribers come from the embedded MovieLens and Telco data.")
-    else:
+        data = embedded_data()
+        out = overview.portfolio_summary(source_titles(source), len(data.ratings), len(data.subscribers))
+        out["source_note"] = (f"Live TMDB titles, {datadoc.tmdb_freshness(tmdb_status(tmdb_store_path()))}. "
+                              "Ratings and subscribers come from the embedded MovieLens and Telco data.")
+        return out
+
+    def build() -> dict:
+        data = embedded_data()
+        out = overview.portfolio_summary(data.titles, len(data.ratings), len(data.subscribers))
         out["source_note"] = (f"Embedded offline data: IMDb films (votes counted in {config.IMDB_SNAPSHOT_YEAR}), "
-                              f"MovieLens ratings ({datadoc.rating_span(data.ratings)}), Telco subscribers. Local cache built "
-                              f"{data.built_at:%Y-%m-%d %H:%M} UTC. Add a TMDB key on the Data page for live data.")
-    return out
+                              f"MovieLens ratings ({datadoc.rating_span(data.ratings)}), Telco subscribers. Local "
+                              f"cache built {data.built_at:%Y-%m-%d %H:%M} UTC. Add a TMDB key on the Data page for "
+                              "live data.")
+        return out
+
+    return _embedded_snapshot("home_summary", build)
 
 
 @st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
-def home_insights(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int) -> list[str]:
-    """Insight sentences for the home chart."""
+def home_view(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int) -> dict:
+    """How many titles the filters leave, and insight sentences about them (``titles``, ``insights``)."""
     from core import overview
 
-    return overview.year_insights(strategy_frame(source, media_types, genres, years, min_votes))
+    def build() -> dict:
+        view = strategy_frame(source, media_types, genres, years, min_votes)
+        return {"titles": int(len(view)), "insights": overview.year_insights(view)}
+
+    if source == "embedded":
+        return _embedded_snapshot("home_view", build, media_types, genres, years, min_votes)
+    return build()
 
 
 # ---------------------------------------------------------------- decide

@@ -165,6 +165,16 @@ def save(data: EmbeddedData, path: Path) -> None:
     (path / "manifest.json").write_text(json.dumps({"built_at": data.built_at.isoformat()}))
 
 
+def cache_stamp() -> str:
+    """The built embedded cache's version (build version and build time) without reading its tables; "" when
+    the cache is not built yet or its manifest is unreadable."""
+    try:
+        built = json.loads((_cache_path() / "manifest.json").read_text())["built_at"]
+    except (OSError, ValueError, KeyError):
+        return ""
+    return f"v{BUILD_VERSION}|{built}"
+
+
 def read(path: Path) -> EmbeddedData:
     """Read tables written by :func:`save`."""
     built = pd.Timestamp(json.loads((path / "manifest.json").read_text())["built_at"])

@@ -102,3 +102,23 @@ def test_switching_source_resets_content_types_and_years_to_the_new_source(tmdb_
     assert at.sidebar.multiselect(key="w_flt_media").value == ["movie", "tv"]
     assert at.sidebar.slider(key="w_flt_years").value == (2015, 2024)
     assert at.query_params["source"] == "tmdb"
+
+
+def test_a_restarted_home_page_reads_its_figures_without_loading_the_tables(monkeypatch):
+    """Once the snapshots exist, the home page (figures, filters, insights) needs none of the embedded tables."""
+    import streamlit as st
+
+    from core import cached
+
+    first = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()  # writes the snapshots
+    assert not first.exception
+    st.cache_data.clear()  # a new process: nothing in memory ...
+
+    def no_tables():
+        raise AssertionError("the home page loaded the embedded tables")
+
+    monkeypatch.setattr(cached, "embedded_data", no_tables)  # ... and the tables must not be read
+    again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not again.exception, [e.value for e in again.exception]
+    assert [m.value for m in again.metric] == [m.value for m in first.metric]
+    assert [m.value for m in again.markdown] == [m.value for m in first.markdown]
