@@ -266,7 +266,6 @@ def test_importing_forecast_does_not_import_prophet():
 @pytest.mark.timeout(60)
 @pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning")
 def test_prophet_forecast_runs_and_band_contains_yhat():
-    pytest.importorskip("prophet")
     y = sine(48)["y"].to_numpy() - 80.0
     y[[3, 15]] = 0.0  # zeros: multiplicative mode falls back to the log1p scale
     model = fc.ProphetForecaster().fit(series(y))

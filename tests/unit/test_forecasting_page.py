@@ -188,7 +188,6 @@ def test_verdict_says_when_prophet_does_not_beat_it_and_who_won():
 @pytest.mark.timeout(120)
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_genre_models_with_prophet_on_a_seasonal_series():
-    pytest.importorskip("prophet")
     res = R.genre_models(seasonal(48))
     prophet = res["forecasts"]["prophet"]
     assert (prophet["yhat_lower"] <= prophet["yhat"]).all() and (prophet["yhat"] <= prophet["yhat_upper"]).all()
