@@ -539,6 +539,18 @@ def churn_evaluation() -> dict:
 
 
 @st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
+def churn_economics(cost_per_offer: float, value_saved: float, success_rate: float) -> dict:
+    """Threshold sweep and the chosen-elsewhere threshold check for one set of campaign assumptions (neither
+    depends on the threshold, so moving the threshold slider reuses them; the check costs ~0.1 s)."""
+    from core import churn, churn_page
+
+    _, y, _, _ = churn_xy()
+    oof, _ = churn_cv(churn_page.MARQUEE)
+    return {"sweep": churn.threshold_sweep(y, oof, cost_per_offer, value_saved, success_rate),
+            "check": churn.threshold_check(y, oof, churn.cv_folds(y), cost_per_offer, value_saved, success_rate)}
+
+
+@st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
 def churn_campaign(threshold: float, cost_per_offer: float, value_saved: float, success_rate: float) -> dict:
     """Campaign outcome at a threshold (no retraining: out-of-fold probabilities), sweep, points, insights."""
     from core import churn, churn_insights, churn_page
@@ -547,9 +559,9 @@ def churn_campaign(threshold: float, cost_per_offer: float, value_saved: float, 
     oof, _ = churn_cv(churn_page.MARQUEE)
     evaluation = churn_evaluation()
     row = churn.threshold_table(y, oof, threshold, cost_per_offer, value_saved, success_rate)
-    sweep = churn.threshold_sweep(y, oof, cost_per_offer, value_saved, success_rate)
+    economics = churn_economics(cost_per_offer, value_saved, success_rate)
+    sweep, check = economics["sweep"], economics["check"]
     negatives = max(int((y == 0).sum()), 1)
-    check = churn.threshold_check(y, oof, churn.cv_folds(y), cost_per_offer, value_saved, success_rate)
     return {"row": row, "sweep": sweep, "metrics": churn_page.campaign_metrics(row), "threshold_check": check,
             "roc_point": {"fpr": row["fp"] / negatives, "tpr": row["recall"], "threshold": threshold},
             "pr_point": {"recall": row["recall"], "precision": row["precision"], "threshold": threshold},

@@ -30,8 +30,8 @@ EMBEDDED_DERIVATIONS: dict[str, str] = {
 TMDB_DERIVATIONS: dict[str, str] = {
     "title_id": "'tmdb:<movie|tv>:<TMDB id>'.",
     "genres / primary_genre": "Names from TMDB's genre lists (details when fetched); the primary genre is TMDB's "
-                              "first-listed genre, 'Unclassified' when none; a genre id missing from TMDB's genre list shows as "
-                              "'Genre <id>' and is listed under Validation.",
+                              "first-listed genre, 'Unclassified' when none; a genre id missing from TMDB's "
+                              "genre list shows as 'Genre <id>' and is listed under Validation.",
     "release_date / year": "release_date for films, first_air_date for TV.",
     "popularity": "TMDB's own popularity score as served at the last sync (TMDB computes it from recent views, "
                   "votes and watchlist activity).",
@@ -121,7 +121,8 @@ def source_inventory(tables: dict[str, pd.DataFrame], built_at: pd.Timestamp, tm
     """
     what = {"titles": "IMDb films (ggplot2movies) + MovieLens-only films", "ratings": "MovieLens user ratings",
             "subscribers": "Telco subscribers with churn (modeldata)", "episodes": "Bake Off episode audiences"}
-    fresh = {"titles": f"votes counted in {config.IMDB_SNAPSHOT_YEAR}", "ratings": rating_span(tables["ratings"]) if "ratings" in tables else "",
+    fresh = {"titles": f"votes counted in {config.IMDB_SNAPSHOT_YEAR}",
+             "ratings": rating_span(tables["ratings"]) if "ratings" in tables else "",
              "subscribers": "fixed extract", "episodes": "fixed extract"}
     rows = [{"source": "Embedded", "table": name, "contents": what.get(name, name), "rows": len(df),
              "columns": df.shape[1], "data as of": fresh.get(name, ""),

@@ -134,6 +134,7 @@ if tabs[2].open:
             ui.chart(cr.neighbours(title_view["table"], "collaborative"), cr.HOW_TO_READ["neighbours"],
                      title_view["insights"], key="rc_collab")
 
+
 def run_evaluation() -> dict:
     """Run the evaluation step by step with visible progress; the report is stored, so this runs once here."""
     steps = rr.report_steps()
