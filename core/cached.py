@@ -13,10 +13,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import config, embedded, features
+from core import config
+from core.data import embedded
+from core.data import features
 
 MODEL_ENTRIES = 16  # fitted models kept per function
 FRAME_ENTRIES = 64
+SNAPSHOT_VERSION = 2  # bump when what the home snapshots hold changes
 
 
 # ---------------------------------------------------------------- sources
@@ -34,7 +37,7 @@ def tmdb_store_path() -> str:
 @st.cache_data(ttl=600, max_entries=4, show_spinner=False)
 def tmdb_titles(path: str, stamp: str) -> pd.DataFrame:
     """Synced TMDB titles; ``stamp`` (``tmdb_version``) changes after every sync run so the cache refreshes."""
-    from core import tmdb_store
+    from core.tmdb import store as tmdb_store
 
     return tmdb_store.TmdbStore(path).titles()
 
@@ -47,7 +50,7 @@ def tmdb_status(path: str) -> dict:
     if not Path(path).exists():
         return {}
     try:
-        from core import tmdb_store
+        from core.tmdb import store as tmdb_store
 
         store = tmdb_store.TmdbStore(path)
         count, last, attempt = store.count(), store.last_sync(), store.last_attempt()
@@ -76,7 +79,7 @@ def _tmdb_seen() -> dict:
 def refresh_if_tmdb_changed() -> bool:
     """Drop every cached result that may hold TMDB data when the TMDB cache changed outside this app.
 
-    A sync from the command line (``python -m core.tmdb sync``) or another app process writes the same
+    A sync from the command line (``python -m core sync``) or another app process writes the same
     DuckDB file; cached frames are keyed by filters, not by data version, so without this they would stay
     stale until a restart. ``tmdb_status`` expires after 30 s, so a change is seen within that.
     Returns True when it dropped the caches.
@@ -102,17 +105,19 @@ def source_titles(source: str) -> pd.DataFrame:
 
 def _embedded_snapshot(name: str, build, *parts) -> dict:
     """``build()`` for the embedded source, read from a JSON snapshot when the embedded cache and the code that
-    computes it are unchanged (``core.snapshot``): a restart shows the home page without loading the tables."""
-    from core import snapshot
+    computes it are unchanged (``core.diskcache``): a restart shows the home page without loading the tables."""
+    from core import diskcache
 
     if not embedded.cache_stamp():
         embedded_data()  # first start: build the tables (and their manifest) before keying on them
     stamp = embedded.cache_stamp()
     if not stamp:  # an unwritable cache dir: compute every time
         return build()
-    key = snapshot.code_key("core/cached.py", "core/overview.py", "core/features.py", "core/datadoc.py",
-                            extra=(stamp, parts))
-    return snapshot.load_or_build(name, key, build)
+    from core import overview
+    from core.data import docs
+
+    key = diskcache.fingerprint(overview, features, docs, stamp, parts, SNAPSHOT_VERSION)
+    return diskcache.load_or_build(name, key, build, fmt="json")
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -128,7 +133,7 @@ def source_facets(source: str) -> dict:
 # ---------------------------------------------------------------- strategy frames
 @st.cache_resource(max_entries=FRAME_ENTRIES, show_spinner=False)
 def strategy_frame(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int) -> pd.DataFrame:
-    """Filtered titles with every derived feature (see ``core.features``). Read-only, like ``embedded_data``:
+    """Filtered titles with every derived feature (see ``core.data.features``). Read-only, like ``embedded_data``:
     every page and cached function reads it on each run, and ``cache_data`` would unpickle a copy of up to
     58,788 rows with list columns (~0.2 s) every time; code that needs changes works on a copy."""
     flt = features.Filters(source, tuple(media_types), tuple(genres), tuple(years), int(min_votes))
@@ -144,7 +149,8 @@ def frame(flt: features.Filters) -> pd.DataFrame:
 @st.cache_data(max_entries=8, show_spinner=False)
 def home_summary(source: str) -> dict:
     """Headline figures of a source, plus a note on where it comes from and how fresh it is."""
-    from core import datadoc, overview
+    from core import overview
+    from core.data import docs as datadoc
 
     if source == "tmdb":
         data = embedded_data()
@@ -250,7 +256,8 @@ def universe_overview(source: str, media_types: tuple, genres: tuple, years: tup
 def universe_titles(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int, media: str,
                     n: int) -> dict:
     """Quality/popularity points, top-``n`` table and cards for one media type (``""`` = all)."""
-    from core import features, universe
+    from core import universe
+    from core.data import features
 
     view = universe.media_view(strategy_frame(source, media_types, genres, years, min_votes), media)
     view = features.engineer(view[[c for c in view.columns if c not in _DERIVED]]) if media else view
@@ -392,7 +399,7 @@ def market_release_window(source: str, media_types: tuple, genres: tuple, years:
 
 # ---------------------------------------------------------------- forecast
 # (Forecasting page: appended below by its engineer.)
-# Model runs are persisted on disk (core.persist) keyed by the series content and the code version, so a restart
+# Model runs are persisted on disk (core.diskcache) keyed by the series content and the code version, so a restart
 # does not refit Prophet; the 6-hour ttl lets TMDB views move on to new months.
 @st.cache_data(ttl=6 * 3600, max_entries=FRAME_ENTRIES, show_spinner=False)
 def forecast_inputs(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int) -> dict:
@@ -414,11 +421,11 @@ def forecast_genre(source: str, media_types: tuple, genres: tuple, years: tuple,
                    genre: str) -> dict:
     """Backtests and 12-month forecasts for one genre (``core.forecasting.fit_models``, persisted on disk, then
     ``core.forecasting_report.genre_report``)."""
-    from core import forecasting, forecasting_report as report, persist
+    from core import forecasting, forecasting_report as report, diskcache
 
     history = forecasting.history_of(forecast_inputs(source, media_types, genres, years, min_votes)["series"], genre)
-    key = persist.fingerprint(forecasting.CODE_VERSION, history, forecasting.HORIZON)
-    fitted = persist.load_or_build("forecast_genre", key, lambda: forecasting.fit_models(history))
+    key = diskcache.fingerprint(forecasting.CODE_VERSION, history, forecasting.HORIZON)
+    fitted = diskcache.load_or_build("forecast_genre", key, lambda: forecasting.fit_models(history))
     return report.genre_report(history, fitted)
 
 
@@ -479,7 +486,7 @@ def forecast_dynamics(source: str, media_types: tuple, genres: tuple, years: tup
 # (Churn page: appended below by its engineer.)
 # Churn page. The Telco subscribers do not depend on the title filters, so these functions take no filter
 # fields. Slow results (fold fits, the full model, permutation importance) are also persisted to disk
-# (core.persist) under a key of the data content, CHURN_VERSION and the model code, so a restart does not retrain.
+# (core.diskcache) under a key of the data content, CHURN_VERSION and the model code, so a restart does not retrain.
 CHURN_VERSION = "churn-page-1"  # bump when churn code changes so persisted results are rebuilt
 CHURN_AT_RISK_MAX = 500  # the at-risk list explains at most this many subscribers
 
@@ -488,11 +495,11 @@ CHURN_AT_RISK_MAX = 500  # the at-risk list explains at most this many subscribe
 def churn_xy() -> tuple:
     """``(X, y, ids)`` of the embedded subscribers (``core.churn.split_xy``) and the persistence key (data content,
     ``CHURN_VERSION`` and the source of the modelling modules, so changed model code never reads old results)."""
-    from core import churn, persist
+    from core import churn, diskcache
 
     subscribers = embedded_data().subscribers
     code = [(config.ROOT / f).read_text() for f in ("models/churn.py", "core/churn.py")]  # model code changes rebuild
-    return (*churn.split_xy(subscribers), persist.fingerprint(subscribers, CHURN_VERSION, *code))
+    return (*churn.split_xy(subscribers), diskcache.fingerprint(subscribers, CHURN_VERSION, *code))
 
 
 @st.cache_data(max_entries=1, show_spinner=False)
@@ -506,11 +513,11 @@ def churn_overview() -> dict:
 @st.cache_data(max_entries=64, show_spinner=False)
 def churn_fold(name: str, fold: int) -> dict:
     """One model fitted on one CV fold's training rows and scored on its test rows (``core.churn.fit_fold``)."""
-    from core import churn, persist
+    from core import churn, diskcache
 
     X, y, _, key = churn_xy()
     train, test = churn.cv_folds(y)[fold]
-    return persist.load_or_build("churn_fold", persist.fingerprint(key, name, fold),
+    return diskcache.load_or_build("churn_fold", diskcache.fingerprint(key, name, fold),
                                  lambda: churn.fit_fold(name, X, y, train, test))
 
 
@@ -594,20 +601,20 @@ def churn_model_names() -> tuple:
 @st.cache_resource(max_entries=2, show_spinner=False)
 def churn_model():
     """``ChurnModel`` fitted on every subscriber (read-only), for explanations, what-if scores and the list."""
-    from core import persist
+    from core import diskcache
     from models.churn import ChurnModel
 
     X, y, _, key = churn_xy()
-    return persist.load_or_build("churn_model", key, lambda: ChurnModel().fit(X, y))
+    return diskcache.load_or_build("churn_model", key, lambda: ChurnModel().fit(X, y))
 
 
 @st.cache_data(max_entries=1, show_spinner=False)
 def churn_importance() -> dict:
     """Permutation importance on held-out subscribers (``core.churn.heldout_importance``) with insights."""
-    from core import churn, churn_insights, persist
+    from core import churn, churn_insights, diskcache
 
     X, y, _, key = churn_xy()
-    result = persist.load_or_build("churn_importance", key, lambda: churn.heldout_importance(X, y))
+    result = diskcache.load_or_build("churn_importance", key, lambda: churn.heldout_importance(X, y))
     return {**result, "insights": churn_insights.importance_insights(result["importance"], result["roc_auc"])}
 
 
@@ -702,7 +709,7 @@ def churn_at_risk(top_n: int, threshold: float) -> dict:
 # ---------------------------------------------------------------- recommender
 # (Recommender page: appended below by its engineer.)
 # Recommender page. Always the embedded MovieLens ratings, whatever the title source, so no filter fields.
-# Fitted models and the evaluation report are also persisted to disk (core.persist) under a key of the data
+# Fitted models and the evaluation report are also persisted to disk (core.diskcache) under a key of the data
 # content and the model/evaluation source code, so only a machine's first run trains; ``key`` is that
 # fingerprint (the picker data also hashes core/recommend_page.py, so editing page helpers does not retrain).
 RECOMMENDER_CODE = ("models/recommend.py", "models/recommend_content.py", "models/recommend_algos.py",
@@ -713,26 +720,26 @@ RECOMMENDER_CODE = ("models/recommend.py", "models/recommend_content.py", "model
 def recommender_data() -> dict:
     """Picker rows and the persistence key: ``key``, ``users``, ``default_user``, ``titles`` (picker rows of
     the content catalogue), ``default_title``, ``genres`` and the ``summary`` counts (persisted too)."""
-    from core import persist
+    from core import diskcache
     from core import recommend_page as rp
 
     data = embedded_data()
     code = tuple((config.ROOT / path).read_text() for path in RECOMMENDER_CODE)
-    key = persist.fingerprint(data.ratings, str(data.built_at), embedded.BUILD_VERSION, code, rp.CATALOGUE_VERSION)
-    page_key = persist.fingerprint(key, (config.ROOT / "core/recommend_page.py").read_text())
-    return {"key": key, **persist.load_or_build("recommender_data", page_key,
+    key = diskcache.fingerprint(data.ratings, str(data.built_at), embedded.BUILD_VERSION, code, rp.CATALOGUE_VERSION)
+    page_key = diskcache.fingerprint(key, (config.ROOT / "core/recommend_page.py").read_text())
+    return {"key": key, **diskcache.load_or_build("recommender_data", page_key,
                                                 lambda: rp.page_data(data.ratings, data.titles))}
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def recommender_content(key: str) -> dict:
     """``{"model": ContentIndex, "seconds", "trained_at"}`` over the content catalogue (read-only)."""
-    from core import persist
+    from core import diskcache
     from core import recommend_page as rp
     from models.recommend_content import ContentIndex
 
     data = embedded_data()
-    return persist.load_or_build("recommender_content", key, lambda: rp.fit_timed(
+    return diskcache.load_or_build("recommender_content", key, lambda: rp.fit_timed(
         ContentIndex, data.ratings, rp.content_catalogue(data.ratings, data.titles)))
 
 
@@ -740,7 +747,7 @@ def recommender_content(key: str) -> dict:
 def recommender_model(key: str, part: str) -> dict:
     """``{"model", "seconds", "trained_at"}`` of one part fitted on all ratings and the rated titles (read-only):
     ``ranking`` (HybridRecommender EASE + content), ``rating`` (item kNN + MF) or ``love`` (LoveModel)."""
-    from core import persist
+    from core import diskcache
     from core import recommend_page as rp
     from models.love import LoveModel
     from models.recommend import HybridRecommender
@@ -748,7 +755,7 @@ def recommender_model(key: str, part: str) -> dict:
     make = {"ranking": lambda: HybridRecommender(parts="ranking"), "rating": lambda: HybridRecommender(parts="rating"),
             "love": LoveModel}[part]
     data = embedded_data()
-    return persist.load_or_build(f"recommender_{part}", key, lambda: rp.fit_timed(
+    return diskcache.load_or_build(f"recommender_{part}", key, lambda: rp.fit_timed(
         make, data.ratings, rp.rated_titles(data.ratings, data.titles)))
 
 
@@ -828,9 +835,9 @@ def recommender_title(key: str, user_id: int, title_id: str) -> dict:
 def recommender_report(key: str, run: bool = False) -> dict | None:
     """The evaluation report persisted for this data and code (None when it was never run here); ``run``
     computes and stores it first from every ``recommender_eval_step`` (steps already run are cached)."""
-    from core import persist
+    from core import diskcache
 
-    stored = persist.load("recommender_report", key)
+    stored = diskcache.load("recommender_report", key)
     return stored if stored is not None or not run else _recommender_report_build(key)
 
 
@@ -846,7 +853,7 @@ def recommender_eval_step(key: str, step: str) -> dict:
 @st.cache_data(max_entries=2, show_spinner=False)
 def _recommender_report_build(key: str) -> dict:
     """The report assembled from every evaluation step, stored with its time and total compute seconds."""
-    from core import persist
+    from core import diskcache
     from core import recommend_eval as ev
     from core import recommend_report as rr
 
@@ -855,12 +862,12 @@ def _recommender_report_build(key: str) -> dict:
         return {**ev.assemble_report(parts), "seconds": sum(part["seconds"] for part in parts.values()),
                 "computed_at": pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC")}
 
-    return persist.load_or_build("recommender_report", key, build)
+    return diskcache.load_or_build("recommender_report", key, build)
 
 
 # ---------------------------------------------------------------- integrity
 # Integrity page. The rater analysis always reads the embedded MovieLens ratings (no filter fields); the vote
-# patterns and sentiment read the filtered title view. The rater forest is persisted (core.persist) under a key
+# patterns and sentiment read the filtered title view. The rater forest is persisted (core.diskcache) under a key
 # of the ratings and the integrity code, so only a machine's first run fits it (about 5 s: 5 seeds x 500 trees).
 INTEGRITY_CODE = ("core/integrity.py", "models/anomaly.py")
 
@@ -868,13 +875,13 @@ INTEGRITY_CODE = ("core/integrity.py", "models/anomaly.py")
 @st.cache_data(max_entries=1, show_spinner=False)
 def integrity_rater_fit() -> dict:
     """Rater features, Isolation Forest scores, z-scores and per-seed scores (``core.integrity.fit_raters``)."""
-    from core import integrity, persist
+    from core import integrity, diskcache
 
     ratings = embedded_data().ratings
     code = tuple((config.ROOT / path).read_text() for path in INTEGRITY_CODE)
-    key = persist.fingerprint(embedded.BUILD_VERSION, len(ratings), str(ratings["timestamp"].max()),
+    key = diskcache.fingerprint(embedded.BUILD_VERSION, len(ratings), str(ratings["timestamp"].max()),
                               float(ratings["rating"].sum()), code)
-    return persist.load_or_build("integrity_raters", key, lambda: integrity.fit_raters(ratings))
+    return diskcache.load_or_build("integrity_raters", key, lambda: integrity.fit_raters(ratings))
 
 
 @st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
@@ -962,7 +969,8 @@ def data_overview(tmdb_stamp: str) -> dict:
 
     ``tmdb_stamp`` is ``tmdb_version`` of the TMDB cache, so any sync run (complete or partial) refreshes this.
     """
-    from core import datadoc, schema
+    from core.data import docs as datadoc
+    from core.data import schema
 
     data, status = embedded_data(), tmdb_status(tmdb_store_path())
     tables = {"titles": data.titles, "ratings": data.ratings, "subscribers": data.subscribers,

@@ -17,7 +17,7 @@ METRICS = ("vote_average", "log_votes", "popularity", "runtime", "log_budget", "
 METRIC_LABELS = {"vote_average": "Rating", "log_votes": "log votes", "popularity": "Popularity",
                  "runtime": "Runtime", "log_budget": "log budget", "log_revenue": "log revenue",
                  "year": "Year", "velocity": "Velocity", "engagement_score": "Engagement"}
-#: Pairs related by construction (see core.features.DEFINITIONS): strong, but not a finding.
+#: Pairs related by construction (see core.data.features.DEFINITIONS): strong, but not a finding.
 DEFINITIONAL = {frozenset(p) for p in [("engagement_score", "log_votes"), ("engagement_score", "vote_average"),
                                        ("velocity", "log_votes"), ("velocity", "engagement_score"),
                                        ("velocity", "year")]}

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core import features
+from core.data import features
 from models import forecast as fc
 
 HORIZON = 12

@@ -6,7 +6,7 @@ Definitions shown on the page:
 - Momentum: % change of the last 12 complete months' total against the 12 months before.
 - Seasonality strength: share of the detrended month-to-month variation explained by the calendar month
   (0 = none, 1 = all); detrended = each month divided by its centred 12-month moving average.
-- Velocity: votes per day since release (``core.features``); on the embedded data votes were counted at the
+- Velocity: votes per day since release (``core.data.features``); on the embedded data votes were counted at the
   end of 2005, so days run to 2005-12-31.
 - Rising stars: titles released in the newest ``RECENT_YEARS`` release years of the view, ranked by
   velocity, with their velocity as a multiple of the median recent title of their primary genre.
@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core import features
-from core.timeseries import momentum, seasonal_profile
+from core.data import features
+from models.timeseries import momentum, seasonal_profile
 
 RECENT_YEARS = 3
 RISING_STARS = 15

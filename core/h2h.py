@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core import features
+from core.data import features
 
 TIE_TOLERANCE = 1.0   # |normalised difference| below this (percent or percentile points) is a tie
 TITLE_OPTIONS = 2000  # title picker: the top titles by engagement (plus any requested one)

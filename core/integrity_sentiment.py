@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core import features
+from core.data import features
 from core.integrity_votes import has_shares, shares
 from models import anomaly
 

@@ -16,7 +16,7 @@ def portfolio_summary(titles: pd.DataFrame, ratings: int, subscribers: int) -> d
 
 def facets(titles: pd.DataFrame) -> dict:
     """Genres, media types and year span of the titles that have audience metrics (the filter choices)."""
-    from core import features
+    from core.data import features
 
     rated = titles[titles["vote_count"].notna()]
     genres = sorted({g for gs in rated["genres"] for g in gs} | ({features.UNCLASSIFIED} if

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from core import cached, config, features
+from core import cached, config
+from core.data import features
 
 if TYPE_CHECKING:  # plotly is imported by the pages that draw charts, not on the home page's cold path
     import plotly.graph_objects as go

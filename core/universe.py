@@ -1,6 +1,6 @@
 """Content Universe analytics: what exists in the view, by genre, tier, quality and reach.
 
-Pure pandas on a featured strategy frame (``core.features.engineer``). Genre figures use
+Pure pandas on a featured strategy frame (``core.data.features.engineer``). Genre figures use
 ``features.genre_long``: a title counts once in each of its genres, so genre shares are shares of
 genre-title pairs and add up to 100%.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core import features
+from core.data import features
 
 GENRE_STAT_COLUMNS = ["genre", "titles", "title_share", "engagement", "engagement_share", "mean_engagement",
                       "hits", "hit_share", "hit_rate"]

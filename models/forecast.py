@@ -1,7 +1,7 @@
 """Monthly forecasting: Prophet, simple baselines, an ensemble, and an honest holdout backtest.
 
 Every forecaster follows one contract: ``fit(history)`` with a monthly frame ``ds, y`` (month-start dates,
-no gaps; ``core.timeseries.monthly_series`` builds one from event rows) returns self, and
+no gaps; ``models.timeseries.monthly_series`` builds one from event rows) returns self, and
 ``predict(horizon)`` returns ``ds, yhat, yhat_lower, yhat_upper`` for the next ``horizon`` month starts.
 
 Conventions shared by all of them:
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
 
-from core.timeseries import momentum, monthly_series, seasonal_profile  # noqa: F401  (re-exported)
+from models.timeseries import momentum, monthly_series, seasonal_profile  # noqa: F401  (re-exported)
 
 SEASON = 12
 

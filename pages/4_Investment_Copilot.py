@@ -3,7 +3,8 @@ import time
 
 import streamlit as st
 
-from core import cached, copilot, features, ui
+from core import cached, copilot, ui
+from core.data import features
 from core import charts_decide as cd
 from core import copilot_advice as advice
 from models import segment

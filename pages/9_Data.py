@@ -3,7 +3,9 @@ from datetime import timedelta
 
 import streamlit as st
 
-from core import cached, datadoc, datasync, ui
+from core import cached, ui
+from core.data import docs as datadoc
+from core.tmdb import service as datasync
 
 ui.page_setup("Data", "Where do the numbers come from? Each source with its size and freshness, how every field "
               "is derived, what validation found, and the live TMDB sync.", filters=False)

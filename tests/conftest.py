@@ -11,7 +11,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from core import embedded, features, schema  # noqa: E402
+from core.data import embedded
+from core.data import features
+from core.data import schema
 
 
 @pytest.fixture(scope="session")

@@ -128,7 +128,8 @@ def test_an_unreachable_server_gives_a_clear_message(tmp_path, monkeypatch):
 
 def test_a_sync_from_outside_the_app_reaches_the_pages(fake, tmp_path):
     """A command-line sync writes the same store: the next page run drops the stale cached frames."""
-    from core import cached, datasync
+    from core import cached
+    from core.tmdb import service as datasync
 
     home = Path(__file__).resolve().parents[2] / "app.py"
     at = _run_form(AppTest.from_file(str(PAGE), default_timeout=60).run(), KEY, target=40)

@@ -33,7 +33,7 @@ def _open(page: Path, params: dict | None = None, state: dict | None = None) -> 
 @pytest.fixture()
 def tmdb_source(monkeypatch, tmdb_like_frame):
     """Serve a TMDB-shaped frame (movies and TV with release dates and budgets) as the live source."""
-    from core import schema
+    from core.data import schema
 
     titles = tmdb_like_frame[list(schema.TITLE_COLUMNS)]
     with pagekit.tmdb_titles_as_source(monkeypatch, titles):

@@ -24,7 +24,8 @@ EMBEDDED_GENRES = ["Action", "Animation", "Comedy", "Documentary", "Drama", "Rom
 @pytest.fixture(scope="module")
 def default_view():
     """The default strategy view computed by the core functions the pages use (expected values come from it)."""
-    from core import embedded, features
+    from core.data import embedded
+    from core.data import features
 
     return features.engineer(features.apply_filters(embedded.load().titles, features.Filters()))
 
@@ -296,7 +297,7 @@ def test_market_follows_every_genre():
 @pytest.fixture()
 def tmdb_source(monkeypatch, tmdb_like_frame):
     """Serve the TMDB-shaped fixture as the live source (no network, no store), then drop the cached copies."""
-    from core import schema
+    from core.data import schema
 
     titles = tmdb_like_frame[list(schema.TITLE_COLUMNS)]
     with pagekit.tmdb_titles_as_source(monkeypatch, titles):
@@ -329,7 +330,7 @@ def test_pages_on_a_tmdb_shaped_source_use_tabs_and_release_months(tmdb_source):
 @pytest.fixture()
 def tmdb_source_few_dates(monkeypatch, tmdb_like_frame):
     """A TMDB-shaped live source where only 5 titles have a full release date (the rest a year only)."""
-    from core import schema
+    from core.data import schema
 
     titles = tmdb_like_frame[list(schema.TITLE_COLUMNS)].copy()
     titles["release_date"] = titles["release_date"].where(titles.index < 5)

@@ -135,7 +135,7 @@ def test_a_view_with_too_few_ratings_explains_each_genre():
 # ---------------------------------------------------------------- TMDB-shaped source
 def _tmdb_titles(n: int = 2400) -> pd.DataFrame:
     """A TMDB-shaped catalogue dense enough for monthly release series (2012-2024, movies and TV)."""
-    from core import schema
+    from core.data import schema
 
     rng = np.random.default_rng(0)
     genres = [["Action", "Adventure"], ["Drama"], ["Comedy", "Romance"], ["Animation", "Family"], ["Drama", "Crime"],
@@ -170,7 +170,7 @@ def test_tmdb_source_forecasts_monthly_releases(tmdb_source):
 
 
 def test_tmdb_source_with_too_few_titles_says_why(monkeypatch, tmdb_like_frame):
-    from core import schema
+    from core.data import schema
 
     with pagekit.tmdb_titles_as_source(monkeypatch, tmdb_like_frame[list(schema.TITLE_COLUMNS)]):
         at = open_page(source="tmdb", years=(2015, 2024))

@@ -153,7 +153,7 @@ def test_a_tiny_view_says_it_is_too_small():
 @pytest.fixture()
 def tmdb_source(monkeypatch, tmdb_like_frame):
     """Serve the TMDB-shaped fixture as the live source (no network, no store), then drop the cached copies."""
-    from core import schema
+    from core.data import schema
 
     titles = tmdb_like_frame[list(schema.TITLE_COLUMNS)]
     with pagekit.tmdb_titles_as_source(monkeypatch, titles):

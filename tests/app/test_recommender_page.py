@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import cached, embedded
+from core import cached
+from core.data import embedded
 from core import recommend_eval as ev
 from core import recommend_page as rp
 from core import recommend_report as rr

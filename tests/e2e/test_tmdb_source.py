@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from core import config, datasync, embedded
+from core import config
+from core.tmdb import service as datasync
+from core.data import embedded
 from tests.e2e import harness
 from tests.fake_tmdb import FakeTmdb
 

@@ -5,7 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import copilot, copilot_advice, features, schema
+from core import copilot, copilot_advice
+from core.data import features
+from core.data import schema
 from models import copilot as mc
 
 

@@ -5,7 +5,9 @@ import pickle
 
 import pandas as pd
 
-from core import embedded, features, schema
+from core.data import embedded
+from core.data import features
+from core.data import schema
 
 
 def _titles(**columns) -> pd.DataFrame:

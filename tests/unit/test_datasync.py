@@ -6,8 +6,9 @@ import socket
 import pandas as pd
 import pytest
 
-from core import datadoc, datasync
-from core.tmdb_store import TmdbStore
+from core.data import docs as datadoc
+from core.tmdb import service as datasync
+from core.tmdb.store import TmdbStore
 from tests.fake_tmdb import FakeTmdb
 
 KEY = "0123456789abcdef0123456789abcdef"

@@ -11,7 +11,9 @@ import plotly.graph_objects as go
 import pytest
 
 from core import charts_explore as cx
-from core import config, deepdive, features, market, schema, universe
+from core import config, deepdive, market, universe
+from core.data import features
+from core.data import schema
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -467,7 +469,8 @@ def test_segment_curves_mark_the_best_and_the_shown_k():
 # ---------------------------------------------------------------- genre colours
 def test_every_genre_name_gets_its_own_stable_colour():
     """Embedded (IMDb, MovieLens) and all TMDB movie and TV genre names: one distinct colour each."""
-    from core import charts, embedded
+    from core import charts
+    from core.data import embedded
     from tests import fake_tmdb
 
     movielens = ["Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary", "Drama",

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, clone
 
-from core.timeseries import momentum, monthly_series, seasonal_profile
+from models.timeseries import momentum, monthly_series, seasonal_profile
 from models import forecast as fc
 
 ROOT = Path(__file__).resolve().parents[2]

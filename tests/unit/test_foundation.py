@@ -9,7 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import datadoc, embedded, features, schema
+from core.data import docs as datadoc
+from core.data import embedded
+from core.data import features
+from core.data import schema
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import pytest
 
 from core import charts_integrity as ci
-from core import features
+from core.data import features
 from core import integrity as ig
 from core import integrity_display as display
 from core import integrity_insights as ii

@@ -7,7 +7,7 @@ import pytest
 from sklearn.ensemble import IsolationForest
 
 from core import deepdive_models as dm
-from core import features
+from core.data import features
 from models import anomaly, segment
 
 

@@ -15,8 +15,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core import config, schema, tmdb
-from core.tmdb_store import canonical_title, split_page, utcnow
+from core import config
+from core.data import schema
+from core.tmdb import cli as tmdb
+from core.tmdb.store import canonical_title, split_page, utcnow
 from tests.fake_tmdb import GENRES, JUNK_RESULTS, FakeTmdb
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -416,7 +418,7 @@ REPORT_KEYS = {"ok", "target", "pages_requested", "pages_ok", "pages_lost", "los
 @pytest.mark.timeout(60)
 def test_cli_sync_prints_a_json_report_last(server, tmp_path):
     env = {**os.environ, "TMDB_API_KEY": SECRET, "TMDB_BEARER_TOKEN": ""}
-    cmd = [sys.executable, "-m", "core.tmdb", "sync", "--base-url", server.base_url, "--target", "100",
+    cmd = [sys.executable, "-m", "core", "sync", "--base-url", server.base_url, "--target", "100",
            "--workers", "4", "--rps", "200", "--details", "--cache-dir", str(tmp_path)]
     done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=50)
     assert done.returncode == 0, done.stderr
@@ -438,7 +440,7 @@ def test_cli_max_retries_defaults_to_the_environment(monkeypatch):
 def test_cli_sync_retries_as_often_as_tmdb_max_retries_says(server, tmp_path):
     server.broken.add(("/movie/popular", 1))
     env = {**os.environ, "TMDB_API_KEY": SECRET, "TMDB_BEARER_TOKEN": "", "TMDB_MAX_RETRIES": "1"}
-    cmd = [sys.executable, "-m", "core.tmdb", "sync", "--base-url", server.base_url, "--target", "60",
+    cmd = [sys.executable, "-m", "core", "sync", "--base-url", server.base_url, "--target", "60",
            "--workers", "2", "--rps", "200", "--cache-dir", str(tmp_path)]
     done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=50)
     assert done.returncode == 3, done.stderr  # partial: the broken page is lost, after 1 + 1 attempts
@@ -449,7 +451,7 @@ def test_cli_sync_retries_as_often_as_tmdb_max_retries_says(server, tmp_path):
 
 def test_cli_without_credentials_says_so(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TMDB_")}
-    done = subprocess.run([sys.executable, "-m", "core.tmdb", "sync", "--cache-dir", str(tmp_path)], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "core", "sync", "--cache-dir", str(tmp_path)], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=30)
     assert done.returncode == 2
     assert "TMDB_API_KEY" in json.loads(done.stdout.strip().splitlines()[-1])["error"]

@@ -14,9 +14,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from core.tmdb_client import (Progress, TmdbAuthError, TmdbCancelled, TmdbClient, TmdbError, TmdbNotFound,
+from core.tmdb.client import (Progress, TmdbAuthError, TmdbCancelled, TmdbClient, TmdbError, TmdbNotFound,
                               TmdbUnavailable, describe)
-from core.tmdb_store import TmdbStore, page_items, split_page
+from core.tmdb.store import TmdbStore, page_items, split_page
 
 log = logging.getLogger(__name__)
 #: List endpoints walked round-robin, page by page (trending/all covers trending movie and tv).

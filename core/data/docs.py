@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core import config, features
+from core import config
+from core.data import features
 
 #: How the embedded source builds fields that TMDB has and the raw data does not.
 EMBEDDED_DERIVATIONS: dict[str, str] = {
@@ -26,7 +27,7 @@ EMBEDDED_DERIVATIONS: dict[str, str] = {
 }
 
 
-#: How the TMDB source fills the canonical fields (see ``core.tmdb_store.canonical_title``).
+#: How the TMDB source fills the canonical fields (see ``core.tmdb.store.canonical_title``).
 TMDB_DERIVATIONS: dict[str, str] = {
     "title_id": "'tmdb:<movie|tv>:<TMDB id>'.",
     "genres / primary_genre": "Names from TMDB's genre lists (details when fetched); the primary genre is TMDB's "

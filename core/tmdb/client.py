@@ -2,7 +2,7 @@
 
 A bad key raises ``TmdbAuthError`` at once and an unreachable server ``TmdbUnavailable``; transient failures
 (429 with ``Retry-After``, 5xx, timeouts, broken JSON) are retried. The key never appears in logs, exceptions or
-reprs. The sync that uses this client lives in ``core.tmdb_sync``; ``core.tmdb`` is the public facade and CLI.
+reprs. The sync that uses this client lives in ``core.tmdb.sync``; ``core.tmdb.cli`` is the public facade and CLI.
 """
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Live TMDB (v3 API) source: the public facade and the command line.
 
-``python -m core.tmdb sync [--base-url URL] [--target N] [--workers N] [--rps N] [--details]`` fetches at least
+``python -m core sync [--base-url URL] [--target N] [--workers N] [--rps N] [--details]`` fetches at least
 N unique titles into the cache and prints one JSON report as its last line; ``refresh`` refetches stale data.
-The client is in ``core.tmdb_client``, the sync in ``core.tmdb_sync``, the DuckDB store in ``core.tmdb_store``.
+The client is in ``core.tmdb.client``, the sync in ``core.tmdb.sync``, the DuckDB store in ``core.tmdb.store``.
 """
 from __future__ import annotations
 
@@ -17,17 +17,17 @@ from datetime import timedelta
 from pathlib import Path
 
 from core import config
-from core.tmdb_client import (Credentials, Progress, TmdbAuthError, TmdbCancelled, TmdbClient, TmdbError,
+from core.tmdb.client import (Credentials, Progress, TmdbAuthError, TmdbCancelled, TmdbClient, TmdbError,
                               TmdbNotFound, TmdbUnavailable, credentials_from_env, make_session, redact)
-from core.tmdb_store import TmdbStore
-from core.tmdb_sync import SyncReport, refresh, sync
+from core.tmdb.store import TmdbStore
+from core.tmdb.sync import SyncReport, refresh, sync
 
 __all__ = ["Credentials", "SyncReport", "TmdbAuthError", "TmdbCancelled", "TmdbClient", "TmdbError",
            "TmdbNotFound", "TmdbStore", "TmdbUnavailable", "credentials_from_env", "make_session", "redact",
            "refresh", "sync"]
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m core.tmdb", description="Sync TMDB titles into the cache.")
+    parser = argparse.ArgumentParser(prog="python -m core", description="Sync TMDB titles into the cache.")
     commands = parser.add_subparsers(dest="command", required=True)
     for name in ("sync", "refresh"):
         cmd = commands.add_parser(name)

@@ -14,10 +14,10 @@ from typing import Callable, Mapping
 from urllib.parse import urlsplit
 
 from core import config
-from core.tmdb_client import (Credentials, TmdbAuthError, TmdbClient, TmdbError, TmdbUnavailable, make_session,
+from core.tmdb.client import (Credentials, TmdbAuthError, TmdbClient, TmdbError, TmdbUnavailable, make_session,
                               redact)
-from core.tmdb_store import TmdbStore
-from core.tmdb_sync import refresh, sync
+from core.tmdb.store import TmdbStore
+from core.tmdb.sync import refresh, sync
 
 Progress = Callable[[int, int, str], None]
 _V3_KEY = re.compile(r"^[0-9a-fA-F]{32}$")

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core import config, schema
+from core import config
+from core.data import schema
 
 TIERS = ("Low", "Niche", "Solid", "Hit")
 

@@ -20,7 +20,8 @@ from typing import Iterator
 import duckdb
 import pandas as pd
 
-from core import config, schema
+from core import config
+from core.data import schema
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS pages (endpoint VARCHAR, page INTEGER, total_pages INTEGER, total_results BIGINT,

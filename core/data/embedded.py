@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core import config, schema
+from core import config
+from core.data import schema
 
 #: Bump when the build changes, so an old cache is rebuilt instead of read.
 BUILD_VERSION = "4"

@@ -1,0 +1,82 @@
+"""Persisted artefacts: round trip in both formats, damaged files rebuilt, keys that follow data and code,
+size-capped pruning of the least recently used."""
+from __future__ import annotations
+
+import os
+import time
+
+import pandas as pd
+import pytest
+
+from core import config, diskcache
+from core.data import features, schema
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("MARQUEE_CACHE_DIR", str(tmp_path))
+    assert config.cache_dir() == tmp_path
+    return tmp_path
+
+
+@pytest.mark.parametrize("fmt", diskcache.FORMATS)
+def test_load_or_build_builds_once_per_key_then_reads(fmt):
+    calls = []
+
+    def build():
+        calls.append(1)
+        return {"titles": 3, "genres": ["Drama", "Comedy"]}
+
+    assert diskcache.load_or_build("t", "k1", build, fmt) == {"titles": 3, "genres": ["Drama", "Comedy"]}
+    assert diskcache.load_or_build("t", "k1", build, fmt) == {"titles": 3, "genres": ["Drama", "Comedy"]}
+    assert len(calls) == 1
+    diskcache.load_or_build("t", "k2", build, fmt)  # another key: built again
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize("fmt", diskcache.FORMATS)
+def test_a_damaged_file_is_rebuilt(cache_dir, fmt):
+    diskcache.save("t", "k", [1, 2], fmt)
+    (path,) = cache_dir.rglob(f"t-k.{fmt}")
+    path.write_bytes(b"{not a pickle nor json")
+    assert diskcache.load("t", "k", fmt) is None
+    assert diskcache.load_or_build("t", "k", lambda: [3], fmt) == [3]
+    assert diskcache.load("t", "k", fmt) == [3]
+
+
+def test_fingerprint_follows_frame_content_and_parameters():
+    a = pd.DataFrame({"x": [1, 2], "g": [["a"], ["b"]]})
+    assert diskcache.fingerprint(a, 1) == diskcache.fingerprint(a.copy(), 1)
+    assert diskcache.fingerprint(a, 1) != diskcache.fingerprint(a, 2)
+    assert diskcache.fingerprint(a, 1) != diskcache.fingerprint(a.assign(x=[1, 3]), 1)
+
+
+def test_fingerprint_of_a_module_follows_its_source(tmp_path, monkeypatch):
+    assert diskcache.fingerprint(features) == diskcache.fingerprint(features)
+    assert diskcache.fingerprint(features) != diskcache.fingerprint(schema)
+    edited = tmp_path / "features_edited.py"
+    edited.write_text(open(features.__file__).read() + "\n# an edit\n")
+    monkeypatch.setattr(features, "__file__", str(edited))
+    assert diskcache.fingerprint(features) != diskcache.fingerprint(schema)
+    before = diskcache.fingerprint(features)
+    edited.write_text(edited.read_text() + "# another edit\n")
+    assert diskcache.fingerprint(features) != before
+
+
+def test_prune_removes_least_recently_used_first_across_formats(cache_dir):
+    for i in range(3):
+        diskcache.save("blob", str(i), "0" * 10_000, "joblib" if i != 1 else "json")
+    for i, path in enumerate(sorted(cache_dir.rglob("blob-*"), key=lambda p: p.stem)):
+        os.utime(path, (time.time() - 100 + i, time.time() - 100 + i))
+    diskcache.load("blob", "0")  # now the most recently used
+    removed = diskcache.prune(limit=25_000)
+    assert removed == ["blob-1.json"]
+    assert diskcache.load("blob", "0") is not None and diskcache.load("blob", "2") is not None
+
+
+def test_an_unwritable_cache_dir_costs_speed_not_the_result(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("MARQUEE_CACHE_DIR", str(blocker))
+    assert diskcache.load_or_build("t", "k", lambda: {"a": 1}, "json") == {"a": 1}
+    assert diskcache.load("t", "k", "json") is None
