@@ -90,7 +90,7 @@ _SCRIPT = """
 import json, sys, time
 from streamlit.testing.v1 import AppTest
 at = AppTest.from_file(sys.argv[1] + "/app.py", default_timeout=600).run()
-at.switch_page("pages/7_Churn.py")
+at.switch_page("pages/07_Churn.py")
 t = time.perf_counter(); at.run(); cold = time.perf_counter() - t
 warm = []
 for _ in range(3):

@@ -102,7 +102,7 @@ def page_timings(repeats: int) -> dict:
         at = AppTest.from_file(str(root / "app.py"), default_timeout=300)
         at.run()
         start = time.perf_counter()
-        at.switch_page("pages/5_Forecasting.py").run()
+        at.switch_page("pages/05_Forecasting.py").run()
         assert not at.exception, [e.value for e in at.exception]
         return time.perf_counter() - start, at
 
@@ -117,7 +117,7 @@ def page_timings(repeats: int) -> dict:
         at.run()
         warm.append(time.perf_counter() - start)
     return {"cold_s": cold, "restart_from_disk_s": from_disk, "warm_median_s": float(np.median(warm)),
-            "script_warm_s": script_warm(root / "pages" / "5_Forecasting.py", repeats)}
+            "script_warm_s": script_warm(root / "pages" / "05_Forecasting.py", repeats)}
 
 
 def script_warm(page: Path, repeats: int) -> float:

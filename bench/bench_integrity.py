@@ -56,7 +56,7 @@ def script_runs(runs: int) -> dict:
     """AppTest: the page's first run in a fresh process cache and its warm reruns (script time, no browser)."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "pages" / "10_Integrity.py"), default_timeout=300)
+    at = AppTest.from_file(str(ROOT / "pages" / "09_Integrity.py"), default_timeout=300)
     start = time.perf_counter()
     at.run()
     first = time.perf_counter() - start

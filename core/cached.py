@@ -19,170 +19,18 @@ from core.data import features
 
 MODEL_ENTRIES = 16  # fitted models kept per function
 FRAME_ENTRIES = 64
-SNAPSHOT_VERSION = 2  # bump when what the home snapshots hold changes
 
 
-# ---------------------------------------------------------------- sources
-@st.cache_resource(max_entries=1, show_spinner="Loading the embedded data (first start builds a local cache)...")
-def embedded_data() -> embedded.EmbeddedData:
-    """The embedded tables (read-only: never mutate what this returns)."""
-    return embedded.load()
+# ---------------------------------------------------------------- transitional: the data layer's cache
+from core.data.cache import embedded_data, tmdb_status, tmdb_store_path  # noqa: E402,F401
 
 
-def tmdb_store_path() -> str:
-    """Where synced TMDB titles live."""
-    return str(config.cache_dir() / "tmdb.duckdb")
-
-
-@st.cache_data(ttl=600, max_entries=4, show_spinner=False)
-def tmdb_titles(path: str, stamp: str) -> pd.DataFrame:
-    """Synced TMDB titles; ``stamp`` (``tmdb_version``) changes after every sync run so the cache refreshes."""
-    from core.tmdb import store as tmdb_store
-
-    return tmdb_store.TmdbStore(path).titles()
-
-
-@st.cache_data(ttl=30, max_entries=4, show_spinner=False)
-def tmdb_status(path: str) -> dict:
-    """Titles stored and last sync time of the TMDB cache (empty dict when nothing was synced)."""
-    from pathlib import Path
-
-    if not Path(path).exists():
-        return {}
-    try:
-        from core.tmdb import store as tmdb_store
-
-        store = tmdb_store.TmdbStore(path)
-        count, last, attempt = store.count(), store.last_sync(), store.last_attempt()
-    except Exception:  # a locked or damaged cache file reads as "not synced"; the Data page can clear it
-        return {}
-    if not count:
-        return {}
-    last_iso = last.isoformat() if last is not None else ""
-    # data as of: the newest run that wrote titles, complete or not (a partial run's titles are stored too)
-    fetched = max(last_iso, str(attempt.get("at", "")))
-    return {"titles": int(count), "last_sync": last_iso, "last_attempt": attempt, "fetched_at": fetched,
-            "version": f"{int(count)}|{last_iso}|{attempt.get('at', '')}"}
-
-
-def tmdb_version(status: dict) -> str:
-    """A stamp that changes with every sync run that changed the TMDB cache (complete or partial)."""
-    return status.get("version") or f"{status.get('titles', 0)}|{status.get('last_sync', '')}"
-
-
-@st.cache_resource(max_entries=1, show_spinner=False)
-def _tmdb_seen() -> dict:
-    """The TMDB cache version every cached result was built from (shared by all sessions, like the caches)."""
-    return {}
-
-
-def refresh_if_tmdb_changed() -> bool:
-    """Drop every cached result that may hold TMDB data when the TMDB cache changed outside this app.
-
-    A sync from the command line (``python -m core sync``) or another app process writes the same
-    DuckDB file; cached frames are keyed by filters, not by data version, so without this they would stay
-    stale until a restart. ``tmdb_status`` expires after 30 s, so a change is seen within that.
-    Returns True when it dropped the caches.
-    """
-    stamp = tmdb_version(tmdb_status(tmdb_store_path()))
-    seen = _tmdb_seen()
-    changed = "stamp" in seen and seen["stamp"] != stamp
-    seen["stamp"] = stamp
-    if changed:
-        forget_tmdb()
-    return changed
-
-
-def source_titles(source: str) -> pd.DataFrame:
-    """Canonical titles of a source ("embedded" or "tmdb")."""
-    if source == "tmdb":
-        status = tmdb_status(tmdb_store_path())
-        if status:
-            return tmdb_titles(tmdb_store_path(), tmdb_version(status))
-        return embedded_data().titles.iloc[0:0]
-    return embedded_data().titles
-
-
-def _embedded_snapshot(name: str, build, *parts) -> dict:
-    """``build()`` for the embedded source, read from a JSON snapshot when the embedded cache and the code that
-    computes it are unchanged (``core.diskcache``): a restart shows the home page without loading the tables."""
-    from core import diskcache
-
-    if not embedded.cache_stamp():
-        embedded_data()  # first start: build the tables (and their manifest) before keying on them
-    stamp = embedded.cache_stamp()
-    if not stamp:  # an unwritable cache dir: compute every time
-        return build()
-    from core import overview
-    from core.data import docs
-
-    key = diskcache.fingerprint(overview, features, docs, stamp, parts, SNAPSHOT_VERSION)
-    return diskcache.load_or_build(name, key, build, fmt="json")
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def source_facets(source: str) -> dict:
-    """Genres, media types and year span of a source's titles that have audience metrics."""
-    from core import overview
-
-    if source == "embedded":
-        return _embedded_snapshot("facets", lambda: overview.facets(source_titles(source)))
-    return overview.facets(source_titles(source))
-
-
-# ---------------------------------------------------------------- strategy frames
-@st.cache_resource(max_entries=FRAME_ENTRIES, show_spinner=False)
 def strategy_frame(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int) -> pd.DataFrame:
-    """Filtered titles with every derived feature (see ``core.data.features``). Read-only, like ``embedded_data``:
-    every page and cached function reads it on each run, and ``cache_data`` would unpickle a copy of up to
-    58,788 rows with list columns (~0.2 s) every time; code that needs changes works on a copy."""
-    flt = features.Filters(source, tuple(media_types), tuple(genres), tuple(years), int(min_votes))
-    return features.engineer(features.apply_filters(source_titles(source), flt))
+    """The strategy frame of these filter fields at the source's current data version."""
+    from core.data import cache as data_cache
 
-
-def frame(flt: features.Filters) -> pd.DataFrame:
-    """Shorthand: the strategy frame for a :class:`features.Filters`."""
-    return strategy_frame(flt.source, flt.media_types, flt.genres, flt.years, flt.min_votes)
-
-
-# ---------------------------------------------------------------- home
-@st.cache_data(max_entries=8, show_spinner=False)
-def home_summary(source: str) -> dict:
-    """Headline figures of a source, plus a note on where it comes from and how fresh it is."""
-    from core import overview
-    from core.data import docs as datadoc
-
-    if source == "tmdb":
-        data = embedded_data()
-        out = overview.portfolio_summary(source_titles(source), len(data.ratings), len(data.subscribers))
-        out["source_note"] = (f"Live TMDB titles, {datadoc.tmdb_freshness(tmdb_status(tmdb_store_path()))}. "
-                              "Ratings and subscribers come from the embedded MovieLens and Telco data.")
-        return out
-
-    def build() -> dict:
-        data = embedded_data()
-        out = overview.portfolio_summary(data.titles, len(data.ratings), len(data.subscribers))
-        out["source_note"] = (f"Embedded offline data: IMDb films (votes counted in {config.IMDB_SNAPSHOT_YEAR}), "
-                              f"MovieLens ratings ({datadoc.rating_span(data.ratings)}), Telco subscribers. Local "
-                              f"cache built {data.built_at:%Y-%m-%d %H:%M} UTC. Add a TMDB key on the Data page for "
-                              "live data.")
-        return out
-
-    return _embedded_snapshot("home_summary", build)
-
-
-@st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
-def home_view(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int) -> dict:
-    """How many titles the filters leave, and insight sentences about them (``titles``, ``insights``)."""
-    from core import overview
-
-    def build() -> dict:
-        view = strategy_frame(source, media_types, genres, years, min_votes)
-        return {"titles": int(len(view)), "insights": overview.year_insights(view)}
-
-    if source == "embedded":
-        return _embedded_snapshot("home_view", build, media_types, genres, years, min_votes)
-    return build()
+    return data_cache.strategy_frame(features.Filters(source, tuple(media_types), tuple(genres), tuple(years),
+                                                      int(min_votes), data_cache.source_version(source)))
 
 
 # ---------------------------------------------------------------- decide
@@ -961,41 +809,8 @@ def integrity_sentiment(source: str, media_types: tuple, genres: tuple, years: t
             "decade_insights": ii.decade_sentiment_insights(by_decade, basis)}
 
 
-# ---------------------------------------------------------------- data
-# (Data page.)
-@st.cache_data(max_entries=4, show_spinner=False)
-def data_overview(tmdb_stamp: str) -> dict:
-    """Inventory, derivations, field coverage and validation problems of both sources.
+def frame(flt: features.Filters) -> pd.DataFrame:
+    """Transitional shorthand: the strategy frame for a ``Filters`` value."""
+    from core.data import cache as data_cache
 
-    ``tmdb_stamp`` is ``tmdb_version`` of the TMDB cache, so any sync run (complete or partial) refreshes this.
-    """
-    from core.data import docs as datadoc
-    from core.data import schema
-
-    data, status = embedded_data(), tmdb_status(tmdb_store_path())
-    tables = {"titles": data.titles, "ratings": data.ratings, "subscribers": data.subscribers,
-              "episodes": data.episodes}
-    inventory = datadoc.source_inventory(tables, data.built_at, status)
-    tmdb = source_titles("tmdb") if status else data.titles.iloc[0:0]
-    problems = data.problems.assign(source="Embedded")
-    if len(tmdb):
-        problems = pd.concat([problems, schema.problems_frame(schema.validate_titles(tmdb)).assign(
-            source="Live TMDB")], ignore_index=True)
-    derivations = pd.concat([datadoc.derivations(data.titles), datadoc.tmdb_derivations()], ignore_index=True)
-    return {"inventory": inventory, "insights": datadoc.freshness_insights(inventory),
-            "derivations": derivations, "snapshot": datadoc.snapshot_note(data.ratings),
-            "coverage": datadoc.coverage_table({"Embedded": data.titles, "Live TMDB": tmdb}),
-            "problems": problems[["source", *[c for c in problems.columns if c != "source"]]]}
-
-
-def forget_tmdb() -> None:
-    """After a sync, refresh or clear, drop everything that may hold TMDB data so every page sees the new data.
-
-    Cached results are keyed by filter fields, not by the data version, so all ``cache_data`` entries go (they
-    rebuild in seconds) with the title-derived resources; the embedded tables and the audience models, which
-    never read TMDB data, stay.
-    """
-    st.cache_data.clear()
-    for fn in (strategy_frame, copilot_models, segment_model):
-        fn.clear()
-    _tmdb_seen().pop("stamp", None)  # the next page run records the new version without clearing again
+    return data_cache.strategy_frame(flt)

@@ -52,7 +52,7 @@ def tmdb_freshness(status: dict) -> str:
 
     Args:
         status: ``{"titles", "last_sync", "last_attempt": {"at", "complete", "pages_lost", "details_lost",
-            "cancelled", "aborted"}}`` (``cached.tmdb_status``); ``{}`` when nothing is cached.
+            "cancelled", "aborted"}}`` (``core.data.cache.tmdb_status``); ``{}`` when nothing is cached.
     """
     if not status or not status.get("titles"):
         return "not synced"
@@ -118,7 +118,7 @@ def source_inventory(tables: dict[str, pd.DataFrame], built_at: pd.Timestamp, tm
     Args:
         tables: the embedded tables by name (titles, ratings, subscribers, episodes).
         built_at: when the embedded cache was built.
-        tmdb: ``cached.tmdb_status``: ``{"titles": n, "last_sync": iso, "last_attempt": {...}}`` or ``{}``.
+        tmdb: ``core.data.cache.tmdb_status``: ``{"titles": n, "last_sync": iso, "last_attempt": {...}}`` or ``{}``.
     """
     what = {"titles": "IMDb films (ggplot2movies) + MovieLens-only films", "ratings": "MovieLens user ratings",
             "subscribers": "Telco subscribers with churn (modeldata)", "episodes": "Bake Off episode audiences"}

@@ -5,7 +5,7 @@ here are the ones the Data page and ``data/README.md`` show users, so keep the t
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -44,6 +44,13 @@ class Filters:
     genres: tuple[str, ...] = ()  # empty = all genres
     years: tuple[int, int] = (1970, 2005)
     min_votes: int = config.DEFAULT_MIN_VOTES
+    #: The source's data version (``core.data.cache.source_version``): part of every cache key that takes a
+    #: ``Filters``, so a new sync or a rebuilt embedded cache never serves results of the old data.
+    version: str = ""
+
+    def without_version(self) -> "Filters":
+        """The same filters with no data version (what a URL or a snapshot key holds)."""
+        return replace(self, version="")
 
 
 #: The filter label of titles that carry no genre at all (the same label in every source).
@@ -127,3 +134,14 @@ def genre_long(df: pd.DataFrame) -> pd.DataFrame:
     """One row per (title, genre): a title with two genres counts in both (titles with none: 'Unclassified')."""
     genres = df["genres"].map(lambda g: list(g) if len(g) else [UNCLASSIFIED])
     return df.assign(genre=genres).explode("genre").assign(genre=lambda d: d["genre"].astype("string"))
+
+
+def facets(titles: pd.DataFrame) -> dict:
+    """Genres, media types and year span of the titles that have audience metrics (the filter choices)."""
+    rated = titles[titles["vote_count"].notna()]
+    genres = sorted({g for gs in rated["genres"] for g in gs} | ({UNCLASSIFIED} if
+                    (rated["genres"].map(len) == 0).any() else set()))
+    years = rated["year"].dropna()
+    return {"genres": genres, "media_types": sorted(rated["media_type"].dropna().unique().tolist()),
+            "year_min": int(years.min()) if len(years) else 1900,
+            "year_max": int(years.max()) if len(years) else 2030, "titles": int(len(rated))}

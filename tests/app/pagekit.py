@@ -43,10 +43,10 @@ def tmdb_titles_as_source(monkeypatch, titles: pd.DataFrame):
     """Serve ``titles`` as the synced live TMDB source (no network, no store); drop every cached copy around it."""
     import streamlit as st
 
-    from core import cached
+    from core.data import cache
 
-    monkeypatch.setattr(cached, "tmdb_status", lambda path: {"titles": len(titles), "last_sync": "fixture"})
-    monkeypatch.setattr(cached, "tmdb_titles", lambda path, stamp: titles)
+    monkeypatch.setattr(cache, "tmdb_status", lambda path: {"titles": len(titles), "last_sync": "fixture"})
+    monkeypatch.setattr(cache, "tmdb_titles", lambda path, stamp: titles)
     st.cache_data.clear()
     st.cache_resource.clear()
     try:

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = ROOT / "pages" / "7_Churn.py"
+PAGE = ROOT / "pages" / "07_Churn.py"
 TABS = ("Campaign", "Model comparison", "Drivers", "What-if", "Segments", "At-risk list")
 
 

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.fake_tmdb import FakeTmdb
 
-PAGE = Path(__file__).resolve().parents[2] / "pages" / "9_Data.py"
+PAGE = Path(__file__).resolve().parents[2] / "pages" / "10_Data.py"
 KEY = "0123456789abcdef0123456789abcdef"
 
 
@@ -128,7 +128,7 @@ def test_an_unreachable_server_gives_a_clear_message(tmp_path, monkeypatch):
 
 def test_a_sync_from_outside_the_app_reaches_the_pages(fake, tmp_path):
     """A command-line sync writes the same store: the next page run drops the stale cached frames."""
-    from core import cached
+    from core.data import cache
     from core.tmdb import service as datasync
 
     home = Path(__file__).resolve().parents[2] / "app.py"
@@ -138,9 +138,9 @@ def test_a_sync_from_outside_the_app_reaches_the_pages(fake, tmp_path):
     app.session_state["flt_source"] = "tmdb"
     app.run()
     first = app.metric[0].value
-    outcome = datasync.run_sync(datasync.parse_secret(KEY)[0], cached.tmdb_store_path(), 200)  # as the CLI does
+    outcome = datasync.run_sync(datasync.parse_secret(KEY)[0], cache.tmdb_store_path(), 200)  # as the CLI does
     assert outcome.ok, outcome.message
-    cached.tmdb_status.clear()  # what its 30 s expiry does in a running app
+    cache.tmdb_status.clear()  # what its 30 s expiry does in a running app
     app.run()
     assert not app.exception
     assert int(app.metric[0].value.replace(",", "")) > int(first.replace(",", ""))

@@ -14,8 +14,8 @@ from streamlit.testing.v1 import AppTest
 from tests.app import pagekit
 
 ROOT = Path(__file__).resolve().parents[2]
-COPILOT = ROOT / "pages" / "4_Investment_Copilot.py"
-H2H = ROOT / "pages" / "6_Head_to_Head.py"
+COPILOT = ROOT / "pages" / "04_Investment_Copilot.py"
+H2H = ROOT / "pages" / "06_Head_to_Head.py"
 
 
 def _open(page: Path, params: dict | None = None, state: dict | None = None) -> AppTest:

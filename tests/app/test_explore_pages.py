@@ -14,9 +14,9 @@ from tests.app import pagekit
 from tests.app.pagekit import assert_ok, metrics, open_page, text
 
 ROOT = Path(__file__).resolve().parents[2]
-UNIVERSE = ROOT / "pages" / "1_Content_Universe.py"
-DEEP_DIVE = ROOT / "pages" / "2_Performance_Deep_Dive.py"
-MARKET = ROOT / "pages" / "3_Market_Opportunities.py"
+UNIVERSE = ROOT / "pages" / "01_Content_Universe.py"
+DEEP_DIVE = ROOT / "pages" / "02_Performance_Deep_Dive.py"
+MARKET = ROOT / "pages" / "03_Market_Opportunities.py"
 # "Unclassified" (titles with no genre) is left out only to keep the run short; the filter itself is unit-tested.
 EMBEDDED_GENRES = ["Action", "Animation", "Comedy", "Documentary", "Drama", "Romance", "Short"]
 

@@ -16,7 +16,7 @@ from tests.app import pagekit
 from tests.app.pagekit import assert_ok, text
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = ROOT / "pages" / "5_Forecasting.py"
+PAGE = ROOT / "pages" / "05_Forecasting.py"
 
 
 TABS = ("Outlook", "One genre", "Accuracy", "Seasonality", "Gaining speed")

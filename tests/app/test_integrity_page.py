@@ -15,7 +15,7 @@ from tests.app import pagekit
 from tests.app.pagekit import assert_ok, metrics, text
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = ROOT / "pages" / "10_Integrity.py"
+PAGE = ROOT / "pages" / "09_Integrity.py"
 
 
 TABS = ("Suspicious raters", "Effect on ratings", "Vote patterns", "Sentiment")

@@ -16,7 +16,7 @@ from core import recommend_eval as ev
 from core import recommend_page as rp
 from core import recommend_report as rr
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "8_Recommender.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "08_Recommender.py")
 
 
 @pytest.fixture(scope="module", autouse=True)

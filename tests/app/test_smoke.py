@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app import pagekit
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
 
@@ -72,17 +74,8 @@ def test_empty_filter_shows_a_message_not_an_error():
 @pytest.fixture()
 def tmdb_synced(monkeypatch, tmdb_like_frame):
     """Pretend TMDB titles are synced (the TMDB-shaped fixture frame, 2015-2024, movies and TV)."""
-    import streamlit as st
-
-    from core import cached
-
-    monkeypatch.setattr(cached, "tmdb_status", lambda path: {"titles": 120, "last_sync": "2026-11-22T06:00:00"})
-    monkeypatch.setattr(cached, "tmdb_titles", lambda path, stamp: tmdb_like_frame)
-    st.cache_data.clear()
-    cached.strategy_frame.clear()
-    yield
-    st.cache_data.clear()
-    cached.strategy_frame.clear()
+    with pagekit.tmdb_titles_as_source(monkeypatch, tmdb_like_frame):
+        yield
 
 
 def test_tmdb_deep_link_keeps_both_content_types_and_its_years(tmdb_synced):
@@ -108,7 +101,7 @@ def test_a_restarted_home_page_reads_its_figures_without_loading_the_tables(monk
     """Once the snapshots exist, the home page (figures, filters, insights) needs none of the embedded tables."""
     import streamlit as st
 
-    from core import cached
+    from core.data import cache
 
     first = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()  # writes the snapshots
     assert not first.exception
@@ -117,7 +110,7 @@ def test_a_restarted_home_page_reads_its_figures_without_loading_the_tables(monk
     def no_tables():
         raise AssertionError("the home page loaded the embedded tables")
 
-    monkeypatch.setattr(cached, "embedded_data", no_tables)  # ... and the tables must not be read
+    monkeypatch.setattr(cache, "embedded_data", no_tables)  # ... and the tables must not be read
     again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not again.exception, [e.value for e in again.exception]
     assert [m.value for m in again.metric] == [m.value for m in first.metric]

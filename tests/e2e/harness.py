@@ -119,7 +119,7 @@ def wait_rendered(page, path: str | None = None, timeout: float = 60, quiet_ms: 
 
 
 def page_path(page_file: str) -> str:
-    """URL path Streamlit serves a page file at (pages/4_Investment_Copilot.py -> /Investment_Copilot)."""
+    """URL path Streamlit serves a page file at (pages/04_Investment_Copilot.py -> /Investment_Copilot)."""
     if page_file == "app.py":
         return "/"
     stem = Path(page_file).stem

@@ -381,8 +381,8 @@ def test_chart_colours_come_from_the_shared_genre_map(embedded_sample):
 def _chart_calls(page: Path) -> list[tuple[str, str, ast.expr]]:
     """``(module, builder, guide expression)`` of every ``ui.chart(builder(...), guide, ...)`` call on a page."""
     tree = ast.parse(page.read_text())
-    aliases = {a.asname or a.name: f"core.{a.name}" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-               and node.module == "core" for a in node.names}
+    aliases = {a.asname or a.name: f"{node.module}.{a.name}" for node in ast.walk(tree)
+               if isinstance(node, ast.ImportFrom) and node.module.startswith("core") for a in node.names}
     out = []
     for node in ast.walk(tree):
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "chart"
@@ -397,33 +397,41 @@ def _guide_text(module, guide: ast.expr | None) -> str:
     """The guide a ``ui.chart`` call passes: ``<module>.HOW_TO_READ["key"]`` or a string literal (else "")."""
     if isinstance(guide, ast.Constant) and isinstance(guide.value, str):
         return guide.value
+    if isinstance(guide, ast.BinOp) and isinstance(guide.op, ast.Add):  # a guide plus a computed note
+        return _guide_text(module, guide.left) + _guide_text(module, guide.right)
+    if isinstance(guide, ast.JoinedStr):  # an f-string: its literal parts
+        return "".join(v.value for v in guide.values if isinstance(v, ast.Constant))
     if (isinstance(guide, ast.Subscript) and isinstance(guide.value, ast.Attribute)
             and guide.value.attr == "HOW_TO_READ" and isinstance(guide.slice, ast.Constant)):
         return module.HOW_TO_READ.get(guide.slice.value, "")
     return ""
 
 
+def _drawing_scripts() -> list[Path]:
+    """Every script that draws: the page files and each feature's view modules."""
+    return sorted((ROOT / "pages").glob("*.py")) + sorted((ROOT / "core").glob("*/*view*.py"))
+
+
 def test_every_chart_has_a_reading_guide():
-    """Every chart on the six strategy pages goes through ``ui.chart`` with a non-empty guide from its builder
-    module, no page draws a Plotly chart around it, and every public builder is drawn with one."""
+    """Every chart of every page goes through ``ui.chart`` with a non-empty guide from its builder module, no
+    script draws a Plotly chart around it, and every public builder of a charts module is drawn with one."""
     import importlib
 
-    pages = sorted((ROOT / "pages").glob("[1-6]_*.py"))
-    assert len(pages) == 6
-    drawn = set()
-    for page in pages:
-        assert "st.plotly_chart" not in page.read_text(), f"{page.name} draws a chart without a reading guide"
-        for module_name, builder, guide in _chart_calls(page):
+    drawn, modules = set(), set()
+    for script in _drawing_scripts():
+        assert "st.plotly_chart" not in script.read_text(), f"{script.name} draws a chart without a reading guide"
+        for module_name, builder, guide in _chart_calls(script):
             module = importlib.import_module(module_name)
             text = _guide_text(module, guide)
-            assert len(text.strip()) > 20, f"{page.name}: {builder} has no reading guide"
+            assert len(text.strip()) > 20, f"{script.name}: {builder} has no reading guide"
             drawn.add((module_name, builder))
-    for name in ("charts_explore", "charts_decide", "charts_forecast"):
-        module = importlib.import_module(f"core.{name}")
+            modules.add(module_name)
+    assert len(modules) >= 6, modules  # explore, decide, forecast, churn, recommend, integrity
+    for name in modules:
+        module = importlib.import_module(name)
         builders = {f for f, fn in vars(module).items() if inspect.isfunction(fn) and not f.startswith("_")
                     and fn.__module__ == module.__name__ and fn.__annotations__.get("return") in ("go.Figure",)}
-        assert len(builders) >= 5, name
-        missing = {b for b in builders if (f"core.{name}", b) not in drawn}
+        missing = {b for b in builders if (name, b) not in drawn}
         assert not missing, f"{name} builders never drawn with a guide: {missing}"
 
 

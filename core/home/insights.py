@@ -14,19 +14,6 @@ def portfolio_summary(titles: pd.DataFrame, ratings: int, subscribers: int) -> d
             "ratings": int(ratings), "subscribers": int(subscribers)}
 
 
-def facets(titles: pd.DataFrame) -> dict:
-    """Genres, media types and year span of the titles that have audience metrics (the filter choices)."""
-    from core.data import features
-
-    rated = titles[titles["vote_count"].notna()]
-    genres = sorted({g for gs in rated["genres"] for g in gs} | ({features.UNCLASSIFIED} if
-                    (rated["genres"].map(len) == 0).any() else set()))
-    years = rated["year"].dropna()
-    return {"genres": genres, "media_types": sorted(rated["media_type"].dropna().unique().tolist()),
-            "year_min": int(years.min()) if len(years) else 1900,
-            "year_max": int(years.max()) if len(years) else 2030, "titles": int(len(rated))}
-
-
 def year_insights(view: pd.DataFrame) -> list[str]:
     """Two or three sentences about the titles in view, filled in from the data."""
     if view.empty:

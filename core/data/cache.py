@@ -1,0 +1,147 @@
+"""The data layer's cache boundary: source tables, their versions, the filtered strategy frame, the Data page.
+
+Design note: the raw embedded tables (62,801 titles with list columns) and the filtered, featured strategy
+frames are held with ``cache_resource`` and treated as read-only, because ``cache_data`` would unpickle a 20 MB
+copy (0.2-0.3 s) on every call; every smaller derived result goes through ``cache_data``.
+
+Every function that depends on a source's titles takes a ``Filters`` value carrying that source's data version
+(``source_version``), so a sync from this app, the command line or another process reaches every page through
+new cache keys (within ``tmdb_status``'s 30 s expiry), with no cache-wide clearing.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from core import config, diskcache
+from core.data import embedded, features
+
+FRAME_ENTRIES = 64
+SNAPSHOT_VERSION = 3  # bump when what the JSON snapshots hold changes
+
+
+@st.cache_resource(max_entries=1, show_spinner="Loading the embedded data (first start builds a local cache)...")
+def embedded_data() -> embedded.EmbeddedData:
+    """The embedded tables (read-only: never mutate what this returns)."""
+    return embedded.load()
+
+
+def tmdb_store_path() -> str:
+    """Where synced TMDB titles live."""
+    return str(config.cache_dir() / "tmdb.duckdb")
+
+
+@st.cache_data(ttl=600, max_entries=4, show_spinner=False)
+def tmdb_titles(path: str, stamp: str) -> pd.DataFrame:
+    """Synced TMDB titles; ``stamp`` (``tmdb_version``) changes after every sync run so the cache refreshes."""
+    from core.tmdb.store import TmdbStore
+
+    return TmdbStore(path).titles()
+
+
+@st.cache_data(ttl=30, max_entries=4, show_spinner=False)
+def tmdb_status(path: str) -> dict:
+    """Titles stored and last sync time of the TMDB cache (empty dict when nothing was synced)."""
+    if not Path(path).exists():
+        return {}
+    try:
+        from core.tmdb.store import TmdbStore
+
+        store = TmdbStore(path)
+        count, last, attempt = store.count(), store.last_sync(), store.last_attempt()
+    except Exception:  # a locked or damaged cache file reads as "not synced"; the Data page can clear it
+        return {}
+    if not count:
+        return {}
+    last_iso = last.isoformat() if last is not None else ""
+    # data as of: the newest run that wrote titles, complete or not (a partial run's titles are stored too)
+    fetched = max(last_iso, str(attempt.get("at", "")))
+    return {"titles": int(count), "last_sync": last_iso, "last_attempt": attempt, "fetched_at": fetched,
+            "version": f"{int(count)}|{last_iso}|{attempt.get('at', '')}"}
+
+
+def tmdb_version(status: dict) -> str:
+    """A stamp that changes with every sync run that changed the TMDB cache (complete or partial)."""
+    return status.get("version") or f"{status.get('titles', 0)}|{status.get('last_sync', '')}"
+
+
+def source_version(source: str) -> str:
+    """The data version of a source: the embedded cache's build stamp, or the TMDB cache's sync stamp."""
+    if source == "tmdb":
+        return "tmdb|" + tmdb_version(tmdb_status(tmdb_store_path()))
+    if not embedded.cache_stamp():
+        embedded_data()  # first start: build the tables (and their manifest) before keying on them
+    return "embedded|" + embedded.cache_stamp()
+
+
+def forget_tmdb() -> None:
+    """After a sync, refresh or clear in this process: read the TMDB cache's new version at once.
+
+    Everything else is keyed by that version (through ``Filters``), so nothing else needs dropping.
+    """
+    tmdb_status.clear()
+    tmdb_titles.clear()
+
+
+def source_titles(flt: features.Filters) -> pd.DataFrame:
+    """Canonical titles of ``flt.source`` ("embedded" or "tmdb") at ``flt.version``."""
+    if flt.source == "tmdb":
+        status = tmdb_status(tmdb_store_path())
+        if status:
+            return tmdb_titles(tmdb_store_path(), tmdb_version(status))
+        return embedded_data().titles.iloc[0:0]
+    return embedded_data().titles
+
+
+def embedded_snapshot(name: str, build, *parts) -> dict:
+    """``build()`` for the embedded source, read from a JSON snapshot when the embedded cache and the code that
+    computes it are unchanged: a restart shows the home page without loading the tables. ``parts`` are the
+    caller's parameters and the modules its result is computed by (``core.diskcache.fingerprint``)."""
+    stamp = source_version("embedded")
+    if stamp == "embedded|":  # an unwritable cache dir: compute every time
+        return build()
+    key = diskcache.fingerprint(features, stamp, SNAPSHOT_VERSION, *parts)
+    return diskcache.load_or_build(name, key, build, fmt="json")
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def source_facets(source: str, version: str) -> dict:
+    """Genres, media types and year span of a source's titles that have audience metrics."""
+    flt = features.Filters(source, version=version)
+    if source == "embedded":
+        return embedded_snapshot("facets", lambda: features.facets(source_titles(flt)))
+    return features.facets(source_titles(flt))
+
+
+@st.cache_resource(max_entries=FRAME_ENTRIES, show_spinner=False)
+def strategy_frame(flt: features.Filters) -> pd.DataFrame:
+    """Filtered titles with every derived feature (see ``core.data.features``). Read-only, like
+    ``embedded_data``: every page reads it on each run, and ``cache_data`` would unpickle a copy of up to
+    58,788 rows with list columns (~0.2 s) every time; code that needs changes works on a copy."""
+    return features.engineer(features.apply_filters(source_titles(flt), flt))
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def data_overview(tmdb_stamp: str) -> dict:
+    """Inventory, derivations, field coverage and validation problems of both sources.
+
+    ``tmdb_stamp`` is ``tmdb_version`` of the TMDB cache, so any sync run (complete or partial) refreshes this.
+    """
+    from core.data import docs, schema
+
+    data, status = embedded_data(), tmdb_status(tmdb_store_path())
+    tables = {"titles": data.titles, "ratings": data.ratings, "subscribers": data.subscribers,
+              "episodes": data.episodes}
+    inventory = docs.source_inventory(tables, data.built_at, status)
+    tmdb = source_titles(features.Filters("tmdb")) if status else data.titles.iloc[0:0]
+    problems = data.problems.assign(source="Embedded")
+    if len(tmdb):
+        problems = pd.concat([problems, schema.problems_frame(schema.validate_titles(tmdb)).assign(
+            source="Live TMDB")], ignore_index=True)
+    derivations = pd.concat([docs.derivations(data.titles), docs.tmdb_derivations()], ignore_index=True)
+    return {"inventory": inventory, "insights": docs.freshness_insights(inventory),
+            "derivations": derivations, "snapshot": docs.snapshot_note(data.ratings),
+            "coverage": docs.coverage_table({"Embedded": data.titles, "Live TMDB": tmdb}),
+            "problems": problems[["source", *[c for c in problems.columns if c != "source"]]]}

@@ -1,0 +1,35 @@
+"""Shared Streamlit pieces: ``page_setup`` (config, grouped nav, global filters), states, charts, tables.
+
+Streamlit is imported only here, in each feature's ``view.py`` and in its ``cache.py``.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from core.data.features import Filters
+from core.ui.filters import SOURCE_LABELS
+from core.ui.filters import summary as filters_summary
+from core.ui.nav import PAGES, Page, page_exists
+from core.ui.settings import configured_settings
+from core.ui.widgets import (bullets, chart, download, empty_state, error_state, query_param, set_query_param, table,
+                             tmdb_attribution)
+
+__all__ = ["PAGES", "SOURCE_LABELS", "Page", "bullets", "chart", "configured_settings", "download", "empty_state",
+           "error_state", "filters_summary", "page_exists", "page_setup", "query_param", "set_query_param", "table",
+           "tmdb_attribution"]
+
+
+def page_setup(title: str, question: str = "", filters: bool = True) -> Filters:
+    """Configure the page, draw the grouped nav and global filters; return the active filters."""
+    from core.ui import filters as filter_bar
+    from core.ui import nav
+
+    st.set_page_config(page_title=f"{title} | Marquee", page_icon=":material/movie_filter:", layout="wide")
+    nav.draw_nav()
+    flt = filter_bar.sidebar() if filters else Filters()
+    st.title(title)
+    if question:
+        st.caption(question)
+    if flt.source == "tmdb":
+        tmdb_attribution()
+    return flt

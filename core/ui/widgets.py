@@ -1,0 +1,70 @@
+"""Shared page pieces: empty and error states, the TMDB notice, charts with their reading guide, tables and
+downloads, page-specific query parameters."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import streamlit as st
+
+from core import config
+
+if TYPE_CHECKING:  # plotly is imported by the pages that draw charts, not on the home page's cold path
+    import plotly.graph_objects as go
+
+
+def empty_state(message: str) -> None:
+    """What the user sees when a filter leaves nothing."""
+    st.info(f"{message} Widen the filters in the sidebar (genres, years, minimum votes).",
+            icon=":material/filter_alt_off:")
+
+
+def error_state(message: str) -> None:
+    """A clear error without a traceback."""
+    st.error(message, icon=":material/error:")
+
+
+def tmdb_attribution() -> None:
+    """TMDB's required notice wherever TMDB data is shown."""
+    logo = config.ASSETS_DIR / "tmdb_logo.svg"
+    cols = st.columns([1, 12])
+    if logo.exists():
+        cols[0].image(str(logo), width=60)
+    cols[1].caption("This product uses the TMDB API but is not endorsed or certified by TMDB.")
+
+
+def chart(fig: go.Figure, how_to_read: str, insights: list[str] | None = None, key: str = "") -> None:
+    """A chart with its one-line reading guide above and its computed insights below."""
+    st.caption(f":material/help: {how_to_read}")
+    st.plotly_chart(fig, width="stretch", key=key or None)
+    bullets(insights)
+
+
+def bullets(lines: list[str] | None) -> None:
+    """Insight sentences as a bulleted list."""
+    for line in lines or []:
+        st.markdown(f"- {line}")
+
+
+def download(df: pd.DataFrame, name: str, key: str, label: str = "Download CSV") -> None:
+    """A CSV download of exactly the rows on screen (filters applied)."""
+    st.download_button(label, df.to_csv(index=False).encode(), file_name=f"{name}.csv", mime="text/csv",
+                       key=key, icon=":material/download:")
+
+
+def table(df: pd.DataFrame, name: str = "", key: str = "", **kwargs) -> None:
+    """A full-width table without its index, with a CSV download of the same rows when ``name`` is given."""
+    st.dataframe(df, width="stretch", hide_index=True, **kwargs)
+    if name:
+        download(df, name, key=key or f"{name}_dl")
+
+
+def query_param(name: str, default: str = "") -> str:
+    """A page-specific query parameter (e.g. the Head-to-Head pair)."""
+    return st.query_params.get(name, default)
+
+
+def set_query_param(name: str, value: str) -> None:
+    """Set a page-specific query parameter so the view can be shared."""
+    if st.query_params.get(name) != value:
+        st.query_params[name] = value
