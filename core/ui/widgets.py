@@ -68,3 +68,30 @@ def set_query_param(name: str, value: str) -> None:
     """Set a page-specific query parameter so the view can be shared."""
     if st.query_params.get(name) != value:
         st.query_params[name] = value
+
+
+def stop_if_empty(n: int) -> None:
+    """End the page with the empty state when the filters leave no title."""
+    if n == 0:
+        empty_state("No titles match these filters.")
+        st.stop()
+
+
+def stop_if_too_few(n: int, minimum: int, purpose: str) -> None:
+    """End the page with a note when the view holds fewer than ``minimum`` titles (``purpose``: "to size a
+    market", ...)."""
+    if n < minimum:
+        st.info(f"Only {n} titles in view: too few {purpose} (at least {minimum}). Widen the filters.",
+                icon=":material/info:")
+        st.stop()
+
+
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
+
+
+def escape(text: object, limit: int = 200) -> str:
+    """``text`` safe to put inside Markdown: every Markdown character escaped (no links, images or icons can
+    be injected by a title, an upload or a URL value) and cut to ``limit`` characters."""
+    value = str(text)
+    value = value if len(value) <= limit else value[: limit - 1] + "…"
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in value)

@@ -33,7 +33,7 @@ def default_view():
 @pytest.fixture(scope="module")
 def default_flags(default_view):
     """Titles the Isolation Forest flags in the default view at the page's default contamination."""
-    from core import deepdive_models
+    from core.explore import deepdive_models
     from models import anomaly
 
     return int(anomaly.flag_share(deepdive_models.fit_anomalies(default_view)["scores"], anomaly.CONTAMINATION).sum())
@@ -92,7 +92,7 @@ def test_a_tiny_view_says_it_is_too_small(path):
 
 # ---------------------------------------------------------------- Content Universe
 def test_universe_shows_the_default_view_with_cards_and_no_tv_tabs(default_view):
-    from core import universe
+    from core.explore import universe
 
     at = open_page(UNIVERSE)
     assert_ok(at)
@@ -135,7 +135,7 @@ def test_a_tiny_universe_view_lists_its_titles_with_a_download():
 
 
 def test_deep_dive_reports_anomalies_segments_and_its_time_basis(default_view, default_flags):
-    from core import deepdive_models
+    from core.explore import deepdive_models
     from models import anomaly, segment
 
     model, _ = deepdive_models.fit_segments(deepdive_models.segment_input(default_view))
@@ -158,7 +158,7 @@ def test_deep_dive_reports_anomalies_segments_and_its_time_basis(default_view, d
 
 
 def test_deep_dive_number_of_segments_changes_the_table_and_insights_and_survives_a_tab_switch(default_view):
-    from core import deepdive_models
+    from core.explore import deepdive_models
 
     X = deepdive_models.segment_input(default_view)
     model, _ = deepdive_models.fit_segments(X)
@@ -237,7 +237,8 @@ def test_deep_dive_small_view_explains_missing_models():
 
 # ---------------------------------------------------------------- Market Opportunities
 def test_market_page_shows_saturation_pareto_windows_and_pairings(default_view):
-    from core import deepdive, market
+    from core.explore import deepdive
+    from core.explore import market
 
     at = open_page(MARKET)
     assert_ok(at)
@@ -254,7 +255,7 @@ def test_market_page_shows_saturation_pareto_windows_and_pairings(default_view):
 
 
 def test_pareto_measure_switch_changes_the_concentration(default_view):
-    from core import market
+    from core.explore import market
 
     at = _tab(open_page(MARKET), MARKET, "Concentration")
     at.sidebar.radio(key="mo_measure").set_value("vote_count").run()

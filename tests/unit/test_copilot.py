@@ -228,7 +228,7 @@ def test_new_title_segment_falls_back_to_own_clusters(trained):
 
 @pytest.fixture()
 def portfolio_segments(small_frame):
-    from core import deepdive_models
+    from core.explore import deepdive_models
     from models import segment
 
     return segment.SegmentModel(k_max=4).fit(deepdive_models.segment_input(small_frame).dropna(

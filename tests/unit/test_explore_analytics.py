@@ -10,8 +10,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from core import charts_explore as cx
-from core import config, deepdive, market, universe
+from core.explore import charts as cx
+from core import config
+from core.explore import deepdive
+from core.explore import market
+from core.explore import universe
 from core.data import features
 from core.data import schema
 
@@ -449,7 +452,7 @@ def test_guide_check_catches_a_missing_guide(tmp_path):
 @pytest.mark.parametrize("frame_name", ["embedded_sample", "tmdb_like_frame"])
 def test_every_explore_builder_renders_a_figure_with_its_guide(frame_name, request):
     df = request.getfixturevalue(frame_name)
-    from core import deepdive_models as dm
+    from core.explore import deepdive_models as dm
 
     fit = dm.fit_anomalies(df)
     points = df[["title", "year", "log_votes", "vote_average"]].assign(

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.ensemble import IsolationForest
 
-from core import deepdive_models as dm
+from core.explore import deepdive_models as dm
 from core.data import features
 from models import anomaly, segment
 

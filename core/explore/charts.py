@@ -12,7 +12,9 @@ import pandas as pd
 import plotly.colors as pc
 import plotly.graph_objects as go
 
-from core import charts, config, deepdive, market
+from core import charts, config
+from core.explore import deepdive
+from core.explore import market
 
 _HIT_SHARE = f"{1 - config.HIT_QUANTILE:.0%}"  # share of titles that are hits (the view's average hit rate)
 
