@@ -33,58 +33,6 @@ def strategy_frame(source: str, media_types: tuple, genres: tuple, years: tuple,
                                                       int(min_votes), data_cache.source_version(source)))
 
 
-# ---------------------------------------------------------------- decide
-@st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
-def copilot_status(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int) -> dict:
-    """What the Investment Copilot can do with this view (see ``core.copilot.status``)."""
-    from core import copilot
-
-    return copilot.status(strategy_frame(source, media_types, genres, years, min_votes))
-
-
-@st.cache_data(max_entries=MODEL_ENTRIES, show_spinner=False)
-def copilot_evaluation(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int,
-                       booster: str) -> dict:
-    """Cross-validated quality of the copilot models vs baselines, with out-of-fold predictions."""
-    from core import copilot
-
-    view = strategy_frame(source, media_types, genres, years, min_votes)
-    return copilot.evaluate(copilot.build_training(view), booster)
-
-
-@st.cache_resource(max_entries=MODEL_ENTRIES, show_spinner=False)
-def copilot_models(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int, booster: str):
-    """Fitted copilot models for a view (read-only ``core.copilot.CopilotModels``)."""
-    from core import copilot
-
-    view = strategy_frame(source, media_types, genres, years, min_votes)
-    evaluation = copilot_evaluation(source, media_types, genres, years, min_votes, booster)
-    return copilot.fit_models(copilot.build_training(view), evaluation, booster)
-
-
-@st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
-def h2h_options(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int, mode: str,
-                extra: tuple = ()) -> list[str]:
-    """Head-to-Head picker options: genres largest first, or title labels best engagement first."""
-    from core import h2h
-
-    view = strategy_frame(source, media_types, genres, years, min_votes)
-    if mode == "genre":
-        return h2h.genre_options(view)
-    return h2h.title_options(h2h.title_labels(view), tuple(extra))
-
-
-@st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
-def h2h_comparison(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int, mode: str,
-                   a: str, b: str) -> dict:
-    """Head-to-Head table, verdict, trend and insights for a valid pair (see ``core.h2h.comparison``)."""
-    from core import h2h
-
-    view = strategy_frame(source, media_types, genres, years, min_votes)
-    ratings = embedded_data().ratings if mode == "title" and source == "embedded" else None
-    return h2h.comparison(view, mode, a, b, ratings)
-
-
 # ---------------------------------------------------------------- forecast
 # (Forecasting page: appended below by its engineer.)
 # Model runs are persisted on disk (core.diskcache) keyed by the series content and the code version, so a restart
@@ -655,23 +603,3 @@ def frame(flt: features.Filters) -> pd.DataFrame:
 
     return data_cache.strategy_frame(flt)
 
-
-def _flt(source: str, media_types: tuple, genres: tuple, years: tuple, min_votes: int) -> features.Filters:
-    from core.data import cache as data_cache
-
-    return features.Filters(source, tuple(media_types), tuple(genres), tuple(years), int(min_votes),
-                            data_cache.source_version(source))
-
-
-def segment_model(*args):
-    """Transitional: the explore package's segment model for these filter fields."""
-    from core.explore import cache as explore_cache
-
-    return explore_cache.segment_model(_flt(*args))
-
-
-def deepdive_segments(*args) -> dict:
-    """Transitional: the explore package's segments for these filter fields."""
-    from core.explore import cache as explore_cache
-
-    return explore_cache.deepdive_segments(_flt(*args))

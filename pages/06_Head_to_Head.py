@@ -1,67 +1,7 @@
 """Head-to-Head: which of two genres, or two titles, is the better bet, and on what does it win?"""
-import streamlit as st
+from core import ui
+from core.decide import h2h_view
 
-from core import cached, charts, h2h, ui
-from core import charts_decide as cd
-
-flt = ui.page_setup("Head-to-Head", "Which option is better? Two genres or two titles side by side, with a "
-                    "scored winner and what decided it. The pair is in the URL, so a comparison can be shared.")
-view = cached.frame(flt)
-if view.empty:
-    ui.empty_state("No titles match these filters.")
-    st.stop()
-args = (flt.source, flt.media_types, flt.genres, flt.years, flt.min_votes)
-
-url_mode, note = ui.query_param("h2h_mode", "genre"), ""
-if url_mode not in h2h.MODES:
-    note, url_mode = f"Unknown comparison mode {url_mode!r} in the link; comparing genres.", "genre"
-mode = st.radio("Compare", h2h.MODES, index=h2h.MODES.index(url_mode), horizontal=True, key="hh_mode",
-                format_func={"genre": "Genre vs genre", "title": "Title vs title"}.get)
-url_a, url_b = (ui.query_param("a"), ui.query_param("b")) if mode == url_mode else ("", "")
-options = cached.h2h_options(*args, mode, (url_a, url_b) if mode == "title" else ())
-pair, pair_note = h2h.resolve_pair(options, url_a, url_b)
-if pair is None:
-    st.info(f"The view has fewer than two {mode}s to compare. "
-            + ("Switch to title vs title, or widen the genre filter." if mode == "genre" else "Widen the filters."),
-            icon=":material/compare_arrows:")
-    st.stop()
-pick = st.columns(2)
-a = pick[0].selectbox("Option A", options, index=options.index(pair[0]), key=f"hh_a_{mode}")
-b = pick[1].selectbox("Option B", options, index=options.index(pair[1]), key=f"hh_b_{mode}")
-for name, value in (("h2h_mode", mode), ("a", a), ("b", b)):
-    ui.set_query_param(name, value)
-for line in (note, pair_note):
-    if line:
-        st.caption(f":material/link_off: {line}")
-if mode == "title" and len(options) >= h2h.TITLE_OPTIONS:
-    st.caption(f"The pickers list the top {h2h.TITLE_OPTIONS:,} of {len(view):,} titles by engagement; type to search.")
-if a == b:
-    st.warning("Pick two different options to compare.", icon=":material/compare_arrows:")
-    st.stop()
-
-result = cached.h2h_comparison(*args, mode, a, b)
-verdict, table = result["verdict"], result["table"]
-st.subheader(verdict["text"])
-st.markdown(verdict["why"])
-score = st.columns(3)
-score[0].metric(f"Metrics won by {a}", verdict["wins_a"])
-score[1].metric(f"Metrics won by {b}", verdict["wins_b"])
-score[2].metric("Ties", verdict["ties"], help=f"Within {h2h.TIE_TOLERANCE:.0f}% (or percentile point).")
-
-colors = (charts.genre_color(a), charts.genre_color(b)) if mode == "genre" else cd.SIDE_COLORS
-st.markdown("**Side by side**")
-st.dataframe(h2h.display_table(table, a, b), width="stretch", hide_index=True)
-ui.download(table, f"head_to_head_{mode}", key="hh_table_dl")
-st.caption("Scored metrics: higher is better. Counts, runtime, budget and year are shown but not scored.")
-ui.chart(cd.diff_bars(table, a, b, colors), cd.HOW_TO_READ["diff_bars"], result["diff_insights"], key="hh_diff")
-
-st.subheader("Over time")
-if mode == "genre":
-    ui.chart(cd.genre_trend(result["trend"]), cd.HOW_TO_READ["genre_trend"], result["trend_insights"],
-             key="hh_trend")
-elif result["trend"].empty:
-    st.info("No time series for these titles: only the embedded films matched to MovieLens have dated user "
-            "ratings (TMDB titles have none).", icon=":material/timeline:")
-else:
-    ui.chart(cd.rating_trend(result["trend"], (a, b), colors), cd.HOW_TO_READ["rating_trend"],
-             result["trend_insights"], key="hh_trend")
+h2h_view.render(ui.page_setup("Head-to-Head", "Which option is better? Two genres or two titles side by side, "
+                              "with a scored winner and what decided it. The pair is in the URL, so a comparison "
+                              "can be shared."))

@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import copilot, copilot_advice
+from core.decide import copilot
+from core.decide import advice as copilot_advice
 from core.data import features
 from core.data import schema
 from models import copilot as mc
@@ -291,7 +292,7 @@ def test_quality_summary_gives_gains_over_the_genre_baseline(trained):
 
 
 def test_chart_builders_draw_data_and_empty_frames(trained):
-    from core import charts_decide as cd
+    from core.decide import charts as cd
 
     models, _ = trained
     adv = copilot_advice.advise(models, copilot.Scenario(("Drama",), budget_level=4, runtime=100))

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import h2h
+from core.decide import h2h
 
 
 def _table(diffs: dict[str, float], a: str = "A", b: str = "B", kind: str = "score") -> pd.DataFrame:
@@ -157,7 +157,7 @@ def test_genre_trend_lists_option_a_first(small_frame):
 
 
 def test_h2h_chart_builders_draw_data_and_empty_frames(small_frame):
-    from core import charts_decide as cd
+    from core.decide import charts as cd
 
     table = h2h.genre_table(small_frame, "Drama", "Comedy")
     fig = cd.diff_bars(table, "Drama", "Comedy")

@@ -59,8 +59,9 @@ def resolve_pair(options: list[str], a: str, b: str) -> tuple[tuple[str, str] | 
         return (a, b), ""
     if default is None:
         return None, ""
-    bad = ", ".join(repr(v) for v in (a, b) if v not in options) or f"{a!r} twice"
-    return default, f"The link asked for {bad}, which is not in this view; showing the default pair instead."
+    unknown = sum(v not in options for v in (a, b))
+    what = f"{unknown} option{'s' if unknown > 1 else ''} not in this view" if unknown else "the same option twice"
+    return default, f"The link asked for {what}; showing the default pair instead."
 
 
 # ------------------------------------------------------------------ metric tables

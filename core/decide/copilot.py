@@ -198,20 +198,20 @@ class CopilotModels:
     classifier: HitModel
     oof_log_pop: np.ndarray   # out-of-fold predicted log popularity of each training title
     oof_hit: np.ndarray       # out-of-fold hit probability of each training title
-    space: dict               # neighbour-space scaling (see core.copilot_advice)
-    segments: dict            # segment model and descriptions (see core.copilot_advice)
+    space: dict               # neighbour-space scaling (see core.decide.neighbours)
+    segments: dict            # segment model and descriptions (see core.decide.neighbours)
 
 
 def fit_models(ts: TrainingSet, evaluation: dict, booster: str = "lightgbm", random_state: int = 0) -> CopilotModels:
     """Fit both models on the whole training set; keep the out-of-fold predictions from ``evaluation``."""
-    from core import copilot_advice
+    from core.decide import neighbours
 
-    space = copilot_advice.neighbour_space(ts.X)
+    space = neighbours.neighbour_space(ts.X)
     return CopilotModels(
         training=ts, regressor=PopularityModel(booster, random_state=random_state).fit(ts.X, ts.log_popularity),
         classifier=HitModel(random_state=random_state).fit(ts.X, ts.hit),
         oof_log_pop=np.asarray(evaluation["oof_log_pop"]), oof_hit=np.asarray(evaluation["oof_hit"]),
-        space=space, segments=copilot_advice.fit_segments(ts, space, random_state))
+        space=space, segments=neighbours.fit_segments(ts, space, random_state))
 
 
 def scenario_rows(ts: TrainingSet, scenario: Scenario, levels=range(1, 11)) -> pd.DataFrame:
