@@ -9,7 +9,7 @@ Rule: the default is the method with the lowest MASE averaged over all origins a
 the mean-of-last-12 baseline on the last-12 holdout.
 
 ``--page`` prints the Forecasting page's own figures instead: the default view's top genres and series
-(``core.forecasting.build_inputs``: MovieLens ratings of the IMDb films in view, complete months only), the
+(``core.forecast.engine.build_inputs``: MovieLens ratings of the IMDb films in view, complete months only), the
 page's backtest MASE per genre and model on the last 12 months and on earlier rolling 12-month holdouts,
 fit times, and the page's cold (no in-process or disk cache), restart (fits read from disk) and warm render
 times under AppTest (which adds its own polling, ~0.4 s), plus the warm page script alone in bare mode.
@@ -76,7 +76,7 @@ def run(series: dict, methods: dict, origins: int) -> pd.DataFrame:
 
 def page_series() -> tuple[dict, dict]:
     """The page's inputs for the default view (embedded source, default filters)."""
-    from core import forecasting
+    from core.forecast import engine as forecasting
     from core.data import embedded
     from core.data import features
 
@@ -135,7 +135,7 @@ def script_warm(page: Path, repeats: int) -> float:
 
 
 def page_main(origins: int, repeats: int) -> None:
-    from core import forecasting
+    from core.forecast import engine as forecasting
 
     inputs, series = page_series()
     print(f"Default view: {inputs['events']:,} MovieLens ratings of titles in view, through {inputs['end']:%Y-%m}")

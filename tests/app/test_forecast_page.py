@@ -90,7 +90,7 @@ def test_genre_survives_a_tab_switch(default_page):
 
 def test_a_warm_rerun_refits_nothing(default_page, monkeypatch):
     """Speed is measured in bench/bench_forecast.py; here: a rerun is served from the caches, no model is fitted."""
-    from core import forecasting
+    from core.forecast import engine as forecasting
 
     at = open_tab(default_page, "Outlook")
     before = text(at)

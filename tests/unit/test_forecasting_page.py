@@ -6,7 +6,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from core import charts, charts_forecast as cf, forecasting as F, forecasting_dynamics as D, forecasting_report as R
+from core import charts
+from core.forecast import charts as cf
+from core.forecast import engine as F
+from core.forecast import dynamics as D
+from core.forecast import report as R
 from models import forecast as fc
 
 FAST = {"ensemble": fc.EnsembleForecaster, "snaive": fc.SeasonalNaiveForecaster, "mean": fc.MeanForecaster}

@@ -10,7 +10,7 @@ The series depends on the source, because only some data has real months:
 
 Each genre is backtested on its last ``HORIZON`` months (Prophet, the ensemble, seasonal naive, mean of the
 last 12 months, all scored with MASE on the same holdout), then refitted on the full history to forecast
-(:func:`fit_models`); ``core.forecasting_report`` turns that into tables, verdicts and insights.
+(:func:`fit_models`); ``core.forecast.report`` turns that into tables, verdicts and insights.
 """
 from __future__ import annotations
 
@@ -22,14 +22,12 @@ from models import forecast as fc
 
 HORIZON = 12
 TOP_N = 6
-#: Bump when the model runs change, so persisted results from older code are not read.
-CODE_VERSION = "forecasting-2"
 
 MODELS: dict[str, str] = {
     "prophet": "Prophet",
     "ensemble": "Damped-trend ensemble",
     "snaive": "Seasonal naive",
-    "mean": "Mean of last 12 months",
+    "mean": f"Mean of last {HORIZON} months",
 }
 CANDIDATES = {
     "prophet": fc.ProphetForecaster,  # multiplicative yearly seasonality, 80% band (see models.forecast)

@@ -1,6 +1,6 @@
 """Forecasting page, part 2: backtest tables, verdicts and the report across genres and for one genre.
 
-Pure pandas on the outputs of :func:`core.forecasting.fit_models`; every ``*_insights`` function returns
+Pure pandas on the outputs of :func:`core.forecast.engine.fit_models`; every ``*_insights`` function returns
 2-4 sentences computed from what it is given.
 """
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.forecasting import HORIZON, MODELS, fit_models
+from core.forecast.engine import HORIZON, MODELS, fit_models
 
 
 def _fmt(value: float) -> str:
@@ -144,7 +144,7 @@ def _change(new: float, old: float) -> float:
 
 def summary_display(table: pd.DataFrame, noun: str) -> pd.DataFrame:
     """The summary table with readable headers and rounded figures (what the page shows and downloads)."""
-    names = {"genre": "genre", "months": "months of history", "last_12": f"{noun}, last 12 months",
+    names = {"genre": "genre", "months": "months of history", "last_12": f"{noun}, last {HORIZON} months",
              "next_12_prophet": f"{noun}, next 12 (Prophet)", "change_prophet_pct": "change, Prophet (%)",
              "bias_prophet_pct": "Prophet backtest total vs actual (%)", "best": "best on backtest",
              "next_12_best": f"{noun}, next 12 (best model)", "change_best_pct": "change, best model (%)",
@@ -165,11 +165,11 @@ def outlook_insights(table: pd.DataFrame) -> list[str]:
     prophet = done.dropna(subset=["change_prophet_pct"])
     if len(prophet):
         hi, lo = prophet.loc[prophet["change_prophet_pct"].idxmax()], prophet.loc[prophet["change_prophet_pct"].idxmin()]
-        out.append(f"Prophet's outlook for the next 12 months against the last 12: best {hi['genre']} "
+        out.append(f"Prophet's outlook for the next {HORIZON} months against the last {HORIZON}: best {hi['genre']} "
                    f"({hi['change_prophet_pct']:+.0f}%), worst {lo['genre']} ({lo['change_prophet_pct']:+.0f}%).")
         bias = prophet["bias_prophet_pct"].median()
         if np.isfinite(bias) and abs(bias) >= 15:
-            out.append(f"Read its level with care: in the backtests Prophet's 12-month totals came out "
+            out.append(f"Read its level with care: in the backtests Prophet's {HORIZON}-month totals came out "
                        f"{abs(bias):.0f}% {'below' if bias < 0 else 'above'} the actual totals (median over genres).")
     others = done[done["best"] != MODELS["prophet"]].dropna(subset=["change_best_pct"])
     flat = others["best"] == MODELS["mean"]
@@ -177,7 +177,7 @@ def outlook_insights(table: pd.DataFrame) -> list[str]:
         out.append("Where another model won the backtest: " + ", ".join(
             f"{r.genre} ({r.best}, {r.change_best_pct:+.0f}%)" for r in others[~flat].itertuples()) + ".")
     if flat.any():
-        out.append(f"The mean of the last 12 months won for {', '.join(others.loc[flat, 'genre'].astype(str))}; "
+        out.append(f"The mean of the last {HORIZON} months won for {', '.join(others.loc[flat, 'genre'].astype(str))}; "
                    "it forecasts no change by construction.")
     skipped = table[table["best"].isna()] if len(table) else table
     if len(skipped):  # kept second: a genre missing from the forecast matters more than the detail lines
@@ -192,7 +192,7 @@ def accuracy_insights(table: pd.DataFrame) -> list[str]:
     if done.empty:
         return ["No genre has enough history to backtest."]
     wins = done["best"].value_counts()
-    out = [f"Best on the 12-month backtest most often: {wins.index[0]} ({wins.iloc[0]} of {len(done)} genres); "
+    out = [f"Best on the {HORIZON}-month backtest most often: {wins.index[0]} ({wins.iloc[0]} of {len(done)} genres); "
            f"Prophet is best in {int((done['best'] == MODELS['prophet']).sum())}."]
     both = done.dropna(subset=["mase_prophet", "mase_snaive"])
     if both.empty:
@@ -202,7 +202,7 @@ def accuracy_insights(table: pd.DataFrame) -> list[str]:
     out.insert(0, f"Prophet beats the seasonal-naive baseline in {int((gain > 0).sum())} of {len(both)} genres "
                   f"(median MASE {abs(median):.0f}% {'lower' if median >= 0 else 'higher'} than naive).")
     mean_wins = int((both["mase_mean"] < both["mase_prophet"]).sum())
-    out.append(f"The plain mean of the last 12 months beats Prophet in {mean_wins} of {len(both)} genres: "
+    out.append(f"The plain mean of the last {HORIZON} months beats Prophet in {mean_wins} of {len(both)} genres: "
                + ("monthly activity here is mostly noise around a level." if mean_wins > len(both) / 2
                   else "Prophet's trend and seasonality add information."))
     return out
@@ -218,11 +218,11 @@ def forecast_insights(res: dict, genre: str, unit: str) -> list[str]:
     prophet = res["forecasts"].get("prophet")
     if prophet is not None:
         nxt = float(prophet["yhat"].sum())
-        change = f" ({_change(nxt, last):+.0f}% on the last 12 months' {_fmt(last)})" if last else ""
+        change = f" ({_change(nxt, last):+.0f}% on the last {HORIZON} months' {_fmt(last)})" if last else ""
         bias = table.loc["prophet", "bias_pct"] if "prophet" in table.index else np.nan
-        note = (f"; in the backtest its 12-month total came out {abs(bias):.0f}% "
+        note = (f"; in the backtest its {HORIZON}-month total came out {abs(bias):.0f}% "
                 f"{'below' if bias < 0 else 'above'} the actual one" if np.isfinite(bias) else "")
-        out.append(f"Prophet expects about {_fmt(nxt)} {unit} for {genre} over the next 12 months{change}{note}.")
+        out.append(f"Prophet expects about {_fmt(nxt)} {unit} for {genre} over the next {HORIZON} months{change}{note}.")
         end = prophet.iloc[-1]
         out.append(f"Its 80% band for {end['ds']:%b %Y} runs from {_fmt(end['yhat_lower'])} to "
                    f"{_fmt(end['yhat_upper'])} a month.")
@@ -260,6 +260,6 @@ def backtest_display(res: dict, genre: str) -> pd.DataFrame:
     return pd.DataFrame({
         "genre": genre, "model": table["model"], "MASE": table["mase"].round(3), "MAE": table["mae"].round(2),
         "80% band coverage": table["coverage"].round(3),
-        "12-month total vs actual (%)": table["bias_pct"].round(1),
+        f"{HORIZON}-month total vs actual (%)": table["bias_pct"].round(1),
         "MASE below seasonal naive (%)": table["vs_naive_pct"].round(1), "fit seconds": table["seconds"].round(2),
     })
