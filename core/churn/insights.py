@@ -1,13 +1,13 @@
 """Insight sentences for the Churn page charts: 2-4 computed statements each, numbers filled in from the data.
 
-Pure functions (no Streamlit) on the outputs of ``core.churn``, ``core.churn_scoring`` and ``core.churn_segments``.
+Pure functions (no Streamlit) on the outputs of ``core.churn.evaluation``, ``core.churn.scoring`` and ``core.churn.segments``.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from core.churn_page import BASELINE, fmt_value, label
+from core.churn.display import BASELINE, fmt_value, label
 
 
 def comparison_insights(table: pd.DataFrame, base_rate: float) -> list[str]:
@@ -152,7 +152,7 @@ def explanation_insights(explanation: pd.DataFrame, base_rate: float, probabilit
     """One subscriber: probability vs base rate, the factor raising the risk most, the one lowering it most.
 
     Args:
-        explanation: ``core.churn_scoring.explain_one`` output.
+        explanation: ``core.churn.scoring.explain_one`` output.
         probability: the probability to quote (e.g. out-of-fold); default: the explained model's.
     """
     if explanation.empty:

@@ -2,7 +2,7 @@
 
 Pure functions (no Streamlit). Kept light on purpose: importing this module pulls in pandas and numpy only, so
 the page can draw its first lines before scikit-learn and LightGBM are imported (``models.churn`` is imported
-inside the functions that need it). Insight sentences live in ``core.churn_insights``.
+inside the functions that need it). Insight sentences live in ``core.churn.insights``.
 """
 from __future__ import annotations
 
@@ -17,8 +17,13 @@ BASELINE = "Always stay (baseline)"
 N_FOLDS = 5
 #: Fewest subscribers the page models (each of the 5 folds then holds 20+ test subscribers).
 MIN_SUBSCRIBERS = 100
-#: The issue's quality bar for the best model's cross-validated scores.
-QUALITY_BAR = {"roc_auc": 0.85, "pr_auc": 0.665}
+#: What the Marquee model is, in one line (the page's caption and the comparison table say it).
+MARQUEE_DESCRIPTION = "spline logistic regression and a shallow LightGBM, soft vote."
+#: Risk bands by probability against the base rate: below each multiple, that band; above the last, "Very high".
+RISK_BANDS = ((0.5, "Low"), (1.5, "Moderate"), (2.5, "High"))
+#: Subscriber segments: the k tried (best by silhouette) and what they are clustered on (``core.churn.segments``).
+SEGMENT_K_RANGE = range(2, 9)
+SEGMENT_INPUTS = "tenure, monthly and total charges, contract and streaming services"
 #: Campaign assumptions the user can edit (not data): cost of one retention offer, share of contacted
 #: would-be churners that the offer keeps. The value of a saved subscriber defaults to data (see overview).
 DEFAULT_COST_PER_OFFER = 50.0
@@ -86,13 +91,11 @@ def headline_metrics(overview_: dict) -> list[dict]:
 def quality_metrics(row: dict, ece: float, base_rate: float) -> list[dict]:
     """The model-quality metric row as ``st.metric`` keyword arguments, from the CV row of ``combine_folds``."""
     plain = {"delta_color": "off", "delta_arrow": "off"}
-    bar = f"CV ROC-AUC >= {QUALITY_BAR['roc_auc']} and PR-AUC >= {QUALITY_BAR['pr_auc']}."
     return [{"label": "CV ROC-AUC", "value": f"{row['roc_auc']:.3f}",
-             "delta": f"± {row['roc_auc_std']:.3f} over folds", **plain},
+             "delta": f"± {row['roc_auc_std']:.3f} over folds", "help": "A random ranking scores 0.5.", **plain},
             {"label": "CV PR-AUC", "value": f"{row['pr_auc']:.3f}",
              "delta": f"{row['pr_auc'] / base_rate:.1f}x base rate", **plain},
-            {"label": "Calibration error (ECE)", "value": f"{ece:.3f}", "help": "0 = perfectly calibrated."},
-            {"label": "Quality bar", "value": "Met" if meets_bar(row) else "Not met", "help": bar}]
+            {"label": "Calibration error (ECE)", "value": f"{ece:.3f}", "help": "0 = perfectly calibrated."}]
 
 
 def data_problem(overview_: dict) -> str:
@@ -106,21 +109,22 @@ def data_problem(overview_: dict) -> str:
 
 
 def risk_band(probability: float, base_rate: float) -> str:
-    """Risk band relative to the base rate: Low (< 0.5x), Moderate (< 1.5x), High (< 2.5x), Very high."""
+    """Risk band relative to the base rate (``RISK_BANDS``): Low, Moderate, High, Very high."""
     ratio = probability / base_rate if base_rate > 0 else float("inf")
-    return "Low" if ratio < 0.5 else "Moderate" if ratio < 1.5 else "High" if ratio < 2.5 else "Very high"
+    return next((band for limit, band in RISK_BANDS if ratio < limit), "Very high")
 
 
-def meets_bar(summary: dict) -> bool:
-    """Whether cross-validated ROC-AUC and PR-AUC (keys ``roc_auc``, ``pr_auc``) reach ``QUALITY_BAR``."""
-    return all(summary[k] >= v for k, v in QUALITY_BAR.items())
+def risk_band_help() -> str:
+    """The bands in words, built from ``RISK_BANDS``."""
+    bands = ", ".join(f"{band} < {limit:g}x" for limit, band in RISK_BANDS)
+    return f"Against the base rate: {bands}, Very high above."
 
 
 def comparison_display(table: pd.DataFrame, base_rate: float) -> pd.DataFrame:
     """The CV comparison as shown: readable column names, PR-AUC lift over the base rate, ranked by ROC-AUC.
 
     Args:
-        table: ``core.churn.Comparison.table`` (model, roc_auc, roc_auc_std, pr_auc, pr_auc_std, accuracy,
+        table: ``core.churn.evaluation.Comparison.table`` (model, roc_auc, roc_auc_std, pr_auc, pr_auc_std, accuracy,
             precision, recall, f1, brier, fit_seconds).
     """
     out = pd.DataFrame({
@@ -133,7 +137,7 @@ def comparison_display(table: pd.DataFrame, base_rate: float) -> pd.DataFrame:
 
 
 def campaign_metrics(row: dict) -> dict[str, str]:
-    """``core.churn.threshold_table`` output as metric label -> formatted value."""
+    """``core.churn.evaluation.threshold_table`` output as metric label -> formatted value."""
     money = lambda v: f"-${abs(v):,.0f}" if v < 0 else f"${v:,.0f}"  # noqa: E731
     return {"Subscribers flagged": f"{row['flagged']:,}", "Precision": f"{row['precision']:.0%}",
             "Recall": f"{row['recall']:.0%}", "Campaign cost": money(row["cost"]),
@@ -141,7 +145,7 @@ def campaign_metrics(row: dict) -> dict[str, str]:
 
 
 def segment_display(profiles: pd.DataFrame) -> pd.DataFrame:
-    """Segment profiles as shown (``core.churn_segments.Segmentation.profiles``), readable names, rounded."""
+    """Segment profiles as shown (``core.churn.segments.Segmentation.profiles``), readable names, rounded."""
     return pd.DataFrame({
         "Segment": profiles["name"], "Subscribers": profiles["size"], "Share": profiles["share"].round(3),
         "Mean tenure (months)": profiles["mean_tenure"].round(1), "Typical contract": profiles["modal_contract"],
@@ -154,7 +158,7 @@ def at_risk_display(top: pd.DataFrame, subscribers: pd.DataFrame, base_rate: flo
     """The ranked at-risk list with account facts and the expected revenue at risk over ``VALUE_MONTHS``.
 
     Args:
-        top: ``core.churn_scoring.at_risk`` output. subscribers: canonical frame (subscriber_id, tenure,
+        top: ``core.churn.scoring.at_risk`` output. subscribers: canonical frame (subscriber_id, tenure,
             contract, monthly_charges).
     """
     facts = subscribers.set_index("subscriber_id").loc[top["subscriber_id"], ["tenure", "contract",
@@ -178,7 +182,7 @@ def _factor_text(top: pd.DataFrame, prefix: str) -> list[str]:
 
 def form_spec() -> dict:
     """What the what-if form offers: category levels, numeric ranges, flag fields (imports the model module)."""
-    from core.churn_scoring import NUMERIC_RANGES
+    from core.churn.scoring import NUMERIC_RANGES
     from models.churn import CATEGORY_LEVELS
 
     return {"levels": {k: list(v) for k, v in CATEGORY_LEVELS.items()}, "ranges": dict(NUMERIC_RANGES),
@@ -190,7 +194,7 @@ _ADDONS = ("online_security", "online_backup", "device_protection", "tech_suppor
 
 
 def parse_record(values: dict) -> tuple[dict, list[str]]:
-    """Turn what-if form values into a ``core.churn_scoring.score_new`` record, or say what is wrong.
+    """Turn what-if form values into a ``core.churn.scoring.score_new`` record, or say what is wrong.
 
     Flags may come as bools; ``total_charges`` as text (blank = tenure x monthly charge). Without internet, add-ons
     left at "No" become "No internet service"; without phone service, multiple lines "No" becomes "No phone

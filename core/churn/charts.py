@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.charts import empty_figure, style
-from core.churn_page import label
+from core.churn.display import label
 
 RISK = "#E4572E"
 SAFE = "#29B6F6"

@@ -2,7 +2,7 @@
 
 Pure functions on DataFrames (no Streamlit, no I/O). Models come from ``models.churn``; every model here takes
 the raw Telco columns (``models.churn.FEATURES``) and predicts churn = 1. Explaining and scoring single
-subscribers lives in ``core.churn_scoring``, segments in ``core.churn_segments``.
+subscribers lives in ``core.churn.scoring``, segments in ``core.churn.segments``.
 """
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from core.churn.display import SEGMENT_K_RANGE
 from models.churn import CONTRACT_ORDER, raw_features
 
 
@@ -46,7 +47,7 @@ def _segment_name(p: pd.Series) -> str:
 
 
 def segments(X: pd.DataFrame, y: pd.Series | None = None, k: int | None = None, random_state: int = 0,
-             k_range: range = range(2, 9), margin: float = 0.02, sample_size: int = 2000) -> Segmentation:
+             k_range: range = SEGMENT_K_RANGE, margin: float = 0.02, sample_size: int = 2000) -> Segmentation:
     """K-Means segments of subscribers on standardised ``segment_features``.
 
     Rule for k (when not given): silhouette for each k in ``k_range`` on a seeded sample of ``sample_size``
