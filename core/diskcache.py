@@ -42,6 +42,20 @@ def fingerprint(*parts: Any) -> str:
     return h.hexdigest()[:16]
 
 
+def code_version(*module_names: str) -> str:
+    """A short hash of the source of modules named like ``"models.love"``, found without importing them (so a
+    cold page can key a persisted model before scikit-learn or XGBoost are loaded)."""
+    import importlib.util
+
+    h = hashlib.sha256()
+    for name in module_names:
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.origin:
+            raise ModuleNotFoundError(name)
+        h.update(name.encode() + Path(spec.origin).read_bytes())
+    return h.hexdigest()[:16]
+
+
 def _is_frame(value: Any) -> bool:
     return type(value).__name__ == "DataFrame" and hasattr(value, "columns")
 

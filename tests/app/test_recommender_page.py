@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import cached
+from core.recommend import cache as cached
 from core.data import embedded
-from core import recommend_eval as ev
-from core import recommend_page as rp
-from core import recommend_report as rr
+from core.recommend import evaluation as ev
+from core.recommend import tables as rp
+from core.recommend import report as rr
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "08_Recommender.py")
 
@@ -211,8 +211,9 @@ def test_unknown_ids_in_the_link_give_a_clear_message():
     at = run(user="999999", title="nope:1")
     assert not at.exception
     warnings = [w.value for w in at.warning]
-    assert any("'999999' is not in the MovieLens data" in w for w in warnings)
-    assert any("'nope:1' is not in the MovieLens data" in w for w in warnings)
+    assert any("Unknown user in the link" in w for w in warnings)
+    assert any("Unknown title in the link" in w for w in warnings)
+    assert not any("999999" in w or "nope:1" in w for w in warnings)  # values from a link are never echoed
     assert at.selectbox(key="rc_user").value == cached.recommender_data()["default_user"]
 
 

@@ -80,3 +80,16 @@ def test_an_unwritable_cache_dir_costs_speed_not_the_result(tmp_path, monkeypatc
     monkeypatch.setenv("MARQUEE_CACHE_DIR", str(blocker))
     assert diskcache.load_or_build("t", "k", lambda: {"a": 1}, "json") == {"a": 1}
     assert diskcache.load("t", "k", "json") is None
+
+
+def test_code_version_follows_module_source_without_importing(tmp_path, monkeypatch):
+    import sys
+
+    (tmp_path / "probe_mod.py").write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = diskcache.code_version("probe_mod")
+    assert "probe_mod" not in sys.modules
+    (tmp_path / "probe_mod.py").write_text("X = 2\n")
+    assert diskcache.code_version("probe_mod") != before
+    with pytest.raises(ModuleNotFoundError):
+        diskcache.code_version("no_such_module_here")

@@ -7,7 +7,7 @@ import pytest
 
 import scipy.sparse as sp
 
-from core import recommend_eval as ev
+from core.recommend import evaluation as ev
 from models.love import LoveModel
 from models.recommend import HybridRecommender, UnknownTitleError, UnknownUserError
 from models.recommend_algos import als_baselines, als_mf, ease_weights, knn_residual_mean, pearson_baseline

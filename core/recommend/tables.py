@@ -108,9 +108,9 @@ def resolve_pick(raw: str, options: Sequence, default: Any, kind: str, cast: Cal
     try:
         value = cast(raw)
     except (TypeError, ValueError):
-        return default, f"{kind} {raw!r} in the link is not a valid id; showing the default instead."
+        return default, f"The {kind.lower()} in the link is not a valid id; showing the default instead."
     if value not in set(options):
-        return default, f"{kind} {raw!r} is not in the MovieLens data; showing the default instead."
+        return default, f"Unknown {kind.lower()} in the link; showing the default instead."
     return value, ""
 
 

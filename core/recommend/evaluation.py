@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import KFold
 
+from core.recommend.report import HOLDOUT_SHARE, MIN_HELDOUT, N_SPLITS, RELEVANT_RATING, report_steps
+
 RATING_MIN, RATING_MAX = 0.5, 5.0
-RELEVANT_RATING = 4.0
 
 
 # --- ranking metrics ---------------------------------------------------------------------------------------
@@ -54,7 +55,7 @@ def ndcg_at_k(recommended: Sequence, relevant: Iterable, k: int = 10) -> float:
 
 # --- splits ------------------------------------------------------------------------------------------------
 
-def temporal_split(ratings: pd.DataFrame, frac: float = 0.2) -> tuple[pd.DataFrame, pd.DataFrame]:
+def temporal_split(ratings: pd.DataFrame, frac: float = HOLDOUT_SHARE) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Hold out each user's latest ``frac`` of ratings.
 
     Ratings are ordered by timestamp within each user (ties broken by ``title_id``); the last
@@ -80,7 +81,7 @@ def _predict_frame(model: Any, frame: pd.DataFrame) -> np.ndarray:
 
 
 def rating_fold(ratings: pd.DataFrame, titles: pd.DataFrame, make_model: Callable[[], Any], fold: int,
-                n_splits: int = 5, random_state: int = 0, variants: dict[str, dict] | None = None) -> dict:
+                n_splits: int = N_SPLITS, random_state: int = 0, variants: dict[str, dict] | None = None) -> dict:
     """RMSE/MAE of a rating predictor on one fold of the shuffled ``KFold`` (predictions clipped to 0.5-5).
 
     Args:
@@ -119,7 +120,7 @@ def combine_rating_folds(folds: Sequence[dict]) -> dict:
 
 
 def rating_cv(ratings: pd.DataFrame, titles: pd.DataFrame, make_model: Callable[[], Any],
-              n_splits: int = 5, random_state: int = 0, variants: dict[str, dict] | None = None) -> dict:
+              n_splits: int = N_SPLITS, random_state: int = 0, variants: dict[str, dict] | None = None) -> dict:
     """K-fold RMSE/MAE of a rating predictor (predictions clipped to 0.5-5).
 
     Args:
@@ -180,7 +181,7 @@ def _recommender(model_or_scorer: Any) -> Callable[[int, int], list]:
 
 
 def ranking_eval(model_or_scorer: Any, train: pd.DataFrame, test: pd.DataFrame, titles: pd.DataFrame,
-                 k: int = 10, min_heldout: int = 5) -> dict:
+                 k: int = 10, min_heldout: int = MIN_HELDOUT) -> dict:
     """Top-k metrics on a temporal split (see the module docstring for the protocol).
 
     Args:
@@ -200,7 +201,7 @@ def ranking_eval(model_or_scorer: Any, train: pd.DataFrame, test: pd.DataFrame, 
 
 
 def ranking_evals(recommend_lists: Callable[[int, int], dict[str, list]], names: Sequence[str], train: pd.DataFrame,
-                  test: pd.DataFrame, titles: pd.DataFrame, k: int = 10, min_heldout: int = 5) -> dict[str, dict]:
+                  test: pd.DataFrame, titles: pd.DataFrame, k: int = 10, min_heldout: int = MIN_HELDOUT) -> dict[str, dict]:
     """:func:`ranking_eval` of several named lists per user in one pass over the users.
 
     Args:
@@ -239,7 +240,7 @@ def ranking_evals(recommend_lists: Callable[[int, int], dict[str, list]], names:
 # --- "will they love it?" ----------------------------------------------------------------------------------
 
 def evaluate_love(ratings: pd.DataFrame, titles: pd.DataFrame, make_model: Callable[[], Any] | None = None,
-                  frac: float = 0.2) -> dict:
+                  frac: float = HOLDOUT_SHARE) -> dict:
     """Accuracy and ROC-AUC of the love classifier on the temporal split, against the majority class.
 
     The model is fitted on the training part only (every feature statistic comes from it) and scored on
@@ -280,8 +281,8 @@ def rated_catalogue(ratings: pd.DataFrame, titles: pd.DataFrame) -> pd.DataFrame
 BLENDS = (("hybrid", None), ("collaborative", 0.0), ("content", 1.0))  # ranking rows: name, content weight
 
 
-def report_step(ratings: pd.DataFrame, titles: pd.DataFrame, step: str, n_splits: int = 5, k: int = 10) -> dict:
-    """One step of :func:`recommender_report` (names: :func:`core.recommend_report.report_steps`).
+def report_step(ratings: pd.DataFrame, titles: pd.DataFrame, step: str, n_splits: int = N_SPLITS, k: int = 10) -> dict:
+    """One step of :func:`recommender_report` (names: :func:`core.recommend.report.report_steps`).
 
     Steps are independent, so a caller can run them one by one and report progress between them:
 
@@ -342,13 +343,11 @@ def assemble_report(parts: dict[str, dict]) -> dict:
             "step_seconds": {name: part["seconds"] for name, part in parts.items()}}
 
 
-def recommender_report(ratings: pd.DataFrame, titles: pd.DataFrame, n_splits: int = 5, k: int = 10) -> dict:
+def recommender_report(ratings: pd.DataFrame, titles: pd.DataFrame, n_splits: int = N_SPLITS, k: int = 10) -> dict:
     """Both protocols for :class:`models.recommend.HybridRecommender` and its baselines, plus the love model.
 
     The catalogue is restricted to rated titles (:func:`rated_catalogue`), so coverage is a share of titles
-    the collaborative part can know. Every step of :func:`core.recommend_report.report_steps` in turn (about
+    the collaborative part can know. Every step of :func:`core.recommend.report.report_steps` in turn (about
     45 s on the embedded MovieLens data, 2 cores); see :func:`assemble_report` for the shape.
     """
-    from core.recommend_report import report_steps
-
     return assemble_report({step: report_step(ratings, titles, step, n_splits, k) for step in report_steps(n_splits)})

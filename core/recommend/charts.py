@@ -19,8 +19,8 @@ HOW_TO_READ: dict[str, str] = {
     "blend_map": "Rows are the titles of the chosen and the default list, columns content weights; the number "
                  "is the title's rank at that weight (blank = not in the top 10). The outlined column is the "
                  "chosen weight.",
-    "rating_errors": "Lower is better: cross-validated error of each rating predictor in stars; the dashed line "
-                     "is the 0.870 RMSE target.",
+    "rating_errors": "Lower is better: cross-validated error of each rating predictor in stars; the global-mean "
+                     "bar is the baseline every model must beat.",
     "ranking_metrics": "Higher is better: top-10 quality on each user's held-out latest ratings, per model; "
                        "coverage is the share of the catalogue that appears in anyone's top 10.",
 }
@@ -91,15 +91,13 @@ def blend_map(ranks: pd.DataFrame, weight: float, default: float = 0.4) -> go.Fi
     return style(fig, height=max(320, 22 * len(grid) + 100), legend=False)
 
 
-def rating_errors(table: pd.DataFrame, target: float) -> go.Figure:
+def rating_errors(table: pd.DataFrame) -> go.Figure:
     """RMSE and MAE per predictor. Columns: model, rmse, mae."""
     if table.empty:
         return empty_figure("No evaluation")
     fig = go.Figure([go.Bar(x=table["model"], y=table[m], name=m.upper(), marker_color=c,
                             text=[f"{v:.3f}" for v in table[m]], textposition="outside")
                      for m, c in (("rmse", MODEL_COLORS[0]), ("mae", MODEL_COLORS[2]))])
-    fig.add_hline(y=target, line_dash="dash", annotation_text=f"RMSE target {target:.3f}",
-                  annotation_position="bottom right")
     fig.update_layout(barmode="group")
     fig.update_yaxes(title="Error (stars)")
     return style(fig, height=380)
