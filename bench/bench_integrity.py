@@ -25,13 +25,13 @@ def cached_calls(runs: int) -> dict:
     """Seconds of each cached function on a cold (process) cache and warm, at the default settings."""
     import streamlit as st
 
-    from core import cached
+    from core.data import cache as data_cache
     from core.data import features
+    from core.integrity import cache
 
-    flt = features.Filters()
-    args = (flt.source, flt.media_types, flt.genres, flt.years, flt.min_votes)
-    calls = {"raters": lambda: cached.integrity_raters(0.02), "votes": lambda: cached.integrity_votes(*args, 3.0),
-             "sentiment": lambda: cached.integrity_sentiment(*args)}
+    flt = features.Filters(version=data_cache.source_version("embedded"))
+    calls = {"raters": lambda: cache.integrity_raters(0.02), "votes": lambda: cache.integrity_votes(flt, 3.0),
+             "sentiment": lambda: cache.integrity_sentiment(flt)}
     out = {}
     for name, call in calls.items():
         start = time.perf_counter()

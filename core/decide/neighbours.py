@@ -6,15 +6,12 @@ mismatch weighs about as much as that whole spread.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 from threadpoolctl import threadpool_limits
-
-if TYPE_CHECKING:
-    from core.decide.copilot import TrainingSet
 
 SEGMENTS = 5
 NUMERIC = ("budget_level", "runtime", "release_quarter")
@@ -43,8 +40,12 @@ def to_space(space: dict, X: pd.DataFrame) -> np.ndarray:
     return np.where(space["numeric"], scaled, values)
 
 
-def fit_segments(ts: TrainingSet, space: dict, random_state: int = 0) -> dict:
-    """K-Means segments of the training titles on pre-release features, with a description of each."""
+def fit_segments(ts: Any, space: dict, random_state: int = 0) -> dict:
+    """K-Means segments of the training titles on pre-release features, with a description of each.
+
+    ``ts`` is a ``core.decide.copilot.TrainingSet`` (its ``titles``, ``hit`` and ``log_popularity``); it is not
+    imported here so the copilot can import this module without a cycle.
+    """
     k = int(min(SEGMENTS, max(1, len(ts.hit) // 20)))
     with threadpool_limits(limits=1):  # the default BLAS/OpenMP threads oversubscribe small shared machines
         km = KMeans(n_clusters=k, n_init=4, random_state=random_state).fit(space["Z"])

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from core.data import features
+from models import backtest
 from models import forecast as fc
 
 HORIZON = 12
@@ -224,7 +225,7 @@ def fit_models(history: pd.DataFrame, horizon: int = HORIZON) -> dict:
     runs, forecasts, failed = {}, {}, {}
     for name, factory in CANDIDATES.items():
         try:
-            runs[name] = fc.backtest(history, factory, horizon)
+            runs[name] = backtest.backtest(history, factory, horizon)
             forecasts[name] = factory().fit(history).predict(horizon)
         except Exception as exc:  # Stan/optimiser failures vary by platform; report them, keep the rest
             failed[name] = f"{type(exc).__name__}: {exc}"

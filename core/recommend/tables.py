@@ -2,7 +2,7 @@
 
 The page works on the embedded MovieLens ratings (``user_id, title_id, rating, timestamp``) and the canonical
 titles, whatever the title source of the other pages is. Everything here takes frames or fitted models and
-returns frames, dicts or sentences; the cache boundary (``core.cached``) calls it.
+returns frames, dicts or sentences; the cache boundary (``core.recommend.cache``) calls it.
 """
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ import pytest
 from sklearn.base import BaseEstimator, clone
 
 from models.timeseries import momentum, monthly_series, seasonal_profile
+from models import backtest
 from models import forecast as fc
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,7 +159,7 @@ def test_fit_rejects_gaps_and_missing_values():
 # --------------------------------------------------------------------------- backtest
 def test_backtest_of_a_perfect_forecast_is_zero():
     history = noisy(48)
-    result = fc.backtest(history, Oracle(future=history), horizon=12)
+    result = backtest.backtest(history, Oracle(future=history), horizon=12)
     assert result["mase"] == 0 and result["mae"] == 0 and result["coverage"] == 1
     assert list(result["holdout"].columns) == ["ds", "y", *COLUMNS[1:]]
     assert len(result["holdout"]) == 12 and result["n_train"] == 36
@@ -167,14 +168,14 @@ def test_backtest_of_a_perfect_forecast_is_zero():
 def test_seasonal_naive_on_a_perfectly_seasonal_series_scores_zero():
     y = sine(60)["y"].to_numpy().copy()
     y[:12] += 5.0  # an early level shift so the in-sample scale is not 0
-    result = fc.backtest(series(y), fc.SeasonalNaiveForecaster, horizon=12)
+    result = backtest.backtest(series(y), fc.SeasonalNaiveForecaster, horizon=12)
     assert result["mase"] == pytest.approx(0.0, abs=1e-12)
     assert result["scale_m"] == 12 and result["scale"] > 0
 
 
 def test_mase_is_mae_over_in_sample_seasonal_naive_mae():
     history = noisy(48)
-    result = fc.backtest(history, fc.MeanForecaster, horizon=12)
+    result = backtest.backtest(history, fc.MeanForecaster, horizon=12)
     train, test = history["y"].to_numpy()[:36], history["y"].to_numpy()[36:]
     mae = np.abs(test - train[-12:].mean()).mean()
     assert result["mae"] == pytest.approx(mae)
@@ -182,16 +183,16 @@ def test_mase_is_mae_over_in_sample_seasonal_naive_mae():
 
 
 def test_short_history_falls_back_to_naive_scale_and_says_so():
-    result = fc.backtest(noisy(30), fc.MeanForecaster, horizon=12)  # 18 training months < 2 seasons
+    result = backtest.backtest(noisy(30), fc.MeanForecaster, horizon=12)  # 18 training months < 2 seasons
     assert result["scale_m"] == 1 and "shorter than two seasons" in result["scale_method"]
     with pytest.raises(ValueError, match="hold out"):
-        fc.backtest(noisy(12), fc.MeanForecaster, horizon=12)
+        backtest.backtest(noisy(12), fc.MeanForecaster, horizon=12)
 
 
 def test_compare_ranks_methods_by_mase():
     y = sine(60)["y"].to_numpy().copy()
     y[:12] += 5.0
-    table = fc.compare(series(y), {"mean": fc.MeanForecaster(window=12), "snaive": fc.SeasonalNaiveForecaster})
+    table = backtest.compare(series(y), {"mean": fc.MeanForecaster(window=12), "snaive": fc.SeasonalNaiveForecaster})
     assert list(table.columns) == ["method", "mase", "mae", "coverage", "seconds"]
     assert table["method"].tolist() == ["snaive", "mean"] and table["mase"].is_monotonic_increasing
 

@@ -1,4 +1,4 @@
-"""Unit tests of the Integrity page's analytics, insights and charts (core.integrity*, core.charts_integrity)."""
+"""Unit tests of the Integrity page's analytics, insights and charts (core.integrity.raters*, core.integrity.charts)."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,13 +6,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from core import charts_integrity as ci
+from core.integrity import charts as ci
 from core.data import features
-from core import integrity as ig
-from core import integrity_display as display
-from core import integrity_insights as ii
-from core import integrity_sentiment as se
-from core import integrity_votes as iv
+from core.integrity import raters as ig
+from core.integrity import display
+from core.integrity import insights as ii
+from core.integrity import sentiment as se
+from core.integrity import votes as iv
 
 T0 = pd.Timestamp("2010-01-01 12:00:00")
 
@@ -369,6 +369,6 @@ def test_core_integrity_modules_do_not_import_streamlit():
     import subprocess
     import sys
 
-    code = ("import sys; import core.integrity, core.integrity_votes, core.integrity_sentiment, "
-            "core.integrity_insights, core.integrity_display, core.charts_integrity; assert 'streamlit' not in sys.modules")
+    code = ("import sys; import core.integrity.raters, core.integrity.votes, core.integrity.sentiment, "
+            "core.integrity.insights, core.integrity.display, core.integrity.charts; assert 'streamlit' not in sys.modules")
     assert subprocess.run([sys.executable, "-c", code], cwd=features.config.ROOT).returncode == 0

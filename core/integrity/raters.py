@@ -28,6 +28,9 @@ EXTREMES = (0.5, 1.0, 5.0)
 #: |z| from which a feature counts as a reason.
 REASON_Z = 2.0
 MIN_RATERS = 20
+#: The rater forest: trees per forest and seeds whose flags are compared for reliability.
+RATER_TREES = 500
+RATER_SEEDS = 5
 
 DEFINITIONS: dict[str, str] = {
     "ratings": "Ratings the user gave in total.",
@@ -230,7 +233,7 @@ def shift_summary(ratings: pd.DataFrame, flagged_users, titles: pd.DataFrame | N
             "flagged_share": share, "min_ratings": min_ratings}
 
 
-def fit_raters(ratings: pd.DataFrame, n_estimators: int = 500, seeds: int = 5) -> dict:
+def fit_raters(ratings: pd.DataFrame, n_estimators: int = RATER_TREES, seeds: int = RATER_SEEDS) -> dict:
     """Rater features and Isolation Forest scores (threshold applied later with ``anomaly.flag_share``).
 
     Returns:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from core.data import features
-from core.integrity_votes import has_shares, shares
+from core.integrity.votes import has_shares, shares
 from models import anomaly
 
 SHARES, AVERAGE, NONE = "shares", "average", "none"

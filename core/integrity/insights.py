@@ -1,16 +1,16 @@
 """Insight sentences for the Integrity page: 2-4 statements per chart, every number computed from its data.
 
-Pure functions (no Streamlit) on the outputs of ``core.integrity``, ``core.integrity_votes`` and
-``core.integrity_sentiment``. Each returns ``list[str]`` (empty when there is nothing to say).
+Pure functions (no Streamlit) on the outputs of ``core.integrity.raters``, ``core.integrity.votes`` and
+``core.integrity.sentiment``. Each returns ``list[str]`` (empty when there is nothing to say).
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from core import integrity as ig
-from core import integrity_sentiment as se
-from core import integrity_votes as iv
+from core.integrity import raters as ig
+from core.integrity import sentiment as se
+from core.integrity import votes as iv
 
 
 def rater_insights(features: pd.DataFrame, table: pd.DataFrame, contamination: float) -> list[str]:

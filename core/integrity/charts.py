@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core import integrity as ig
-from core import integrity_sentiment as se
-from core import integrity_votes as iv
+from core.integrity import raters as ig
+from core.integrity import sentiment as se
+from core.integrity import votes as iv
 from core.charts import empty_figure, genre_color, style
 
 TYPICAL = "rgba(158,158,158,0.45)"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core import integrity_sentiment as se
+from core.integrity import sentiment as se
 
 RATER_COLUMNS = {"user_id": "User", "priority": "Review priority", "why": "Why flagged", "ratings": "Ratings",
                  "active_days": "Active days", "per_day": "Ratings per active day", "burst": "Largest 1-minute burst",

@@ -1,0 +1,162 @@
+"""The Integrity page body: suspicious raters and their effect, vote patterns that IMDb set aside, and
+rating-based audience sentiment."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core import ui
+from core.data import cache as data_cache
+from core.data.features import Filters
+from core.integrity import cache
+from core.integrity import charts as ci
+from core.integrity import raters as ig
+from core.integrity import sentiment as se
+from core.integrity import votes as iv
+
+DEFAULT_CONTAMINATION = 2.0  # % of raters flagged
+TABS = ("Suspicious raters", "Effect on ratings", "Vote patterns", "Sentiment")
+
+
+def render(flt: Filters) -> None:
+    """Draw the Integrity page for the active filters."""
+    st.caption(f":material/info: Three checks on real data: **raters** (the embedded MovieLens ratings, "
+               f"{cache.rating_span()}; the title filters do not apply to them), **vote patterns** and **sentiment** "
+               "(the titles in the sidebar filters). There is no review text in this data, so sentiment is "
+               "rating-based throughout.")
+    # Lazy tabs: only the open tab runs and draws its charts. Its inputs keep their values (persist_state) while
+    # the user visits the other tabs; the open tab is in the URL (?ig_tab=...) next to the filters.
+    tabs = st.tabs(list(TABS), key="ig_tab", on_change="rerun", bind="query-params")
+    for tab, section in zip(tabs[:2], (_raters, _effect)):
+        if tab.open:
+            with tab:
+                if raters := _rater_scores(tabs[0].open):
+                    section(raters)
+    for tab, section in zip(tabs[2:], (_votes, _sentiment)):
+        if tab.open:
+            with tab:
+                if _titles_in_view(flt):
+                    section(flt)
+
+
+def _titles_in_view(flt: Filters) -> bool:
+    """Guard of the title checks: say why when the filters leave too few titles; else say what is in view."""
+    view_size = len(data_cache.strategy_frame(flt))
+    if view_size == 0:
+        ui.empty_state("No titles match these filters, so vote patterns and sentiment cannot be shown.")
+    elif view_size < iv.MIN_TITLES:
+        st.info(f"Only {view_size} titles match these filters: too few to compare vote patterns and sentiment "
+                f"(at least {iv.MIN_TITLES} needed).", icon=":material/info:")
+    else:
+        st.caption(f":material/filter_alt: {ui.filters_summary(flt, view_size)}")
+    return view_size >= iv.MIN_TITLES
+
+
+def _contamination(first_tab_open: bool) -> float:
+    """The share of raters to flag (%): the slider on the first tab; other tabs read its kept value."""
+    if not first_tab_open:
+        return st.session_state.get("ig_contamination", DEFAULT_CONTAMINATION)
+    return st.slider("Share of raters to flag (Isolation Forest contamination, %)", 0.5, 10.0, DEFAULT_CONTAMINATION,
+                     step=0.5, key="ig_contamination", persist_state="page",
+                     help="The forest ranks every rater; this sets where the cut-off is.")
+
+
+def _rater_scores(first_tab_open: bool) -> dict:
+    share = _contamination(first_tab_open)
+    with st.spinner("Scoring every MovieLens rater with an Isolation Forest (first run only, a few seconds)..."):
+        raters = cache.integrity_raters(share / 100)
+    if not raters:
+        st.info(f"Rater analysis needs at least {ig.MIN_RATERS} raters in the ratings table.", icon=":material/info:")
+    return raters
+
+
+def _raters(raters: dict) -> None:
+    s, pr = raters["summary"], raters["priorities"]
+    top = st.columns(4)
+    top[0].metric("Flagged raters", f"{len(raters['table']):,} of {raters['raters']:,}")
+    top[1].metric("High review priority", f"{pr['High']:,}", help="Two or more features beyond 2 sd in the direction "
+                  "fake accounts lean (many, fast, bursty, uniform or extreme ratings, far from other raters).")
+    top[2].metric("Their share of all ratings", f"{s['flagged_share']:.1%}")
+    top[3].metric("Title means moved 0.1+ star", f"{s['moved']:,} of {s['titles']:,}",
+                  help=f"Titles with {s['min_ratings']}+ ratings whose mean changes by 0.1 star or more without them.")
+    st.caption(f"Isolation Forest ({ig.RATER_TREES} trees, random_state 0) on {len(ig.FEATURES)} behaviour features "
+               f"per rater; reasons list the features beyond {ig.REASON_Z:g} standard deviations. No ground-truth label of fake accounts exists here: "
+               "flags are statistical outliers to review, not verdicts.")
+    names = list(ig.FEATURES)
+    pick = st.columns(2)
+    x = pick[0].selectbox("Across", names, index=names.index("ratings"), format_func=lambda f: ig.FEATURES[f][0],
+                          key="ig_x", persist_state="page")
+    y = pick[1].selectbox("Up", names, index=names.index("consensus_gap"), format_func=lambda f: ig.FEATURES[f][0],
+                          key="ig_y", persist_state="page")
+    ui.chart(ci.rater_scatter(raters["points"], x, y), ci.HOW_TO_READ["raters"], raters["insights"], key="ig_raters")
+    st.markdown("**Flagged raters**, most unusual first")
+    ui.table(raters["display"], "integrity_flagged_raters", "ig_dl_raters")
+    with st.expander("How reliable are these flags? Feature definitions"):
+        for line in raters["reliability"]:
+            st.markdown(f"- {line}")
+        st.dataframe([{"feature": ig.FEATURES[k][0], "definition": v} for k, v in ig.DEFINITIONS.items()],
+                     width="stretch", hide_index=True)
+
+
+def _effect(raters: dict) -> None:
+    s = raters["summary"]
+    st.caption(f"The {len(raters['table']):,} raters flagged at {_contamination(False):g}% contamination (set on the "
+               f"*Suspicious raters* tab): {s['moved']:,} of the {s['titles']:,} titles with {s['min_ratings']}+ "
+               "ratings move by 0.1 star or more without them.")
+    order = st.radio("Titles to show", ["most_rated", "most_moved"], horizontal=True, key="ig_effect",
+                     persist_state="page",
+                     format_func={"most_rated": "They rated most", "most_moved": "They move most"}.get)
+    st.markdown("**Effect on title ratings**: mean MovieLens rating with and without the flagged raters")
+    ui.chart(ci.rating_shift(raters["effect"][order]), ci.HOW_TO_READ["shift"], raters["effect_insights"][order],
+             key="ig_shift")
+
+
+def _votes(flt: Filters) -> None:
+    threshold = st.slider("Flag titles at a gap score of at least (sd)", 2.0, 6.0, iv.DEFAULT_THRESHOLD, step=0.5,
+                          key="ig_threshold", persist_state="page",
+                          help="How unusual the gap between votes and rating must be for its vote count.")
+    votes = cache.integrity_votes(flt, threshold)
+    if not votes["available"]:
+        st.info("This source has no per-star vote shares (TMDB reports only an average and a count), so stuffed or "
+                "bombed votes cannot be told apart from real ones here. Switch the source to Embedded to see them.",
+                icon=":material/info:")
+        return
+    st.caption("IMDb's published rating is a weighted average that filters vote stuffing; the plain mean is rebuilt "
+               "from the share of votes at each star. A gap far larger than for titles with a similar vote count "
+               "means IMDb set many votes aside. Shares are rounded to 10-point bands, so small gaps are noise.")
+    ui.chart(ci.vote_gap(votes["points"]), ci.HOW_TO_READ["gap"], votes["insights"], key="ig_gap")
+    ui.table(votes["display"], "integrity_vote_patterns", "ig_dl_votes")
+    labels = votes["labels"]
+    if labels:
+        title_id = st.selectbox("Vote shape of a flagged title", list(labels), format_func=labels.get,
+                                key="ig_title")
+        shape = cache.integrity_title_shape(flt, title_id, labels[title_id])
+        ui.chart(ci.vote_shape(shape["shape"], labels[title_id]), ci.HOW_TO_READ["shape"], shape["insights"],
+                 key="ig_shape")
+    with st.expander("Definitions"):
+        for name, text in iv.DEFINITIONS.items():
+            st.markdown(f"- **{name.replace('_', ' ')}**: {text}")
+
+
+def _sentiment(flt: Filters) -> None:
+    sent = cache.integrity_sentiment(flt)
+    h = sent["headline"]
+    if sent["basis"] == se.SHARES:
+        st.caption("Rating-based sentiment (no review text in this data): from IMDb's share of votes at each star. "
+                   + se.DEFINITIONS["rounding"])
+        m = st.columns(4)
+        m[0].metric("Net sentiment", f"{h['sentiment']:+.1f} points", help=se.DEFINITIONS["net"])
+        m[1].metric("Votes at 8-10 stars", f"{h['positive']:.1f}%")
+        m[2].metric("Votes at 1-3 stars", f"{h['negative']:.1f}%")
+        m[3].metric("Polarised titles", f"{h['polarisation']:.1f}%", help=se.DEFINITIONS["polarisation"])
+        ui.chart(ci.genre_sentiment_map(sent["genres"]), ci.HOW_TO_READ["genre_map"], sent["genre_insights"],
+                 key="ig_genres")
+    else:
+        st.caption("Coarse sentiment only: this source has no per-star vote shares, and its overviews are synopses, "
+                   "not audience reviews, so net sentiment and polarisation are unavailable. "
+                   + se.DEFINITIONS["coarse"])
+        st.metric("Vote-weighted mean vote average", f"{h['sentiment']:.2f}")
+        ui.chart(ci.genre_sentiment_bars(sent["genres"]), ci.HOW_TO_READ["genre_bars"], sent["genre_insights"],
+                 key="ig_genres")
+    ui.chart(ci.decade_sentiment(sent["decades"], sent["basis"]), ci.HOW_TO_READ["decades"],
+             sent["decade_insights"], key="ig_decades")
+    ui.table(sent["display"], "integrity_genre_sentiment", "ig_dl_sentiment")
