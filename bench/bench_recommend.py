@@ -7,7 +7,8 @@ global mean), the ranking table (temporal split, P/R/NDCG@10 and coverage: Hybri
 content weight, collaborative only, content only, EASE without recency weighting and popularity damping,
 most popular), the love model against the majority class, median fit times on the full data (the whole
 model, and each part the Recommender page fits: content index, ranking, rating, love) and a final JSON line.
-``--page`` adds the page's browser timings (``bench_recommend_page.py``: cold first render, restart, warm). ``--tuning`` reruns the hyper-parameter check that fixed the ranking defaults on an inner
+``--page`` adds the page's browser timings (``bench_recommend_page.py``: cold first render, restart, warm).
+``--tuning`` reruns the hyper-parameter check that fixed the ranking defaults on an inner
 validation split (each user's latest 20% of the *training* ratings; the test part is never looked at).
 """
 from __future__ import annotations

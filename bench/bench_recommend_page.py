@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from core import config  # noqa: E402
-from core.data import embedded
+from core.data import embedded  # noqa: E402
 from tests.e2e import harness  # noqa: E402
 
 PATH = "/Recommender"

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from core.tmdb import cli as tmdb
+from core.tmdb import cli as tmdb  # noqa: E402
 from tests.fake_tmdb import FakeTmdb  # noqa: E402
 
 

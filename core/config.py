@@ -5,7 +5,6 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA_DIR = ROOT / "data"
 ASSETS_DIR = ROOT / "assets"
 
 #: Snapshot year of the ggplot2movies IMDb extract (votes were counted in 2005).

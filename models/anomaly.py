@@ -103,3 +103,25 @@ def vote_shape(r1: pd.Series, r10: pd.Series) -> pd.Series:
     out[(r1 >= HEAVY) & (r10 >= HEAVY)] = SHAPES[2]
     out[r1.isna() | r10.isna()] = SHAPES[4]
     return out.astype("string")
+
+
+def strongest_features(X: pd.DataFrame, z: pd.DataFrame, threshold: float, limit: int) -> list[list[tuple]]:
+    """Per row, the features that explain an outlier: those beyond ``threshold`` sd (at most ``limit``, most
+    extreme first), else the single most extreme known one; ``[]`` when no z-score is known.
+
+    Args:
+        X: raw feature values, same rows and order as ``z``.
+        z: z-scores in columns ``z_<feature>`` (``AnomalyModel.explain``).
+
+    Returns:
+        One list per row of ``(feature, value, z)`` tuples.
+    """
+    feats = [c[2:] for c in z.columns]
+    zv, xv = z.to_numpy("float64"), X[feats].to_numpy("float64")
+    out = []
+    for zr, xr in zip(zv, xv):
+        known = ~np.isnan(zr)
+        order = [j for j in np.argsort(-np.abs(np.where(known, zr, 0.0)), kind="stable") if known[j]]
+        picked = [j for j in order if abs(zr[j]) >= threshold][:limit] or order[:1]
+        out.append([(feats[j], float(xr[j]), float(zr[j])) for j in picked])
+    return out

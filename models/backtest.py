@@ -12,7 +12,6 @@ from sklearn.base import BaseEstimator, clone
 from models.forecast import SEASON, _as_history
 
 
-
 def _mase_scale(y: np.ndarray) -> tuple[float, int, str]:
     """In-sample MAE of the seasonal naive forecast (m=12), or of the naive one (m=1) on short series."""
     if len(y) >= 2 * SEASON:

@@ -151,7 +151,8 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
     the score holds on other fold seeds (``bench_churn.py --robustness``). The gain over a plain logistic model
     comes from the tenure splines and engineered features; the LightGBM member moves the AUCs by less than
     0.001 (noise: logistic alone is 0.851 / 0.674) but lowers log-loss slightly and was the nested pick in 3 of
-    5 folds, so it stays as a guard against interactions the splines miss. Mixin order puts ``ClassifierMixin`` first so sklearn's tags mark it a classifier.
+    5 folds, so it stays as a guard against interactions the splines miss. Mixin order puts ``ClassifierMixin``
+    first so sklearn's tags mark it a classifier.
 
     Args:
         C: inverse L2 strength of the logistic member.

@@ -17,7 +17,6 @@ Prophet is imported inside ``ProphetForecaster.fit`` so importing this module st
 from __future__ import annotations
 
 import logging
-import time
 
 import numpy as np
 import pandas as pd

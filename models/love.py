@@ -18,6 +18,8 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from models.base import store_params
+
 LOVE_RATING = 4.0
 
 
@@ -37,15 +39,7 @@ class LoveModel(BaseEstimator, ClassifierMixin):
 
     def __init__(self, n_estimators: int = 150, max_depth: int = 5, learning_rate: float = 0.1, max_bin: int = 64,
                  prior: float = 5.0, max_genres: int = 20, n_folds: int = 5, n_jobs: int = 1, random_state: int = 0):
-        self.n_estimators = n_estimators
-        self.max_depth = max_depth
-        self.learning_rate = learning_rate
-        self.max_bin = max_bin
-        self.n_jobs = n_jobs
-        self.prior = prior
-        self.max_genres = max_genres
-        self.n_folds = n_folds
-        self.random_state = random_state
+        store_params(self, locals())
 
     def fit(self, ratings: pd.DataFrame, titles: pd.DataFrame) -> "LoveModel":
         """Learn the statistics and the classifier from ``ratings`` (label: rating >= 4)."""

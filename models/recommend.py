@@ -36,9 +36,9 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
+from models.base import store_params
 from models.recommend_algos import als_baselines, als_mf, ease_weights, knn_residual_mean, pearson_baseline
-from models.recommend_content import (ContentIndex, UnknownIdError, UnknownTitleError,  # noqa: F401 (re-export)
-                                      UnknownUserError)
+from models.recommend_content import ContentIndex, UnknownIdError, UnknownTitleError, UnknownUserError  # noqa: F401 (re-export)
 
 RATING_MIN, RATING_MAX = 0.5, 5.0
 
@@ -64,20 +64,7 @@ class HybridRecommender(ContentIndex, BaseEstimator):
                  knn_weight: float = 0.5, ease_lambda: float = 300.0, ease_min_count: int = 3,
                  recency_half_life: float = 25.0, popularity_damping: float = 0.2, parts: str = "all",
                  random_state: int = 0):
-        self.content_weight = content_weight
-        self.knn_k = knn_k
-        self.knn_shrinkage = knn_shrinkage
-        self.knn_min_support = knn_min_support
-        self.mf_factors = mf_factors
-        self.mf_reg = mf_reg
-        self.mf_epochs = mf_epochs
-        self.knn_weight = knn_weight
-        self.ease_lambda = ease_lambda
-        self.ease_min_count = ease_min_count
-        self.recency_half_life = recency_half_life
-        self.popularity_damping = popularity_damping
-        self.parts = parts
-        self.random_state = random_state
+        store_params(self, locals())
 
     # --- fitting ---------------------------------------------------------------------------------------------
 

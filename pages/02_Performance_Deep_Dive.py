@@ -3,4 +3,4 @@ from core import ui
 from core.explore import deepdive_view
 
 deepdive_view.render(ui.page_setup("Performance Deep Dive", "What drives success? Correlations, drivers, timing, "
-                                                            "outliers and segments, all computed on the titles in view."))
+                                   "outliers and segments, all computed on the titles in view."))

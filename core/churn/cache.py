@@ -80,7 +80,8 @@ def churn_economics(cost_per_offer: float, value_saved: float, success_rate: flo
     _, y, _, _ = churn_xy()
     oof, _ = churn_cv(display.MARQUEE)
     return {"sweep": evaluation.threshold_sweep(y, oof, cost_per_offer, value_saved, success_rate),
-            "check": evaluation.threshold_check(y, oof, evaluation.cv_folds(y), cost_per_offer, value_saved, success_rate)}
+            "check": evaluation.threshold_check(y, oof, evaluation.cv_folds(y), cost_per_offer, value_saved,
+                                                success_rate)}
 
 
 @st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)

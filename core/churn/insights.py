@@ -1,6 +1,7 @@
 """Insight sentences for the Churn page charts: 2-4 computed statements each, numbers filled in from the data.
 
-Pure functions (no Streamlit) on the outputs of ``core.churn.evaluation``, ``core.churn.scoring`` and ``core.churn.segments``.
+Pure functions (no Streamlit) on the outputs of ``core.churn.evaluation``, ``core.churn.scoring`` and
+``core.churn.segments``.
 """
 from __future__ import annotations
 

@@ -22,7 +22,8 @@ EMBEDDED_DERIVATIONS: dict[str, str] = {
                     "MovieLens rating months instead.",
     "runtime": "ggplot2movies 'length' in minutes (0 treated as unknown).",
     "budget": "ggplot2movies budget in USD where known ({budget_share} of films); revenue is not in the data.",
-    "ml_rating_count / ml_rating_mean": "Count and mean of the MovieLens ratings (0.5-5) joined on exact (title, year).",
+    "ml_rating_count / ml_rating_mean": "Count and mean of the MovieLens ratings (0.5-5) joined on exact "
+                                        "(title, year).",
     "language, overview, poster_url": "Not in the data (left empty, never invented).",
 }
 
@@ -64,12 +65,6 @@ def tmdb_freshness(status: dict) -> str:
                     "details lost")
         parts.append(f"a later run at {_minute(str(attempt['at']))} UTC {how}")
     return "; ".join(parts)
-
-
-def table_inventory(tables: dict[str, pd.DataFrame], built_at: pd.Timestamp) -> pd.DataFrame:
-    """One row per table: rows, columns and when it was built."""
-    return pd.DataFrame([{"table": name, "rows": len(df), "columns": df.shape[1],
-                          "built": f"{built_at:%Y-%m-%d %H:%M} UTC"} for name, df in tables.items()])
 
 
 def derivations(titles: pd.DataFrame | None = None) -> pd.DataFrame:

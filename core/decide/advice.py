@@ -16,11 +16,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.decide.copilot import (THIN_EVIDENCE, CopilotModels, Scenario, TrainingSet, budget_curve, percentile,
-                          recommendation, risk_level, scenario_rows)
+from core.decide.copilot import (
+    THIN_EVIDENCE,
+    CopilotModels,
+    Scenario,
+    TrainingSet,
+    budget_curve,
+    percentile,
+    recommendation,
+    risk_level,
+    scenario_rows,
+)
 from core.decide.neighbours import to_space
 from models import segment
 from models.copilot import GENRE_PREFIX
+
 
 def assign_segment(models: CopilotModels, scenario: Scenario) -> dict:
     """The segment (row of the segments table, as a dict) nearest to the scenario."""

@@ -27,8 +27,7 @@ from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.metrics import mean_absolute_error, r2_score, roc_auc_score
 from sklearn.model_selection import KFold, StratifiedKFold
 
-from models.copilot import (GENRE_PREFIX, GenreMedianRegressor, GenreRateClassifier, HitModel,
-                            PopularityModel)
+from models.copilot import GENRE_PREFIX, GenreMedianRegressor, GenreRateClassifier, HitModel, PopularityModel
 
 MIN_TRAIN = 40        # titles with a known budget needed before any model is trained
 FOLDS = 5

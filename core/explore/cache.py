@@ -9,10 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from core.data import cache as data_cache
-from core.data.features import Filters
 from core.data import features
-from core.explore import deepdive
-from core.explore import universe
+from core.data.features import Filters
+from core.explore import deepdive, universe
 
 FRAME_ENTRIES = data_cache.FRAME_ENTRIES
 MODEL_ENTRIES = 16  # fitted models kept per function
@@ -74,7 +73,6 @@ def anomaly_scores(flt: Filters) -> dict:
 def deepdive_anomalies(flt: Filters, contamination: float) -> dict:
     """Flagged titles at ``contamination`` (share 0-0.5): points, table with reasons, insights."""
     from core.explore import deepdive_models
-
     from models import anomaly
 
     fit = anomaly_scores(flt)

@@ -13,8 +13,7 @@ import plotly.colors as pc
 import plotly.graph_objects as go
 
 from core import charts, config
-from core.explore import deepdive
-from core.explore import market
+from core.explore import deepdive, market
 
 _HIT_SHARE = f"{1 - config.HIT_QUANTILE:.0%}"  # share of titles that are hits (the view's average hit rate)
 

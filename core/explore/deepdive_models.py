@@ -135,16 +135,8 @@ def reasons(X: pd.DataFrame, z: pd.DataFrame) -> list[str]:
     Args:
         X: feature values; z: their z-scores in columns named ``z_<feature>`` (same rows, same order).
     """
-    feats = [c[2:] for c in z.columns]
-    zv, xv = z.to_numpy("float64"), X[feats].to_numpy("float64")
-    out = []
-    for zr, xr in zip(zv, xv):
-        known = ~np.isnan(zr)
-        order = [j for j in np.argsort(-np.abs(np.where(known, zr, 0.0)), kind="stable") if known[j]]
-        picked = [j for j in order if abs(zr[j]) >= WHY_SD][:2] or order[:1]
-        out.append("; ".join(_part(feats[j], xr[j], zr[j]) for j in picked)
-                   or "No feature stands out on its own: the combination is rare.")
-    return out
+    return ["; ".join(_part(*found) for found in row) or "No feature stands out on its own: the combination is rare."
+            for row in anomaly.strongest_features(X, z, WHY_SD, 2)]
 
 
 def anomaly_table(df: pd.DataFrame, X: pd.DataFrame, scores: np.ndarray, explained: pd.DataFrame,

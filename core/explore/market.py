@@ -17,9 +17,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from core.explore import deepdive
-from core.explore import universe
 from core.data import features
+from core.explore import deepdive, universe
 
 ZONES = {(False, True): "Opportunity", (True, True): "Competitive core", (True, False): "Saturated",
          (False, False): "Niche / weak"}

@@ -12,8 +12,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.charts import empty_figure, genre_color, style
-from core.forecast.engine import HORIZON, MODELS
 from core.forecast.dynamics import RECENT_YEARS
+from core.forecast.engine import HORIZON, MODELS
 from models.forecast import ProphetForecaster
 
 OVERVIEW_MONTHS = 60  # history shown in the small multiples

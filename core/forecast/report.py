@@ -164,7 +164,8 @@ def outlook_insights(table: pd.DataFrame) -> list[str]:
     done, out = _backtested(table), []
     prophet = done.dropna(subset=["change_prophet_pct"])
     if len(prophet):
-        hi, lo = prophet.loc[prophet["change_prophet_pct"].idxmax()], prophet.loc[prophet["change_prophet_pct"].idxmin()]
+        change = prophet["change_prophet_pct"]
+        hi, lo = prophet.loc[change.idxmax()], prophet.loc[change.idxmin()]
         out.append(f"Prophet's outlook for the next {HORIZON} months against the last {HORIZON}: best {hi['genre']} "
                    f"({hi['change_prophet_pct']:+.0f}%), worst {lo['genre']} ({lo['change_prophet_pct']:+.0f}%).")
         bias = prophet["bias_prophet_pct"].median()
@@ -222,7 +223,8 @@ def forecast_insights(res: dict, genre: str, unit: str) -> list[str]:
         bias = table.loc["prophet", "bias_pct"] if "prophet" in table.index else np.nan
         note = (f"; in the backtest its {HORIZON}-month total came out {abs(bias):.0f}% "
                 f"{'below' if bias < 0 else 'above'} the actual one" if np.isfinite(bias) else "")
-        out.append(f"Prophet expects about {_fmt(nxt)} {unit} for {genre} over the next {HORIZON} months{change}{note}.")
+        out.append(f"Prophet expects about {_fmt(nxt)} {unit} for {genre} over the next {HORIZON} "
+                   f"months{change}{note}.")
         end = prophet.iloc[-1]
         out.append(f"Its 80% band for {end['ds']:%b %Y} runs from {_fmt(end['yhat_lower'])} to "
                    f"{_fmt(end['yhat_upper'])} a month.")

@@ -44,8 +44,8 @@ def integrity_raters(contamination: float) -> dict:
     reliability figures and insights; ``{}`` when there are too few raters."""
     from core.data import docs
     from core.integrity import display
-    from core.integrity import raters as ig
     from core.integrity import insights as ii
+    from core.integrity import raters as ig
     from models import anomaly
 
     fit = integrity_rater_fit()

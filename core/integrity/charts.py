@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.charts import empty_figure, genre_color, style
 from core.integrity import raters as ig
 from core.integrity import sentiment as se
 from core.integrity import votes as iv
-from core.charts import empty_figure, genre_color, style
 
 TYPICAL = "rgba(158,158,158,0.45)"
 PRIORITY_COLORS = {"High": "#E4572E", "Medium": "#F3A712", "Low": "#FFE082"}

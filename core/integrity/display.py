@@ -10,7 +10,8 @@ from core.integrity import sentiment as se
 
 RATER_COLUMNS = {"user_id": "User", "priority": "Review priority", "why": "Why flagged", "ratings": "Ratings",
                  "active_days": "Active days", "per_day": "Ratings per active day", "burst": "Largest 1-minute burst",
-                 "rating_sd": "Rating spread (sd)", "mean_rating": "Mean rating", "extreme_share": "Extreme ratings (%)",
+                 "rating_sd": "Rating spread (sd)", "mean_rating": "Mean rating",
+                 "extreme_share": "Extreme ratings (%)",
                  "consensus_gap": "Gap to other raters (stars)", "unique_share": "On titles nobody else rated (%)",
                  "score": "Isolation score (lower = more unusual)"}
 VOTE_COLUMNS = {"title": "Title", "year": "Year", "primary_genre": "Genre", "pattern": "Pattern", "why": "Why flagged",

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from models import anomaly
+
 #: Behaviour features per rater: column -> (label shown to users, model transform).
 FEATURES: dict[str, tuple[str, str]] = {
     "ratings": ("ratings", "log"),
@@ -106,15 +108,10 @@ def reasons(features: pd.DataFrame, z: pd.DataFrame) -> list[str]:
         features: raw feature values (``rater_features``), same rows and order as ``z``.
         z: z-scores of the model input in columns ``z_<feature>`` (``AnomalyModel.explain``).
     """
-    feats = [c[2:] for c in z.columns]
-    zv, xv = z.to_numpy("float64"), features[feats].to_numpy("float64")
     out = []
-    for zr, xr in zip(zv, xv):
-        known = ~np.isnan(zr)
-        order = [j for j in np.argsort(-np.abs(np.where(known, zr, 0.0)), kind="stable") if known[j]]
-        picked = [j for j in order if abs(zr[j]) >= REASON_Z][:3] or order[:1]
-        parts = [f"{'high' if zr[j] > 0 else 'low'} {FEATURES[feats[j]][0]} {_shown(feats[j], xr[j])} "
-                 f"({zr[j]:+.1f} sd)" for j in picked]
+    for row in anomaly.strongest_features(features, z, REASON_Z, 3):
+        parts = [f"{'high' if zs > 0 else 'low'} {FEATURES[f][0]} {_shown(f, value)} ({zs:+.1f} sd)"
+                 for f, value, zs in row]
         out.append("; ".join(parts) or "No single feature stands out: the combination is rare.")
     return out
 

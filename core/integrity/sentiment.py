@@ -47,7 +47,8 @@ def title_sentiment(df: pd.DataFrame) -> pd.DataFrame:
     votes = df["vote_count"].astype("float64")
     if basis(df) == SHARES:
         s = shares(df)
-        pos, neg = s[["s8", "s9", "s10"]].sum(axis=1, min_count=3) * 100, s[["s1", "s2", "s3"]].sum(axis=1, min_count=3) * 100
+        pos = s[["s8", "s9", "s10"]].sum(axis=1, min_count=3) * 100
+        neg = s[["s1", "s2", "s3"]].sum(axis=1, min_count=3) * 100
         two = anomaly.vote_shape(df["r1"], df["r10"]) == anomaly.SHAPES[2]
         out = pd.DataFrame({"votes": votes, "positive": pos, "negative": neg, "net": pos - neg,
                             "polarisation": two.astype("float64").to_numpy() * 100}, index=df.index)

@@ -79,8 +79,8 @@ def _raters(raters: dict) -> None:
     top[3].metric("Title means moved 0.1+ star", f"{s['moved']:,} of {s['titles']:,}",
                   help=f"Titles with {s['min_ratings']}+ ratings whose mean changes by 0.1 star or more without them.")
     st.caption(f"Isolation Forest ({ig.RATER_TREES} trees, random_state 0) on {len(ig.FEATURES)} behaviour features "
-               f"per rater; reasons list the features beyond {ig.REASON_Z:g} standard deviations. No ground-truth label of fake accounts exists here: "
-               "flags are statistical outliers to review, not verdicts.")
+               f"per rater; reasons list the features beyond {ig.REASON_Z:g} standard deviations. No ground-truth "
+               "label of fake accounts exists here: flags are statistical outliers to review, not verdicts.")
     names = list(ig.FEATURES)
     pick = st.columns(2)
     x = pick[0].selectbox("Across", names, index=names.index("ratings"), format_func=lambda f: ig.FEATURES[f][0],

@@ -201,7 +201,8 @@ def ranking_eval(model_or_scorer: Any, train: pd.DataFrame, test: pd.DataFrame, 
 
 
 def ranking_evals(recommend_lists: Callable[[int, int], dict[str, list]], names: Sequence[str], train: pd.DataFrame,
-                  test: pd.DataFrame, titles: pd.DataFrame, k: int = 10, min_heldout: int = MIN_HELDOUT) -> dict[str, dict]:
+                  test: pd.DataFrame, titles: pd.DataFrame, k: int = 10,
+                  min_heldout: int = MIN_HELDOUT) -> dict[str, dict]:
     """:func:`ranking_eval` of several named lists per user in one pass over the users.
 
     Args:

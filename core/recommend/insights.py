@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core.recommend.tables import MIN_GENRE_RATINGS
 from core.recommend.report import RANKING_LABELS
+from core.recommend.tables import MIN_GENRE_RATINGS
 
 
 def _pct(x: float) -> str:

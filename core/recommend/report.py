@@ -1,6 +1,7 @@
 """How good are the recommendations? The evaluation report as the Recommender page shows it (no Streamlit).
 
-Turns a :func:`core.recommend.evaluation.recommender_report` dict into tables and names the steps that compute it (so the page can show progress between them).
+Turns a :func:`core.recommend.evaluation.recommender_report` dict into tables and names the steps that compute
+it (so the page can show progress between them).
 """
 from __future__ import annotations
 

@@ -25,7 +25,8 @@ def render() -> None:
                "rated.")
     users = data["users"]
     user_ids = [rp.NEW_USER, *users["user_id"].tolist()]
-    user_labels = {rp.NEW_USER: "New viewer (no ratings yet): cold start", **dict(zip(users["user_id"], users["label"]))}
+    user_labels = {rp.NEW_USER: "New viewer (no ratings yet): cold start",
+                   **dict(zip(users["user_id"], users["label"]))}
     title_ids = data["titles"]["title_id"].tolist()
     url_user, user_note = rp.resolve_pick(ui.query_param("user"), user_ids, data["default_user"], "User", int)
     url_title, title_note = rp.resolve_pick(ui.query_param("title"), title_ids, data["default_title"], "Title")
@@ -112,7 +113,8 @@ def _history(user: int) -> None:
 def _more_like(data: dict, user: int, title_ids: list, url_title: str) -> None:
     key, labels = data["key"], dict(zip(data["titles"]["title_id"], data["titles"]["label"]))
     title_id = st.columns(2)[0].selectbox("Title", title_ids, index=title_ids.index(url_title),
-                                          format_func=labels.get, key="rc_title", help="Type to search; most-rated first.")
+                                          format_func=labels.get, key="rc_title",
+                                          help="Type to search; most-rated first.")
     ui.set_query_param("title", title_id)
     similar = cache.recommender_similar(key, title_id)
     name = ui.escape(similar["title"])

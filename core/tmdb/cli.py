@@ -17,8 +17,19 @@ from datetime import timedelta
 from pathlib import Path
 
 from core import config
-from core.tmdb.client import (Credentials, Progress, TmdbAuthError, TmdbCancelled, TmdbClient, TmdbError,
-                              TmdbNotFound, TmdbUnavailable, credentials_from_env, make_session, redact)
+from core.tmdb.client import (
+    Credentials,
+    Progress,
+    TmdbAuthError,
+    TmdbCancelled,
+    TmdbClient,
+    TmdbError,
+    TmdbNotFound,
+    TmdbUnavailable,
+    credentials_from_env,
+    make_session,
+    redact,
+)
 from core.tmdb.store import TmdbStore
 from core.tmdb.sync import SyncReport, refresh, sync
 

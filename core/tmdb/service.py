@@ -14,8 +14,7 @@ from typing import Callable, Mapping
 from urllib.parse import urlsplit
 
 from core import config
-from core.tmdb.client import (Credentials, TmdbAuthError, TmdbClient, TmdbError, TmdbUnavailable, make_session,
-                              redact)
+from core.tmdb.client import Credentials, TmdbAuthError, TmdbClient, TmdbError, TmdbUnavailable, make_session, redact
 from core.tmdb.store import TmdbStore
 from core.tmdb.sync import refresh, sync
 

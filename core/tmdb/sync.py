@@ -14,8 +14,16 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from core.tmdb.client import (Progress, TmdbAuthError, TmdbCancelled, TmdbClient, TmdbError, TmdbNotFound,
-                              TmdbUnavailable, describe)
+from core.tmdb.client import (
+    Progress,
+    TmdbAuthError,
+    TmdbCancelled,
+    TmdbClient,
+    TmdbError,
+    TmdbNotFound,
+    TmdbUnavailable,
+    describe,
+)
 from core.tmdb.store import TmdbStore, page_items, split_page
 
 log = logging.getLogger(__name__)

@@ -11,14 +11,24 @@ from core.ui.filters import SOURCE_LABELS
 from core.ui.filters import summary as filters_summary
 from core.ui.nav import PAGES, Page, page_exists
 from core.ui.settings import configured_settings
-from core.ui.widgets import (bullets, chart, download, empty_state, error_state, query_param, set_query_param,
-                             escape, stop_if_empty, stop_if_too_few, table,
-                             tmdb_attribution)
+from core.ui.widgets import (
+    bullets,
+    chart,
+    download,
+    empty_state,
+    error_state,
+    escape,
+    query_param,
+    set_query_param,
+    stop_if_empty,
+    stop_if_too_few,
+    table,
+    tmdb_attribution,
+)
 
 __all__ = ["PAGES", "SOURCE_LABELS", "Page", "bullets", "chart", "configured_settings", "download", "empty_state",
-           "error_state", "escape", "filters_summary", "page_exists", "page_setup", "query_param", "set_query_param", "stop_if_empty",
-           "stop_if_too_few", "table",
-           "tmdb_attribution"]
+           "error_state", "escape", "filters_summary", "page_exists", "page_setup", "query_param", "set_query_param",
+           "stop_if_empty", "stop_if_too_few", "table", "tmdb_attribution"]
 
 
 def page_setup(title: str, question: str = "", filters: bool = True) -> Filters:
