@@ -6,11 +6,16 @@ result depends on: parameters, the data (a frame's content hash or a data versio
 computes it (pass the modules themselves; their source is hashed). Change any of those and the key changes, so
 a stale entry is never read. Two formats share the scheme: ``joblib`` for models and frames, ``json`` for small
 snapshots a cold start reads without importing pandas-heavy code. Files are written atomically (a temp file,
-then a rename), an unreadable file counts as missing and is rebuilt, and the folder is pruned to a size cap.
+then a rename) with a header that names them and a SHA-256 checksum of the payload, checked on load: a
+damaged, truncated or tampered-with file counts as missing and is rebuilt. A read-only or full cache dir costs
+speed, never a page: values are computed in memory and ``writable()`` says why nothing is kept. The folder is
+pruned to a size cap.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
+import io
 import json
 import logging
 import os
@@ -23,6 +28,7 @@ from core import config
 
 log = logging.getLogger(__name__)
 FORMATS = ("joblib", "json")
+MAGIC = 1  # the file scheme; bump to make every older file read as damaged
 _FOLDERS = {"joblib": "persist", "json": "snapshot"}
 
 
@@ -64,40 +70,103 @@ def _path(name: str, key: str, fmt: str) -> Path:
     return config.cache_dir() / _FOLDERS[fmt] / f"{name}-{key}.{fmt}"
 
 
+def _digest(payload: bytes) -> str:
+    return hashlib.sha256(payload).hexdigest()
+
+
+def _encode(name: str, key: str, value: Any, fmt: str) -> bytes:
+    """The file's bytes: a header naming what it is (name, key, checksum of the payload), then the payload."""
+    if fmt == "json":
+        payload = json.dumps(value, sort_keys=True)
+        return json.dumps({"marquee": MAGIC, "name": name, "key": key, "sha256": _digest(payload.encode()),
+                           "value": value}).encode()
+    buffer = io.BytesIO()
+    _joblib().dump(value, buffer)
+    payload = buffer.getvalue()
+    header = json.dumps({"marquee": MAGIC, "name": name, "key": key, "sha256": _digest(payload)})
+    return header.encode() + b"\n" + payload
+
+
+def _decode(raw: bytes, name: str, key: str, fmt: str) -> Any:
+    """The stored value; ``ValueError`` when the header or the checksum does not match."""
+    if fmt == "json":
+        doc = json.loads(raw)
+        ok = isinstance(doc, dict) and doc.get("sha256") == _digest(json.dumps(doc.get("value"), sort_keys=True)
+                                                                    .encode())
+        header, value = doc, doc.get("value") if isinstance(doc, dict) else None
+    else:
+        head, _, payload = raw.partition(b"\n")
+        header = json.loads(head)
+        ok = header.get("sha256") == _digest(payload)
+    if not ok or header.get("marquee") != MAGIC or header.get("name") != name or header.get("key") != key:
+        raise ValueError("checksum or header mismatch")
+    return value if fmt == "json" else _joblib().load(io.BytesIO(payload))
+
+
 def load(name: str, key: str, fmt: str = "joblib") -> Any | None:
-    """The stored value, or None when it is missing or unreadable."""
+    """The stored value, or None when it is missing, unreadable or fails its checksum (logged; it is rebuilt)."""
     path = _path(name, key, fmt)
-    if not path.exists():
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        log.warning("Cannot read cache file %s (%s); rebuilding it", path.name, type(exc).__name__)
         return None
     try:
-        value = json.loads(path.read_text()) if fmt == "json" else _joblib().load(path)
-        os.utime(path)  # mark as recently used for prune()
-        return value
-    except Exception as exc:  # a damaged file: rebuild rather than fail
-        log.warning("Ignoring unreadable cache file %s (%s)", path.name, type(exc).__name__)
+        value = _decode(raw, name, key, fmt)
+    except Exception as exc:  # damaged, truncated, tampered with or from another scheme: rebuild, never trust
+        log.warning("Ignoring damaged cache file %s (%s); rebuilding it", path.name, exc)
         return None
+    try:
+        os.utime(path)  # mark as recently used for prune(); a read-only cache still serves the value
+    except OSError:
+        pass
+    return value
 
 
-def save(name: str, key: str, value: Any, fmt: str = "joblib") -> None:
-    """Store a value atomically; a read-only or full disk only costs speed (logged, not raised)."""
+def save(name: str, key: str, value: Any, fmt: str = "joblib") -> bool:
+    """Store a value atomically; returns False when the cache dir cannot be written (read-only, full disk):
+    that only costs speed, so it is logged (once per reason) and the caller goes on with the value in memory."""
     path = _path(name, key, fmt)
     tmp = None
     try:
+        data = _encode(name, key, value, fmt)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w" if fmt == "json" else "wb") as fh:
-            json.dump(value, fh) if fmt == "json" else _joblib().dump(value, fh)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, path)
     except OSError as exc:
-        log.warning("Could not write cache file %s (%s)", path.name, type(exc).__name__)
+        _warn_unwritable(str(config.cache_dir()), exc.strerror or type(exc).__name__)
+        return False
     finally:
         if tmp and os.path.exists(tmp):
             os.remove(tmp)
     prune()
+    return True
+
+
+@functools.lru_cache(maxsize=8)
+def _warn_unwritable(folder: str, reason: str) -> None:
+    log.warning("Cannot save to the cache dir %s (%s): results are computed in memory and not kept", folder, reason)
+
+
+def writable() -> tuple[bool, str]:
+    """Whether the cache dir takes new files, and why not (a read-only mount, a full disk, a missing folder)."""
+    folder = config.cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-"):
+            pass
+    except OSError as exc:
+        return False, exc.strerror or type(exc).__name__
+    return True, ""
 
 
 def load_or_build(name: str, key: str, build: Callable[[], Any], fmt: str = "joblib") -> Any:
-    """The stored value for (name, key), or ``build()`` stored under it."""
+    """The stored value for (name, key), or ``build()`` stored under it (kept in memory only when the cache dir
+    cannot be written)."""
     value = load(name, key, fmt)
     if value is None:
         value = build()

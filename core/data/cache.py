@@ -62,6 +62,20 @@ def tmdb_status(path: str) -> dict:
             "version": f"{int(count)}|{last_iso}|{attempt.get('at', '')}"}
 
 
+@st.cache_data(ttl=30, max_entries=4, show_spinner=False)
+def tmdb_problem(path: str) -> str:
+    """Why the TMDB cache file cannot be used ("" when it is fine or absent): damaged, or in use elsewhere."""
+    from core.tmdb.store import problem
+
+    return problem(path)
+
+
+@st.cache_data(ttl=30, max_entries=1, show_spinner=False)
+def cache_dir_writable() -> tuple[bool, str]:
+    """Whether results can be kept in the cache dir, and why not (``core.diskcache.writable``)."""
+    return diskcache.writable()
+
+
 def tmdb_version(status: dict) -> str:
     """A stamp that changes with every sync run that changed the TMDB cache (complete or partial)."""
     return status.get("version") or f"{status.get('titles', 0)}|{status.get('last_sync', '')}"
@@ -83,6 +97,7 @@ def forget_tmdb() -> None:
     """
     tmdb_status.clear()
     tmdb_titles.clear()
+    tmdb_problem.clear()
 
 
 def source_titles(flt: features.Filters) -> pd.DataFrame:
@@ -124,10 +139,11 @@ def strategy_frame(flt: features.Filters) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def data_overview(tmdb_stamp: str) -> dict:
+def data_overview(tmdb_stamp: str, tmdb_problem: str = "") -> dict:
     """Inventory, derivations, field coverage and validation problems of both sources.
 
-    ``tmdb_stamp`` is ``tmdb_version`` of the TMDB cache, so any sync run (complete or partial) refreshes this.
+    ``tmdb_stamp`` is ``tmdb_version`` of the TMDB cache, so any sync run (complete or partial) refreshes this;
+    ``tmdb_problem`` (a damaged or busy file) replaces the "nothing cached yet" line.
     """
     from core.data import docs, schema
 
@@ -141,7 +157,10 @@ def data_overview(tmdb_stamp: str) -> dict:
         problems = pd.concat([problems, schema.problems_frame(schema.validate_titles(tmdb)).assign(
             source="Live TMDB")], ignore_index=True)
     derivations = pd.concat([docs.derivations(data.titles), docs.tmdb_derivations()], ignore_index=True)
-    return {"inventory": inventory, "insights": docs.freshness_insights(inventory),
+    insights = docs.freshness_insights(inventory)
+    if tmdb_problem:
+        insights = [line for line in insights if not line.startswith("No TMDB titles")] + [tmdb_problem]
+    return {"inventory": inventory, "insights": insights,
             "derivations": derivations, "snapshot": docs.snapshot_note(data.ratings),
             "coverage": docs.coverage_table({"Embedded": data.titles, "Live TMDB": tmdb}),
             "problems": problems[["source", *[c for c in problems.columns if c != "source"]]]}

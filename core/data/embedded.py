@@ -11,6 +11,7 @@ read a few files instead of rebuilding. How each derived field is defined is wri
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,8 @@ import pandas as pd
 
 from core import config
 from core.data import schema
+
+log = logging.getLogger(__name__)
 
 #: Bump when the build changes, so an old cache is rebuilt instead of read.
 BUILD_VERSION = "4"
@@ -195,5 +198,8 @@ def load(rebuild: bool = False) -> EmbeddedData:
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache is rebuilt below
     data = build()
-    save(data, path)
+    try:
+        save(data, path)
+    except OSError as exc:  # a read-only or full cache dir: serve the tables from memory, rebuild next start
+        log.warning("Cannot save the embedded cache in %s (%s); using it from memory", path, exc.strerror or exc)
     return data

@@ -21,7 +21,12 @@ KEY_NOTES = {
 def render() -> None:
     """Draw the Data page."""
     status = cache.tmdb_status(cache.tmdb_store_path())
-    overview = cache.data_overview(cache.tmdb_version(status))
+    overview = cache.data_overview(cache.tmdb_version(status), cache.tmdb_problem(cache.tmdb_store_path()))
+    writable, reason = cache.cache_dir_writable()
+    if not writable:
+        st.warning(f"The cache folder cannot be written ({reason}): pages show what is already cached and compute "
+                   "the rest in memory, so first visits stay slow and nothing new is kept across restarts. Set "
+                   "MARQUEE_CACHE_DIR to a writable folder to fix it.", icon=":material/folder_off:")
     _inventory(overview)
     _tmdb_panel(status)
 
@@ -82,6 +87,7 @@ def _tmdb_panel(status: dict) -> None:
     if go:
         _run_sync(secret, session_key or configured, int(target), details, action)
     _outcome()
+    _damaged_store()
     if status:
         st.caption(f"Cached: {status['titles']:,} TMDB titles; {datadoc.tmdb_freshness(status)}.")
         if st.button("Clear the TMDB cache", key="dt_clear", icon=":material/delete:"):
@@ -113,6 +119,19 @@ def _run_sync(secret: str, fallback, target: int, details: bool, action: str) ->
     elif secret:
         st.session_state["dt_session_credentials"] = credentials  # survives page switches, not the session
     st.rerun()  # redraw the inventory and coverage with the new data
+
+
+def _damaged_store() -> None:
+    """A damaged TMDB cache file: say so, and offer to move it aside (kept for inspection) and start again."""
+    problem = cache.tmdb_problem(cache.tmdb_store_path())
+    if not problem or "damaged" not in problem:
+        return
+    st.error(f"{problem} The live TMDB source is off until it is replaced; the embedded data is used meanwhile.",
+             icon=":material/broken_image:")
+    if st.button("Move the damaged file aside and start again", key="dt_move_damaged", icon=":material/restore:"):
+        st.session_state["dt_outcome"] = datasync.move_damaged(cache.tmdb_store_path())
+        cache.forget_tmdb()
+        st.rerun()
 
 
 def _outcome() -> None:

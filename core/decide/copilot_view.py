@@ -159,6 +159,6 @@ def _new_title(flt: Filters, models: copilot.CopilotModels, status: dict) -> Non
     seg = advice.new_title_segment(models, scenario, seg_model, seg_table, adv.popularity)
     st.markdown(f"#### {ui.escape(scenario.title)}: **{adv.recommendation.capitalize()}** (risk {adv.risk})")
     detail = f" ({seg['detail']})" if seg["detail"] else ""
-    st.markdown(f"Would join segment **{seg['name']}**{detail}.")
+    st.markdown(ui.inert(f"Would join segment **{seg['name']}**{detail}."))
     st.caption(f"Segment from the {seg['method']}.")
     _show(adv, "ic_new_out")

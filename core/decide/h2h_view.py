@@ -25,11 +25,11 @@ def render(flt: Filters) -> None:
     a, b = _pickers(flt, mode, url_mode, note, n)
     result = cache.h2h_comparison(flt, mode, a, b)
     verdict, table = result["verdict"], result["table"]
-    st.subheader(verdict["text"])
-    st.markdown(verdict["why"])
+    st.subheader(ui.inert(verdict["text"]))
+    st.markdown(ui.inert(verdict["why"]))
     score = st.columns(3)
-    score[0].metric(f"Metrics won by {a}", verdict["wins_a"])
-    score[1].metric(f"Metrics won by {b}", verdict["wins_b"])
+    score[0].metric(f"Metrics won by {ui.escape(a, 80)}", verdict["wins_a"])
+    score[1].metric(f"Metrics won by {ui.escape(b, 80)}", verdict["wins_b"])
     score[2].metric("Ties", verdict["ties"], help=f"Within {h2h.TIE_TOLERANCE:.0f}% (or percentile point).")
     colors = (charts.genre_color(a), charts.genre_color(b)) if mode == "genre" else cd.SIDE_COLORS
     st.markdown("**Side by side**")

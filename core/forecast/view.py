@@ -74,7 +74,7 @@ def _one_genre(flt: Filters, genres: list[str], measure: dict) -> None:
         st.info(f"{genre}: {detail['reason']}", icon=":material/block:")
         return
     verdict = detail["verdict"]
-    st.markdown(f"**{verdict['text'][0].upper() + verdict['text'][1:]}**")
+    st.markdown(f"**{ui.inert(verdict['text'][0].upper() + verdict['text'][1:])}**")
     left, right = st.columns(2)
     with left:
         ui.chart(cf.detail(detail["history"], detail["forecasts"], genre, detail["best"], measure["label"]),

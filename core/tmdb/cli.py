@@ -16,6 +16,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import duckdb
+
 from core import config
 from core.tmdb.client import (
     Credentials,
@@ -30,7 +32,7 @@ from core.tmdb.client import (
     make_session,
     redact,
 )
-from core.tmdb.store import TmdbStore
+from core.tmdb.store import TmdbStore, TmdbStoreDamaged, move_aside, problem
 from core.tmdb.sync import SyncReport, refresh, sync
 
 __all__ = ["Credentials", "SyncReport", "TmdbAuthError", "TmdbCancelled", "TmdbClient", "TmdbError",
@@ -50,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
                          help="retries per request (default TMDB_MAX_RETRIES, else 5)")
         cmd.add_argument("--details", action="store_true", help="also fetch runtime/budget/revenue")
         cmd.add_argument("--cache-dir", default=None, help="directory of tmdb.duckdb (default: config)")
+        cmd.add_argument("--move-damaged", action="store_true",
+                         help="if the store is damaged, rename it to tmdb.duckdb.damaged-<time> and start a new one")
     commands.choices["sync"].add_argument("--target", type=int, default=10_000)
     commands.choices["refresh"].add_argument("--max-age-hours", type=float, default=24.0)
     return parser
@@ -73,13 +77,20 @@ def main(argv: list[str] | None = None) -> int:
     cancel = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: cancel.set())  # Ctrl-C: stop cleanly, keep what was fetched
     try:
+        client.check()  # a wrong key or no network: say so before creating or touching the store
+        if args.move_damaged and problem(path):
+            print(f"Moved the damaged store to {move_aside(path)}", file=sys.stderr)
         with TmdbStore(path) as store:
             if args.command == "sync":
                 report = sync(client, store, args.target, args.details, _printer(), cancel)
             else:
                 report = refresh(client, store, timedelta(hours=args.max_age_hours), args.details, _printer(),
                                  cancel)
-    except (TmdbError, OSError) as exc:  # OSError: the cache file is locked or not writable
+    except TmdbStoreDamaged as exc:
+        print(json.dumps({"ok": False, "error": f"{exc} Run again with --move-damaged to keep it aside and start a "
+                                                 "new cache.", "error_type": type(exc).__name__}))
+        return 1
+    except (TmdbError, OSError, duckdb.Error) as exc:  # OSError: the cache file is locked or not writable
         print(json.dumps({"ok": False, "error": redact(exc), "error_type": type(exc).__name__}))
         return 1
     print(json.dumps({"ok": not report.partial, "command": args.command, "db": str(path), **report.as_dict()}))

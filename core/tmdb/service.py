@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from core import config
 from core.tmdb.client import Credentials, TmdbAuthError, TmdbClient, TmdbError, TmdbUnavailable, make_session, redact
-from core.tmdb.store import TmdbStore
+from core.tmdb.store import TmdbStore, TmdbStoreDamaged, move_aside
 from core.tmdb.sync import refresh, sync
 
 Progress = Callable[[int, int, str], None]
@@ -32,6 +32,7 @@ class SyncOutcome:
     report: dict = field(default_factory=dict)
     lost: list[dict] = field(default_factory=list)
     key_rejected: bool = False  # TMDB answered 401: the key must not be kept for the session
+    store_damaged: bool = False  # the DuckDB file cannot be read: offer to move it aside
 
     @property
     def ok(self) -> bool:
@@ -85,6 +86,9 @@ def _failure(exc: BaseException, client: TmdbClient) -> SyncOutcome:
     if isinstance(exc, TmdbUnavailable):
         return SyncOutcome("error", f"Could not reach TMDB at {client.host}: {redact(exc)}. The cached data is "
                                     "unchanged; try again later or check the network or TMDB_BASE_URL.")
+    if isinstance(exc, TmdbStoreDamaged):
+        return SyncOutcome("error", f"{exc} Move it aside (the button below keeps the damaged file for "
+                                    "inspection) and sync again.", store_damaged=True)
     if isinstance(exc, OSError):
         return SyncOutcome("error", "The local TMDB cache could not be written (it may be open in another "
                                     f"process): {type(exc).__name__}. The data already cached is unchanged.")
@@ -124,6 +128,18 @@ def run_sync(credentials: Credentials, store_path: str | Path, target: int, deta
         return _failure(exc, client)
     finally:
         client.session.close()
+
+
+def move_damaged(store_path: str | Path) -> SyncOutcome:
+    """Move a damaged store aside (kept next to it for inspection) so the next sync starts a new one."""
+    try:
+        moved = move_aside(store_path)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return SyncOutcome("error", f"Could not move the damaged TMDB cache aside ({reason}). Close other Marquee "
+                                    "processes, or delete the file by hand.")
+    return SyncOutcome("success", f"Moved the damaged TMDB cache to {moved.name} next to it; the next sync starts a "
+                                  "new cache. Until then the app uses the embedded data.")
 
 
 def clear_cache(store_path: str | Path) -> SyncOutcome:

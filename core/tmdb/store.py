@@ -83,6 +83,44 @@ def page_items(endpoint: str, payload: dict) -> list[tuple[str, dict]]:
     return split_page(endpoint, payload).titles
 
 
+class TmdbStoreDamaged(OSError):
+    """The DuckDB file exists but cannot be read as a database (cut short, overwritten, not DuckDB)."""
+
+
+_DAMAGE = (duckdb.IOException, duckdb.SerializationException, duckdb.InternalException)
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "lock" in text and ("conflicting" in text or "could not set" in text)
+
+
+def move_aside(path: str | Path) -> Path:
+    """Rename a damaged store to ``<name>.damaged-<UTC time>`` next to it (kept for inspection); the next sync
+    starts a new one. Returns the new path."""
+    path = Path(path)
+    target = path.with_name(f"{path.name}.damaged-{utcnow():%Y%m%dT%H%M%SZ}")
+    path.rename(target)
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists():
+        wal.rename(target.with_name(target.name + ".wal"))
+    return target
+
+
+def problem(path: str | Path) -> str:
+    """Why the store at ``path`` cannot be used ("" when it is usable or absent)."""
+    if not Path(path).exists():
+        return ""
+    try:
+        with TmdbStore(path) as store:  # read what the app reads, so a file cut short is found too
+            store.count(), store.titles(), store.page_index(), store.last_attempt()
+    except OSError as exc:  # damaged (TmdbStoreDamaged) or in use by another process
+        return str(exc)
+    except duckdb.Error as exc:  # the header opened, a table did not
+        return f"The TMDB cache file {Path(path).name} is damaged and cannot be read ({type(exc).__name__})."
+    return ""
+
+
 class TmdbStore:
     """TMDB cache in a DuckDB file.
 
@@ -111,20 +149,37 @@ class TmdbStore:
                 self._db.close()
                 self._db = None
 
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        """Open the file and create the tables; a locked file and a damaged one raise different errors."""
+        db = None
+        try:
+            db = duckdb.connect(str(self.path))
+            db.execute(_DDL)
+            return db
+        except duckdb.Error as exc:
+            if db is not None:
+                db.close()
+            first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+            if _is_lock_error(exc):
+                raise OSError(f"The TMDB cache {self.path.name} is in use by another process (one writer at a "
+                              f"time): {first}") from exc
+            raise TmdbStoreDamaged(f"The TMDB cache file {self.path.name} is damaged and cannot be read "
+                                   f"({type(exc).__name__}).") from exc
+
     @contextmanager
     def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         with self._lock:
             if self._db is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    self._db = duckdb.connect(str(self.path))
-                except duckdb.IOException as exc:
-                    raise OSError(f"The TMDB cache {self.path} is in use by another process (one writer at a "
-                                  f"time): {str(exc).splitlines()[0][:200]}") from exc
-                self._db.execute(_DDL)
+                self._db = self._connect()
             cur = self._db.cursor()
         try:
             yield cur
+        except _DAMAGE as exc:  # a block that cannot be read: the file is damaged, not busy
+            if _is_lock_error(exc):
+                raise
+            raise TmdbStoreDamaged(f"The TMDB cache file {self.path.name} is damaged and cannot be read "
+                                   f"({type(exc).__name__}).") from exc
         finally:
             cur.close()
 

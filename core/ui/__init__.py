@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import config
 from core.data.features import Filters
 from core.ui.filters import SOURCE_LABELS
 from core.ui.filters import summary as filters_summary
@@ -18,6 +19,7 @@ from core.ui.widgets import (
     empty_state,
     error_state,
     escape,
+    inert,
     query_param,
     set_query_param,
     stop_if_empty,
@@ -27,8 +29,8 @@ from core.ui.widgets import (
 )
 
 __all__ = ["PAGES", "SOURCE_LABELS", "Page", "bullets", "chart", "configured_settings", "download", "empty_state",
-           "error_state", "escape", "filters_summary", "page_exists", "page_setup", "query_param", "set_query_param",
-           "stop_if_empty", "stop_if_too_few", "table", "tmdb_attribution"]
+           "error_state", "escape", "filters_summary", "inert", "page_exists", "page_setup", "query_param",
+           "set_query_param", "stop_if_empty", "stop_if_too_few", "table", "tmdb_attribution"]
 
 
 def page_setup(title: str, question: str = "", filters: bool = True) -> Filters:
@@ -36,7 +38,9 @@ def page_setup(title: str, question: str = "", filters: bool = True) -> Filters:
     from core.ui import filters as filter_bar
     from core.ui import nav
 
-    st.set_page_config(page_title=f"{title} | Marquee", page_icon=":material/movie_filter:", layout="wide")
+    # a local file: a Material icon name makes every browser fetch the favicon from a font CDN
+    st.set_page_config(page_title=f"{title} | Marquee", page_icon=str(config.ASSETS_DIR / "favicon.png"),
+                       layout="wide")
     nav.draw_nav()
     flt = filter_bar.sidebar() if filters else Filters()
     st.title(title)

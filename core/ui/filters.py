@@ -119,6 +119,8 @@ def _to_url(flt: Filters) -> None:
 
 def summary(flt: Filters, n: int) -> str:
     """One line that says what the current view holds."""
-    genres = ", ".join(flt.genres) if flt.genres else "all genres"
+    from core.ui.widgets import escape
+
+    genres = ", ".join(escape(g, 60) for g in flt.genres) if flt.genres else "all genres"
     return (f"{n:,} titles · {SOURCE_LABELS[flt.source]} · {genres} · {flt.years[0]}-{flt.years[1]} · "
             f"{flt.min_votes:,}+ votes")

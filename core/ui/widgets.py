@@ -2,6 +2,7 @@
 downloads, page-specific query parameters."""
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -41,9 +42,9 @@ def chart(fig: go.Figure, how_to_read: str, insights: list[str] | None = None, k
 
 
 def bullets(lines: list[str] | None) -> None:
-    """Insight sentences as a bulleted list."""
+    """Insight sentences as a bulleted list (their **emphasis** kept, links and images made inert)."""
     for line in lines or []:
-        st.markdown(f"- {line}")
+        st.markdown(f"- {inert(line)}")
 
 
 def download(df: pd.DataFrame, name: str, key: str, label: str = "Download CSV") -> None:
@@ -86,12 +87,31 @@ def stop_if_too_few(n: int, minimum: int, purpose: str) -> None:
         st.stop()
 
 
-_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$")
+_ZWSP = "\u200b"  # breaks auto-linked URLs and :icon: shortcodes, which Markdown escapes do not stop
+_SHORTCODE = re.compile(r":(?=[A-Za-z])")
+
+
+def _defuse(value: str) -> str:
+    value = value.replace("://", f":{_ZWSP}//").replace("www.", f"www{_ZWSP}.")
+    return _SHORTCODE.sub(f":{_ZWSP}", value)
 
 
 def escape(text: object, limit: int = 200) -> str:
-    """``text`` safe to put inside Markdown: every Markdown character escaped (no links, images or icons can
-    be injected by a title, an upload or a URL value) and cut to ``limit`` characters."""
+    """``text`` safe to put inside Markdown: every Markdown character escaped, URLs and ``:icon:`` shortcodes
+    defused (no link, image, icon or HTML can come from a title, an upload or a URL value), cut to ``limit``."""
     value = str(text)
     value = value if len(value) <= limit else value[: limit - 1] + "…"
-    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in value)
+    return _defuse("".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in value))
+
+
+_LINK_PATTERNS = (("[", "\\["), ("]", "\\]"), ("<", "\\<"), (">", "\\>"))
+
+
+def inert(text: object) -> str:
+    """Markdown we write ourselves around values from data (insight sentences with **bold** names): emphasis
+    stays, but nothing in it can become a link, an image, HTML, an auto-linked URL or an icon."""
+    value = str(text)
+    for raw, safe in _LINK_PATTERNS:
+        value = value.replace(raw, safe)
+    return _defuse(value)

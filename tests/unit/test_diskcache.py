@@ -93,3 +93,44 @@ def test_code_version_follows_module_source_without_importing(tmp_path, monkeypa
     assert diskcache.code_version("probe_mod") != before
     with pytest.raises(ModuleNotFoundError):
         diskcache.code_version("no_such_module_here")
+
+
+@pytest.mark.parametrize("fmt", diskcache.FORMATS)
+def test_bytes_changed_inside_a_stored_file_fail_the_checksum_and_are_rebuilt(cache_dir, fmt):
+    diskcache.save("model", "k", {"weights": list(range(2000))}, fmt)
+    (path,) = cache_dir.rglob(f"model-k.{fmt}")
+    raw = bytearray(path.read_bytes())
+    middle = len(raw) // 2
+    raw[middle:middle + 4] = b"9999" if raw[middle:middle + 4] != b"9999" else b"8888"
+    path.write_bytes(bytes(raw))
+    assert diskcache.load("model", "k", fmt) is None
+    assert diskcache.load_or_build("model", "k", lambda: {"weights": [1]}, fmt) == {"weights": [1]}
+
+
+def test_a_valid_json_snapshot_with_a_wrong_checksum_is_rebuilt(cache_dir):
+    import json
+
+    diskcache.save("home", "k", {"titles": 3}, "json")
+    (path,) = cache_dir.rglob("home-k.json")
+    doc = json.loads(path.read_text())
+    doc["value"]["titles"] = 4_000_000  # still valid JSON, no longer what was stored
+    path.write_text(json.dumps(doc))
+    assert diskcache.load("home", "k", "json") is None
+
+
+def test_a_file_stored_under_another_key_is_not_served(cache_dir):
+    diskcache.save("t", "a", [1], "json")
+    (cache_dir / "snapshot" / "t-a.json").rename(cache_dir / "snapshot" / "t-b.json")
+    assert diskcache.load("t", "b", "json") is None
+
+
+def test_a_read_only_cache_dir_serves_what_is_stored_and_computes_the_rest(cache_dir):
+    from tests.readonly import read_only
+
+    diskcache.save("kept", "k", {"a": 1})
+    with read_only(cache_dir):
+        assert diskcache.writable()[0] is False and diskcache.writable()[1]
+        assert diskcache.load_or_build("kept", "k", lambda: {"a": "rebuilt"}) == {"a": 1}  # served, not rebuilt
+        assert diskcache.load_or_build("new", "k", lambda: {"b": 2}) == {"b": 2}  # computed in memory
+        assert diskcache.save("new", "k", {"b": 2}) is False
+    assert diskcache.writable() == (True, "")
