@@ -11,9 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from core.data import embedded
-from core.data import features
-from core.data import schema
+from core.data import embedded, features, schema  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -17,23 +17,34 @@ FILTER_KEYS = ("source", "media", "genres", "years", "min_votes")
 MAX_MIN_VOTES = 1_000_000
 
 
+def _parse(name: str, raw: str):
+    """One filter value from its URL text; ValueError when it cannot be one."""
+    if name == "source":
+        if raw not in SOURCE_LABELS:
+            raise ValueError(name)
+        return raw
+    if name == "media":
+        return [m for m in raw.split(",") if m in ("movie", "tv")]
+    if name == "genres":
+        return [g for g in raw.split(",") if g]
+    if name == "years":
+        lo, hi = (int(v) for v in raw.split("-", 1))
+        return (min(lo, hi), max(lo, hi))
+    return min(max(0, int(raw)), MAX_MIN_VOTES)  # min_votes, clamped to the widget's range
+
+
 def from_url(qp) -> dict:
-    """Filter values from a query string mapping; bad values are ignored, numbers clamped to the widgets' range."""
+    """Filter values from a query string mapping; each bad value is ignored on its own (the others still
+    apply), numbers are clamped to the widgets' range."""
     out = {}
-    try:
-        if qp.get("source") in SOURCE_LABELS:
-            out["source"] = qp["source"]
-        if qp.get("media"):
-            out["media"] = [m for m in qp["media"].split(",") if m in ("movie", "tv")]
-        if qp.get("genres"):
-            out["genres"] = [g for g in qp["genres"].split(",") if g]
-        if qp.get("years") and "-" in qp["years"]:
-            lo, hi = (int(v) for v in qp["years"].split("-", 1))
-            out["years"] = (min(lo, hi), max(lo, hi))
-        if qp.get("min_votes"):
-            out["min_votes"] = min(max(0, int(qp["min_votes"])), MAX_MIN_VOTES)
-    except ValueError:
-        pass
+    for name in FILTER_KEYS:
+        raw = qp.get(name)
+        if not raw:
+            continue
+        try:
+            out[name] = _parse(name, str(raw))
+        except ValueError:
+            continue
     return out
 
 

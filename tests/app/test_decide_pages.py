@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
-
-from tests.app import pagekit
 
 ROOT = Path(__file__).resolve().parents[2]
 COPILOT = ROOT / "pages" / "04_Investment_Copilot.py"
@@ -30,16 +27,6 @@ def _open(page: Path, params: dict | None = None, state: dict | None = None) -> 
     return at
 
 
-@pytest.fixture()
-def tmdb_source(monkeypatch, tmdb_like_frame):
-    """Serve a TMDB-shaped frame (movies and TV with release dates and budgets) as the live source."""
-    from core.data import schema
-
-    titles = tmdb_like_frame[list(schema.TITLE_COLUMNS)]
-    with pagekit.tmdb_titles_as_source(monkeypatch, titles):
-        yield
-
-
 def _metrics(at: AppTest) -> dict:
     return {m.label: m.value for m in at.metric}
 
@@ -48,7 +35,13 @@ def _metrics(at: AppTest) -> dict:
 def test_copilot_shows_honest_model_quality_and_training_size():
     at = _open(COPILOT)
     metrics = _metrics(at)
-    assert float(metrics["Popularity R2 (CV)"]) > 0.3 and float(metrics["Hit ROC-AUC (CV)"]) > 0.7
+    deltas = {m.label: m.delta for m in at.metric}
+    reg, clf = at.dataframe[0].value, at.dataframe[1].value  # the CV tables: the model, then its baselines
+    assert metrics["Popularity R2 (CV)"] == f"{reg['r2'].iloc[0]:.2f}"
+    assert metrics["Hit ROC-AUC (CV)"] == f"{clf['roc_auc'].iloc[0]:.2f}"
+    # the models beat the genre baselines by a clear margin (the quality targets live in bench/, not here)
+    assert float(deltas["Popularity R2 (CV)"].split()[0]) >= 0.05 and reg["r2"].iloc[0] > reg["r2"][1:].max()
+    assert float(deltas["Hit ROC-AUC (CV)"].split()[0]) >= 0.05 and clf["roc_auc"].iloc[0] > clf["roc_auc"][1:].max()
     assert any("titles in view with a known budget" in c.value for c in at.caption)
     assert any("Release quarter is disabled" in c.value for c in at.caption)  # embedded: years only
     assert metrics["Recommendation"] in ("Greenlight", "Consider", "Pass")
@@ -93,9 +86,11 @@ def test_xgboost_radio_changes_outputs_and_names_the_model():
     assert table["model"].iloc[0] == "Gradient boosting (LightGBM)"
     at.radio(key="ic_booster").set_value("xgboost").run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.dataframe[0].value["model"].iloc[0] == "Gradient boosting (XGBoost)"
+    xgb = at.dataframe[0].value
+    assert xgb["model"].iloc[0] == "Gradient boosting (XGBoost)" and not at.warning  # chosen, not a fallback
+    assert xgb["r2"].iloc[0] != table["r2"].iloc[0]  # its own cross-validation, not LightGBM's
+    assert _metrics(at)["Popularity R2 (CV)"] == f"{xgb['r2'].iloc[0]:.2f}"  # the headline follows the model
     assert _outputs(at) != before and _outputs(at)[0] != before[0]
-    assert _metrics(at)["Popularity R2 (CV)"] != "" and not at.warning  # chosen, not a fallback
 
 
 def test_cross_validation_tables_can_be_downloaded():

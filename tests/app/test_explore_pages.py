@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
 from tests.app import pagekit
 from tests.app.pagekit import assert_ok, metrics, open_page, text
 
@@ -24,8 +25,7 @@ EMBEDDED_GENRES = ["Action", "Animation", "Comedy", "Documentary", "Drama", "Rom
 @pytest.fixture(scope="module")
 def default_view():
     """The default strategy view computed by the core functions the pages use (expected values come from it)."""
-    from core.data import embedded
-    from core.data import features
+    from core.data import embedded, features
 
     return features.engineer(features.apply_filters(embedded.load().titles, features.Filters()))
 
@@ -151,7 +151,9 @@ def test_deep_dive_reports_anomalies_segments_and_its_time_basis(default_view, d
     assert f"Isolation Forest ({anomaly.N_ESTIMATORS} trees, random_state {anomaly.RANDOM_STATE})" in body
     body = text(_tab(at, DEEP_DIVE, "Segments"))
     m = metrics(at)
-    assert m["Segments (k)"] == str(model.k_) and 0.2 < float(m["Held-out silhouette"]) < 0.5
+    assert m["Segments (k)"] == str(model.k_)
+    # real structure: the held-out silhouette clearly beats the same k on column-shuffled (structureless) data
+    assert float(m["Held-out silhouette"]) >= float(m["No-structure baseline"]) + 0.1, m
     assert f"over {model.scores_['k'].min()}-{model.scores_['k'].max()}" in body
     assert f"K-Means on standardised {segment.feature_list()}" in body and "runtime" not in body
 
@@ -174,8 +176,9 @@ def test_deep_dive_number_of_segments_changes_the_table_and_insights_and_survive
     assert len(at.dataframe[0].value) == chosen != before_rows and metrics(at)["Segments (k)"] == str(chosen)
     body = text(at)
     assert body != before_text
+    best = model.scores_.set_index("k").loc[model.best_k_, "silhouette"]
     assert (f"k = {chosen} scores {expected:.2f} silhouette against "
-            f"{model.scores_.set_index('k').loc[model.best_k_, 'silhouette']:.2f} at the best k = {model.best_k_}") in body
+            f"{best:.2f} at the best k = {model.best_k_}") in body
     _tab(at, DEEP_DIVE, "Outliers")
     _tab(at, DEEP_DIVE, "Segments")
     assert at.selectbox(key="dd_k").value == chosen and len(at.dataframe[0].value) == chosen
@@ -237,8 +240,7 @@ def test_deep_dive_small_view_explains_missing_models():
 
 # ---------------------------------------------------------------- Market Opportunities
 def test_market_page_shows_saturation_pareto_windows_and_pairings(default_view):
-    from core.explore import deepdive
-    from core.explore import market
+    from core.explore import deepdive, market
 
     at = open_page(MARKET)
     assert_ok(at)
@@ -295,16 +297,6 @@ def test_market_follows_every_genre():
 
 
 # ---------------------------------------------------------------- TMDB-shaped source
-@pytest.fixture()
-def tmdb_source(monkeypatch, tmdb_like_frame):
-    """Serve the TMDB-shaped fixture as the live source (no network, no store), then drop the cached copies."""
-    from core.data import schema
-
-    titles = tmdb_like_frame[list(schema.TITLE_COLUMNS)]
-    with pagekit.tmdb_titles_as_source(monkeypatch, titles):
-        yield
-
-
 def test_pages_on_a_tmdb_shaped_source_use_tabs_and_release_months(tmdb_source):
     universe = open_page(UNIVERSE, source="tmdb")
     assert_ok(universe)

@@ -170,11 +170,20 @@ def test_tmdb_source_forecasts_monthly_releases(tmdb_source):
 
 
 def test_tmdb_source_with_too_few_titles_says_why(monkeypatch, tmdb_like_frame):
+    """120 titles over ten years: every genre's monthly releases are mostly zero, and each genre says so."""
     from core.data import schema
 
     with pagekit.tmdb_titles_as_source(monkeypatch, tmdb_like_frame[list(schema.TITLE_COLUMNS)]):
         at = open_page(source="tmdb", years=(2015, 2024))
         assert_ok(at)
-        assert any("Not forecast" in m.value for m in at.markdown)
-        open_tab(at, "One genre")
-        assert any("too sparse" in i.value or "Only" in i.value for i in at.info)
+        outlook = next(m.value for m in at.markdown if "Not forecast" in m.value)
+        genres = open_tab(at, "One genre").button_group(key="fc_genre").options
+        assert genres and all(g in outlook for g in genres)  # the outlook names every genre it left out
+        for genre in genres:
+            at.button_group(key="fc_genre").set_value(genre).run()
+            assert_ok(at)
+            [info] = [i.value for i in at.info]
+            assert info.startswith(f"{genre}: ") and info.endswith("the series is too sparse to forecast."), info
+            zero_share = int(info.removeprefix(f"{genre}: ").split("%")[0])
+            assert 50 < zero_share <= 100  # above the page's limit of half the months at zero
+            assert not at.get("plotly_chart") and not at.dataframe  # a reason instead of a forecast

@@ -50,7 +50,10 @@ def page() -> AppTest:
 def test_default_tab_shows_the_raters_only(page):
     open_tab(page, "Suspicious raters")
     m = metrics(page)
-    assert m["Flagged raters"].endswith("of 671") and "Net sentiment" not in m
+    from core.data import embedded
+
+    raters = embedded.load().ratings["user_id"].nunique()
+    assert m["Flagged raters"].endswith(f"of {raters:,}") and "Net sentiment" not in m
     assert len(page.get("plotly_chart")) == 1 and len(page.get("download_button")) == 1  # the scatter, the table
     body = text(page)
     assert "title filters do not apply" in body and "no review text" in body.lower()
@@ -148,16 +151,6 @@ def test_a_tiny_view_says_it_is_too_small():
     at = open_page("Vote patterns", min_votes=120_000)
     assert_ok(at)
     assert any("too few" in i.value for i in at.info)
-
-
-@pytest.fixture()
-def tmdb_source(monkeypatch, tmdb_like_frame):
-    """Serve the TMDB-shaped fixture as the live source (no network, no store), then drop the cached copies."""
-    from core.data import schema
-
-    titles = tmdb_like_frame[list(schema.TITLE_COLUMNS)]
-    with pagekit.tmdb_titles_as_source(monkeypatch, titles):
-        yield
 
 
 def test_tmdb_shaped_source_degrades_honestly(tmdb_source):

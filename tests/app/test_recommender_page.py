@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.recommend import cache
+from core import ui
 from core.data import embedded
+from core.recommend import cache
 from core.recommend import evaluation as ev
-from core.recommend import tables as rp
 from core.recommend import report as rr
+from core.recommend import tables as rp
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "08_Recommender.py")
 
@@ -101,12 +102,27 @@ def test_default_view_opens_on_the_viewer_s_top_10():
     assert at.selectbox(key="rc_user").value == default
 
 
+def _expected_heads(tab: str, user: str) -> list[str]:
+    """What the open tab shows first: its section subheaders (or, for a new viewer's history, the info box)."""
+    data = cache.recommender_data()
+    viewer = data["default_user"] if user == "default" else int(user)
+    name = ui.escape(data["titles"].set_index("title_id").loc[data["default_title"], "title"])  # as the page does
+    new = viewer == rp.NEW_USER
+    top = "A new viewer: popular in the genres they pick" if new else f"Top 10 for user {viewer}"
+    return {"For this viewer": [top],
+            "Their ratings": ["info: A new viewer has no ratings yet" if new else f"What user {viewer} has rated"],
+            "More like this title": [f"More like *{name}", f"Viewers who rated *{name}"],
+            "How good is it?": ["How good are these recommendations?"]}[tab]
+
+
 @pytest.mark.parametrize("tab", TABS)
 @pytest.mark.parametrize("user", ["default", str(rp.NEW_USER)])
 def test_every_tab_renders(tab, user):
     at = run(rc_tab=tab) if user == "default" else run(rc_tab=tab, user=user)
     assert not at.exception, [e.value for e in at.exception]
-    assert at.subheader or at.info
+    shown = [h.value for h in at.subheader] + [f"info: {i.value}" for i in at.info]
+    expected = _expected_heads(tab, user)
+    assert len(shown) == len(expected) and all(s.startswith(e) for s, e in zip(shown, expected)), shown
     labels = [s.label for s in at.status]
     if tab in ("More like this title",) or (tab == "For this viewer" and user == "default"):
         assert any(label.startswith("Models ready") for label in labels)  # the models' progress where used

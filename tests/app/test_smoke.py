@@ -24,12 +24,17 @@ def _home() -> AppTest:
 
 
 def test_home_metrics_come_from_the_data():
+    from core.data import embedded
+
+    data = embedded.load()
+    rated = data.titles[data.titles["vote_count"].notna()]
     at = _home().run()
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Titles with audience data"] == "58,788"
-    assert metrics["User ratings"] == "100,004"
-    assert metrics["Subscribers"] == "7,043"
-    assert metrics["Years"] == "1893-2005"
+    assert metrics["Titles with audience data"] == f"{len(rated):,}" and len(rated) < len(data.titles)
+    assert metrics["Genres"] == str(len({g for gs in rated["genres"] for g in gs}))
+    assert metrics["User ratings"] == f"{len(data.ratings):,}"
+    assert metrics["Subscribers"] == f"{len(data.subscribers):,}"
+    assert metrics["Years"] == f"{int(rated['year'].min())}-{int(rated['year'].max())}"
 
 
 def test_genre_filter_changes_the_view_and_the_url():
@@ -42,26 +47,32 @@ def test_genre_filter_changes_the_view_and_the_url():
     assert at.query_params["genres"] == "Animation"
 
 
-def test_deep_link_sets_the_filters():
-    at = _home()
-    at.query_params["genres"] = "Documentary"
-    at.query_params["years"] = "1990-1999"
-    at.query_params["min_votes"] = "500"
-    at.run()
-    assert not at.exception
-    assert at.sidebar.multiselect(key="w_flt_genres").value == ["Documentary"]
-    assert at.sidebar.slider(key="w_flt_years").value == (1990, 1999)
-    assert "Documentary" in at.markdown[0].value and "1990-1999" in at.markdown[0].value
+def _default_filters() -> tuple:
+    """(genres, years, minimum votes) of a home page opened without a link."""
+    at = _home().run()
+    return (at.sidebar.multiselect(key="w_flt_genres").value, at.sidebar.slider(key="w_flt_years").value,
+            at.sidebar.number_input(key="w_flt_min_votes").value)
 
 
-def test_bad_deep_link_values_are_ignored():
+@pytest.mark.parametrize("params, expected", [
+    ({"genres": "Documentary", "years": "1990-1999", "min_votes": "500"}, (["Documentary"], (1990, 1999), 500)),
+    ({"genres": "NotAGenre", "years": "soon-ish", "min_votes": "lots"}, None),  # every value ignored
+], ids=["good", "bad"])
+def test_deep_link_values_set_the_filters_or_are_ignored(params, expected):
+    """Each parameter a link sends is applied when valid; an invalid one leaves that filter at its default."""
+    default = _default_filters()
     at = _home()
-    at.query_params["years"] = "soon-ish"
-    at.query_params["min_votes"] = "lots"
-    at.query_params["genres"] = "NotAGenre"
+    at.query_params.update(params)
     at.run()
-    assert not at.exception
-    assert at.sidebar.multiselect(key="w_flt_genres").value == []
+    assert not at.exception, [e.value for e in at.exception]
+    genres, years, min_votes = expected or default
+    assert at.sidebar.multiselect(key="w_flt_genres").value == genres
+    assert at.sidebar.slider(key="w_flt_years").value == years
+    assert at.sidebar.number_input(key="w_flt_min_votes").value == min_votes
+    summary = at.markdown[0].value
+    assert f"{years[0]}-{years[1]}" in summary and f"{min_votes:,}+ votes" in summary
+    assert (genres[0] if genres else "all genres") in summary
+    assert (at.query_params["years"], at.query_params["min_votes"]) == (f"{years[0]}-{years[1]}", str(min_votes))
 
 
 def test_empty_filter_shows_a_message_not_an_error():

@@ -14,13 +14,16 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+#: Every page file, home first, as ``streamlit run app.py`` serves them.
+PAGES = ["app.py", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))]
 #: Console noise that Streamlit itself makes offline (see BROWSER.md), matched on the text and the URL a
 #: console message comes from (see ``console_text``); anything else is a failure, a 404 of an asset included.
-KNOWN_NOISE = ("fonts.gstatic.com", "favicon", "/_stcore/health", "/host-config")
+KNOWN_NOISE = ("/_stcore/health", "/host-config")
 
 
 def console_text(msg) -> str:
@@ -76,6 +79,35 @@ def chromium_path() -> str:
     if not path:
         raise RuntimeError("chromium is not installed: run .ci/run (apt-get install chromium)")
     return path
+
+
+@contextmanager
+def chromium():
+    """Headless system Chromium under Playwright; closed on exit."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def new_page(browser, width: int = 1400, height: int = 900):
+    """A page in a fresh browser context; its console errors and page errors collect in ``page.console_log``."""
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    page = ctx.new_page()
+    page.console_log = []
+    page.on("console", lambda m: page.console_log.append(console_text(m)) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.console_log.append(f"pageerror: {e}"))
+    page.hosts = set()  # every host the page asked for anything (the app's own, or a leak)
+    page.on("request", lambda r: page.hosts.add(urlsplit(r.url).netloc) if urlsplit(r.url).netloc else None)
+    try:
+        yield page
+    finally:
+        ctx.close()
 
 
 RENDERED_JS = """(path) => {

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from tests.e2e import harness
 
 SHOTS = Path(__file__).resolve().parent / "screenshots"
-PAGES = ["app.py", *sorted(p.relative_to(harness.ROOT).as_posix() for p in (harness.ROOT / "pages").glob("*.py"))]
 
 
 @pytest.fixture(scope="module")
@@ -19,27 +19,18 @@ def app_url():
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=harness.chromium_path(), args=harness.CHROMIUM_ARGS)
+    with harness.chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture()
 def page(browser):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
-    pg = ctx.new_page()
-    pg.console_log = []
-    pg.on("console", lambda m: pg.console_log.append(harness.console_text(m)) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: pg.console_log.append(f"pageerror: {e}"))
-    yield pg
-    ctx.close()
+    with harness.new_page(browser) as pg:
+        yield pg
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.parametrize("page_file", PAGES)
+@pytest.mark.parametrize("page_file", harness.PAGES)
 def test_page_renders_without_errors(app_url, page, page_file):
     path = harness.page_path(page_file)
     page.goto(app_url + path)
@@ -48,6 +39,7 @@ def test_page_renders_without_errors(app_url, page, page_file):
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator("h1").count() >= 1
     assert harness.console_errors(page.console_log) == []
+    assert page.hosts == {urlsplit(app_url).netloc}  # no request leaves the host (favicon, fonts, images)
 
 
 @pytest.mark.timeout(300)

@@ -2,7 +2,8 @@
 
 The fake server's titles are synthetic test fixtures (tests/fake_tmdb.py); what is checked is that each page
 renders on TMDB-shaped data (movies and TV, full release dates, TMDB popularity, no IMDb vote shares) with no
-exception and no console error, and shows TMDB's attribution.
+exception and no console error, that every page with the title filters really shows the Live TMDB source with
+TMDB's attribution, and that the Data page lists the synced titles.
 """
 from __future__ import annotations
 
@@ -12,18 +13,22 @@ from pathlib import Path
 import pytest
 
 from core import config
-from core.tmdb import service as datasync
 from core.data import embedded
+from core.tmdb import service as datasync
+from core.tmdb.store import TmdbStore
 from tests.e2e import harness
 from tests.fake_tmdb import FakeTmdb
 
 KEY = "0123456789abcdef0123456789abcdef"
-PAGES = ["app.py", *sorted(p.relative_to(harness.ROOT).as_posix() for p in (harness.ROOT / "pages").glob("*.py"))]
+ATTRIBUTION = "This product uses the TMDB API but is not endorsed or certified by TMDB."
+#: Pages drawn without the title filters (``page_setup(..., filters=False)``): they have no source to pick.
+NO_TITLE_FILTERS = {"pages/07_Churn.py", "pages/08_Recommender.py", "pages/10_Data.py"}
 
 
 @pytest.fixture(scope="module")
 def tmdb_app(tmp_path_factory):
-    """The app on a cache dir that shares the built embedded tables and models but has its own TMDB store."""
+    """The app on a cache dir that shares the built embedded tables and models but has its own TMDB store;
+    yields (url, number of TMDB titles synced)."""
     cache = tmp_path_factory.mktemp("tmdb-cache")
     embedded.load()  # make sure the shared cache exists
     for entry in config.cache_dir().iterdir():
@@ -33,35 +38,40 @@ def tmdb_app(tmp_path_factory):
         outcome = datasync.run_sync(datasync.parse_secret(KEY)[0], cache / "tmdb.duckdb", 1_500, details=True,
                                     base_url=server.base_url, rps=1_000)
         assert outcome.ok, outcome.message
+        with TmdbStore(cache / "tmdb.duckdb") as store:
+            synced = store.count()
+        assert synced > 0
         with harness.running_app({"MARQUEE_CACHE_DIR": str(cache), "TMDB_BASE_URL": server.base_url}) as (url, _):
-            yield url
+            yield url, synced
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=harness.chromium_path(), args=harness.CHROMIUM_ARGS)
+    with harness.chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("page_file", PAGES)
+@pytest.mark.parametrize("page_file", harness.PAGES)
 def test_page_renders_on_the_tmdb_source(tmdb_app, browser, page_file):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
-    page = ctx.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(harness.console_text(m)) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
-    path = harness.page_path(page_file)
-    page.goto(f"{tmdb_app}{path}?source=tmdb&media=movie,tv&min_votes=0")
-    harness.wait_rendered(page, path, timeout=300)
-    harness.full_screenshot(page, Path(__file__).resolve().parent / "screenshots" / f"tmdb_{Path(page_file).stem}.png")
-    assert page.locator('[data-testid="stException"]').count() == 0
-    assert harness.console_errors(errors) == []
-    sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
-    if "Live TMDB" in sidebar:  # pages with the title filters: the source is TMDB and the notice is shown
-        assert "not endorsed or certified by TMDB" in page.locator('[data-testid="stMain"]').inner_text()
-    ctx.close()
+    url, synced = tmdb_app
+    with harness.new_page(browser) as page:
+        path = harness.page_path(page_file)
+        page.goto(f"{url}{path}?source=tmdb&media=movie,tv&min_votes=0")
+        harness.wait_rendered(page, path, timeout=300)
+        harness.full_screenshot(page, Path(__file__).resolve().parent / "screenshots" /
+                                f"tmdb_{Path(page_file).stem}.png")
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert harness.console_errors(page.console_log) == []
+        main = page.locator('[data-testid="stMain"]').inner_text()
+        source = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text="Source")
+        if page_file in NO_TITLE_FILTERS:
+            assert source.count() == 0  # subscribers, MovieLens ratings or the inventory: no title source
+        else:  # the link's source is the one in use: picked in the sidebar, with TMDB's notice on the page
+            assert source.count() == 1
+            assert source.locator('input[role="combobox"]').input_value() == "Live TMDB"  # the shown choice
+            assert ATTRIBUTION in main
+        if page_file == "app.py":
+            assert " titles · Live TMDB · " in main  # the filters summary names the source
+        if page_file == "pages/10_Data.py":  # the Data page shows the synced titles with the notice
+            assert ATTRIBUTION in main and f"Cached: {synced:,} TMDB titles" in main

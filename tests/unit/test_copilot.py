@@ -5,10 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.decide import copilot
+from core.data import features, schema
 from core.decide import advice as copilot_advice
-from core.data import features
-from core.data import schema
+from core.decide import copilot
 from models import copilot as mc
 
 
@@ -34,8 +33,14 @@ def test_empty_frame_gets_a_reason(small_frame):
 
 
 def test_too_few_known_budgets_gets_a_reason(small_frame):
-    tiny = small_frame[small_frame["budget_level"].notna()].head(copilot.MIN_TRAIN - 1)
-    assert "Only 39 titles" in copilot.unusable_reason(tiny)
+    known = small_frame[small_frame["budget_level"].notna() & (small_frame["popularity"] > 0)]
+    known = pd.concat([known[known["hit"] == 1].head(5), known[known["hit"] == 0]])  # both sides of the hit line
+    reason = copilot.unusable_reason(known.head(copilot.MIN_TRAIN - 1))
+    assert f"Only {copilot.MIN_TRAIN - 1} titles" in reason and f"at least {copilot.MIN_TRAIN}" in reason
+    assert copilot.unusable_reason(known.head(copilot.MIN_TRAIN)) is None  # one more title is enough
+    unknown = small_frame[small_frame["budget_level"].isna()]
+    with_unknown = pd.concat([known.head(copilot.MIN_TRAIN - 1), unknown])  # titles without a budget do not count
+    assert f"Only {copilot.MIN_TRAIN - 1} titles" in copilot.unusable_reason(with_unknown)
 
 
 def test_one_class_gets_a_reason(small_frame):

@@ -5,9 +5,7 @@ import pickle
 
 import pandas as pd
 
-from core.data import embedded
-from core.data import features
-from core.data import schema
+from core.data import embedded, features, schema
 
 
 def _titles(**columns) -> pd.DataFrame:

@@ -10,13 +10,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from core.explore import charts as cx
 from core import config
-from core.explore import deepdive
-from core.explore import market
-from core.explore import universe
-from core.data import features
-from core.data import schema
+from core.data import features, schema
+from core.explore import charts as cx
+from core.explore import deepdive, market, universe
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -375,10 +372,25 @@ def test_every_chart_builds_on_both_sources(frame_name, request):
 
 
 def test_chart_colours_come_from_the_shared_genre_map(embedded_sample):
+    """Each genre gets its own colour, and the same one on every page's charts (explore, integrity, recommend)."""
     from core import charts
+    from core.integrity import charts as integrity_charts
+    from core.recommend import charts as recommend_charts
 
-    fig = cx.quality_popularity(universe.quality_popularity(embedded_sample))
-    assert all(t.marker.color == charts.genre_color(t.name) for t in fig.data)
+    scatter = cx.quality_popularity(universe.quality_popularity(embedded_sample))
+    colours = {t.name: t.marker.color for t in scatter.data}
+    assert len(colours) == embedded_sample["primary_genre"].nunique() >= 5
+    assert len(set(colours.values())) == len(colours), colours  # distinct genres, distinct colours
+    assert colours == {g: charts.genre_color(g) for g in colours}
+    genres = sorted(colours)
+    scores = np.linspace(2, 4, len(genres))
+    per_genre = pd.DataFrame({"genre": genres, "titles": 10, "votes": 100.0, "ratings": 5, "sentiment": scores,
+                              "mean_rating": scores})
+    for bars in (cx.genre_shares(universe.genre_stats(embedded_sample)),  # another Content Universe chart
+                 integrity_charts.genre_sentiment_bars(per_genre), recommend_charts.genre_taste(per_genre, 3.0)):
+        shown = dict(zip(bars.data[0].y, bars.data[0].marker.color))
+        assert set(genres) <= set(shown) and len(set(shown.values())) == len(shown), shown
+        assert {g: shown[g] for g in genres} == colours  # the same genre, the same colour on every page
 
 
 def _chart_calls(page: Path) -> list[tuple[str, str, ast.expr]]:

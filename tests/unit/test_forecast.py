@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, clone
 
-from models.timeseries import momentum, monthly_series, seasonal_profile
 from models import backtest
 from models import forecast as fc
+from models.timeseries import momentum, monthly_series, seasonal_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 COLUMNS = ["ds", "yhat", "yhat_lower", "yhat_upper"]

@@ -8,8 +8,8 @@ import pytest
 
 from core import charts
 from core.forecast import charts as cf
-from core.forecast import engine as F
 from core.forecast import dynamics as D
+from core.forecast import engine as F
 from core.forecast import report as R
 from models import forecast as fc
 

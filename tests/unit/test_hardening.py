@@ -144,3 +144,11 @@ def test_an_empty_read_only_cache_dir_still_serves_the_embedded_data(tmp_path, m
         assert embedded.cache_stamp() == ""  # nothing could be kept
         view = features.apply_filters(data.titles, features.Filters())
         assert len(data.titles) > len(view) > 0 and not any(tmp_path.iterdir())
+
+
+def test_one_bad_url_filter_does_not_drop_the_good_ones():
+    from core.ui.filters import from_url
+
+    assert from_url({"years": "soon-ish", "min_votes": "500", "genres": "Drama"}) == {"min_votes": 500,
+                                                                                        "genres": ["Drama"]}
+    assert from_url({"min_votes": "lots", "years": "1990-2000"}) == {"years": (1990, 2000)}

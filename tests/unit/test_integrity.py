@@ -6,11 +6,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from core.integrity import charts as ci
 from core.data import features
-from core.integrity import raters as ig
+from core.integrity import charts as ci
 from core.integrity import display
 from core.integrity import insights as ii
+from core.integrity import raters as ig
 from core.integrity import sentiment as se
 from core.integrity import votes as iv
 
@@ -303,7 +303,8 @@ def test_vote_insights():
     out = ii.vote_insights(table, pts, 3.0)
     assert out[0].startswith(f"2 of {len(df)} titles") and "1 look inflated" in out[0]
     assert f"against {pts['vote_count'].median():,.0f} for all titles" in out[1]
-    assert out[-1].startswith("3 titles in view are one-sided extremes") and "2 of them are flagged" in out[-1]  # stuffed and bombed; panned is not
+    # stuffed and bombed are flagged; panned is not
+    assert out[-1].startswith("3 titles in view are one-sided extremes") and "2 of them are flagged" in out[-1]
     assert ii.vote_insights(table.iloc[0:0], pts, 3.0)[0].startswith("No title")
     assert ii.vote_insights(table, pts.iloc[0:0], 3.0) == []
 
@@ -370,5 +371,6 @@ def test_core_integrity_modules_do_not_import_streamlit():
     import sys
 
     code = ("import sys; import core.integrity.raters, core.integrity.votes, core.integrity.sentiment, "
-            "core.integrity.insights, core.integrity.display, core.integrity.charts; assert 'streamlit' not in sys.modules")
+            "core.integrity.insights, core.integrity.display, core.integrity.charts; "
+            "assert 'streamlit' not in sys.modules")
     assert subprocess.run([sys.executable, "-c", code], cwd=features.config.ROOT).returncode == 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 import scipy.sparse as sp
 
 from core.recommend import evaluation as ev

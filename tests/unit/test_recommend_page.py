@@ -9,8 +9,8 @@ import pytest
 from core.recommend import charts as cr
 from core.recommend import evaluation as ev
 from core.recommend import insights as ri
-from core.recommend import tables as rp
 from core.recommend import report as rr
+from core.recommend import tables as rp
 from models.love import LoveModel
 from models.recommend import HybridRecommender
 from models.recommend_content import ContentIndex
@@ -134,9 +134,20 @@ def test_cold_start_tables(ratings, titles, options):
     assert near["genres"].str.contains("Action").all()
 
 
-def test_fit_timed(ratings, titles):
-    fit = rp.fit_timed(ContentIndex, ratings, titles)
-    assert isinstance(fit["model"], ContentIndex) and fit["seconds"] >= 0 and fit["trained_at"].endswith("UTC")
+def test_fit_timed_reports_the_fit_duration_and_when_it_ran(ratings, titles):
+    import time
+
+    class SlowIndex(ContentIndex):
+        def fit(self, *args, **kwargs):
+            time.sleep(0.2)
+            return super().fit(*args, **kwargs)
+
+    before = pd.Timestamp.now(tz="UTC").floor("min")
+    fit = rp.fit_timed(SlowIndex, ratings, titles)
+    assert isinstance(fit["model"], SlowIndex)
+    assert 0.2 <= fit["seconds"] < 30  # the time of the fit itself
+    trained = pd.Timestamp(fit["trained_at"].removesuffix(" UTC"), tz="UTC")
+    assert fit["trained_at"].endswith(" UTC") and before <= trained <= pd.Timestamp.now(tz="UTC")
 
 
 def test_report_steps_name_every_fold_then_ranking_and_love():

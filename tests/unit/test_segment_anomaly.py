@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from sklearn.ensemble import IsolationForest
 
-from core.explore import deepdive_models as dm
 from core.data import features
+from core.explore import deepdive_models as dm
 from models import anomaly, segment
 
 
