@@ -1,7 +1,24 @@
-"""The one command line: ``python -m core sync | refresh`` (TMDB into the local cache; see ``core.tmdb.cli``)."""
+"""The one command line: ``python -m core sync | refresh | ingest``.
+
+``sync`` and ``refresh`` fetch TMDB into the local cache (``core.tmdb.cli``); ``ingest`` validates a data file
+against the data contract and stores it as a source (``core.data.ingest``).
+"""
+from __future__ import annotations
+
 import sys
 
-from core.tmdb.cli import main
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch to the subcommand's own command line."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "ingest":
+        from core.data.ingest import cli
+
+        return cli(argv[1:])
+    from core.tmdb.cli import main as tmdb_main
+
+    return tmdb_main(argv)
+
 
 if __name__ == "__main__":
     sys.exit(main())
