@@ -138,6 +138,35 @@ def strategy_frame(flt: features.Filters) -> pd.DataFrame:
     return features.engineer(features.apply_filters(source_titles(flt), flt))
 
 
+@st.cache_data(max_entries=1, show_spinner=False)
+def contract_overview() -> pd.DataFrame:
+    """One row per contract table: key, required and optional columns, and the pages that need it."""
+    from core.data import contract
+
+    return pd.DataFrame([{"table": t.name, "key": ", ".join(t.key), "required": ", ".join(t.required),
+                          "optional": ", ".join(f.name for f in t.fields if not f.required),
+                          "pages": ", ".join(p for p, tables in contract.PAGE_TABLES.items() if t.name in tables)
+                          or "-"} for t in contract.TABLES.values()])
+
+
+@st.cache_data(ttl=30, max_entries=1, show_spinner=False)
+def uploaded_tables() -> pd.DataFrame:
+    """Tables loaded with ``python -m core ingest``: source, table, rows and when (empty when none)."""
+    import duckdb
+
+    from core.data import ingest
+
+    empty = pd.DataFrame(columns=["source", "table", "rows", "loaded"])
+    if not ingest.uploads_path().exists():
+        return empty
+    try:
+        with duckdb.connect(str(ingest.uploads_path()), read_only=True) as db:
+            return db.execute("SELECT source, tbl AS \"table\", rows, stored_at AS loaded FROM uploads "
+                              "ORDER BY source, tbl").df()
+    except duckdb.Error:
+        return empty
+
+
 @st.cache_data(max_entries=4, show_spinner=False)
 def data_overview(tmdb_stamp: str, tmdb_problem: str = "") -> dict:
     """Inventory, derivations, field coverage and validation problems of both sources.

@@ -239,3 +239,23 @@ def validate(df: pd.DataFrame, table: str, known_titles: set | None = None) -> V
         for part in line.split("; "):
             counts[part] = counts.get(part, 0) + 1
     return Validation(table, accepted, rejected, dict(sorted(counts.items(), key=lambda kv: -kv[1])))
+
+
+def markdown() -> str:
+    """The contract as Markdown (``data/README.md`` holds exactly this; a test keeps the two in step)."""
+    lines = []
+    for t in TABLES.values():
+        lines += [f"### `{t.name}`", "", f"{t.description} Key: {', '.join(f'`{k}`' for k in t.key)}.", "",
+                  "| column | required | type | unit / allowed | meaning | example |", "|---|---|---|---|---|---|"]
+        for f in t.fields:
+            rule = ", ".join(f.allowed) if f.allowed else f.unit
+            if f.low is not None:
+                rule = f"{rule} ({f.low:g} to {f.high:g})".strip()
+            lines.append(f"| `{f.name}` | {'yes' if f.required else 'no'} | {f.kind} | {rule} | {f.description} | "
+                         f"{f.example} |")
+        refers = [f"`{c}` must name a `{target}` key" for c, target in t.refers_to.items()]
+        lines += ([""] + [f"{r.capitalize()} (checked when that table is loaded)." for r in refers] if refers else [])
+        lines.append("")
+    lines += ["### Which pages need which tables", "", "| page | tables |", "|---|---|"]
+    lines += [f"| {page} | {', '.join(tables)} |" for page, tables in PAGE_TABLES.items()]
+    return "\n".join(lines) + "\n"

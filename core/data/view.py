@@ -28,6 +28,7 @@ def render() -> None:
                    "the rest in memory, so first visits stay slow and nothing new is kept across restarts. Set "
                    "MARQUEE_CACHE_DIR to a writable folder to fix it.", icon=":material/folder_off:")
     _inventory(overview)
+    _contract()
     _tmdb_panel(status)
 
 
@@ -59,6 +60,22 @@ def _inventory(overview: dict) -> None:
                    "repaired silently: pages leave unknown values out of the figures that need them.")
         st.dataframe(problems, width="stretch", hide_index=True)
         ui.download(problems, "marquee_validation_problems", key="dt_problems_dl")
+
+
+def _contract() -> None:
+    """The data contract for data users bring, which pages need which table, and what has been loaded."""
+
+    st.subheader("Your own data: the data contract")
+    st.caption("Load a CSV, Parquet, Excel or zip file as one of these tables with `python -m core ingest FILE "
+               "--table NAME`: every row is validated and rejected rows are kept with their reasons. "
+               "Full column definitions with an example row are in data/README.md.")
+    ui.table(cache.contract_overview(), "marquee_data_contract", key="dt_contract_dl")
+    loaded = cache.uploaded_tables()
+    if loaded.empty:
+        st.caption("No files have been loaded yet.")
+    else:
+        st.markdown("**Loaded**")
+        ui.table(loaded, key="dt_uploads")
 
 
 def _tmdb_panel(status: dict) -> None:

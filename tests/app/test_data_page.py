@@ -148,3 +148,24 @@ def test_a_sync_from_outside_the_app_reaches_the_pages(fake, tmp_path):
     app.run()
     assert not app.exception
     assert int(app.metric[0].value.replace(",", "")) > int(first.replace(",", ""))
+
+
+def test_the_contract_and_a_file_loaded_from_the_shell_are_listed(tmp_path, monkeypatch):
+    import streamlit as st
+
+    from core.data import contract, ingest
+
+    monkeypatch.setenv("MARQUEE_CACHE_DIR", str(tmp_path))
+    st.cache_data.clear()
+    raw = b"title_id,title,kind\nt1,Alpha,movie\nt2,Beta,series\n"
+    done = ingest.ingest("mine.csv", raw, "titles", "My catalogue")
+    at = AppTest.from_file(str(PAGE), default_timeout=60).run()
+    assert not at.exception
+    tables = {tuple(df.value.columns): df.value for df in at.dataframe}
+    listed = next(df for cols, df in tables.items() if "required" in cols)
+    assert set(listed["table"]) == set(contract.TABLES)
+    assert listed.set_index("table").loc["ratings", "required"] == ", ".join(contract.TABLES["ratings"].required)
+    loaded = next(df for cols, df in tables.items() if "loaded" in cols)
+    row = loaded.set_index("table").loc["titles"]
+    assert row["source"] == "my_catalogue" and row["rows"] == len(done.validation.accepted) == 1
+    st.cache_data.clear()
