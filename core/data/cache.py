@@ -151,20 +151,15 @@ def contract_overview() -> pd.DataFrame:
 
 @st.cache_data(ttl=30, max_entries=1, show_spinner=False)
 def uploaded_tables() -> pd.DataFrame:
-    """Tables loaded with ``python -m core ingest``: source, table, rows and when (empty when none)."""
+    """Tables loaded from files: source, table, rows, files and when (empty when none; a damaged store too)."""
     import duckdb
 
     from core.data import ingest
 
-    empty = pd.DataFrame(columns=["source", "table", "rows", "loaded"])
-    if not ingest.uploads_path().exists():
-        return empty
     try:
-        with duckdb.connect(str(ingest.uploads_path()), read_only=True) as db:
-            return db.execute("SELECT source, tbl AS \"table\", rows, stored_at AS loaded FROM uploads "
-                              "ORDER BY source, tbl").df()
-    except duckdb.Error:
-        return empty
+        return ingest.stored_tables()
+    except (duckdb.Error, OSError):
+        return pd.DataFrame(columns=["source", "table", "rows", "files", "loaded"])
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

@@ -168,23 +168,47 @@ def uploads_path() -> Path:
 
 
 def store(source: str, table: str, accepted: pd.DataFrame, digest: str) -> bool:
-    """Replace ``source``'s ``table`` with ``accepted``; False (nothing written) when that very file is stored."""
+    """Add ``accepted`` to ``source``'s ``table``: a row whose key is already stored replaces it, so a file of
+    fixed rejected rows completes the table. False (nothing written) when this very file was stored before."""
     import duckdb
 
     path = uploads_path()
     path.parent.mkdir(parents=True, exist_ok=True)
+    name, key = f"{source}__{table}", list(TABLES[table].key)
     with duckdb.connect(str(path)) as db:
-        db.execute("CREATE TABLE IF NOT EXISTS uploads (source VARCHAR, tbl VARCHAR, digest VARCHAR, rows BIGINT, "
-                   "stored_at TIMESTAMP, PRIMARY KEY (source, tbl))")
-        seen = db.execute("SELECT digest FROM uploads WHERE source = ? AND tbl = ?", [source, table]).fetchone()
-        if seen and seen[0] == digest:
+        db.execute("CREATE TABLE IF NOT EXISTS upload_files (source VARCHAR, tbl VARCHAR, digest VARCHAR, "
+                   "rows BIGINT, stored_at TIMESTAMP, PRIMARY KEY (source, tbl, digest))")
+        if db.execute("SELECT 1 FROM upload_files WHERE source = ? AND tbl = ? AND digest = ?",
+                      [source, table, digest]).fetchone():
             return False
-        frame = accepted.assign(**{c: accepted[c].map(json.dumps) for c in accepted.columns
-                                   if accepted[c].dtype == object})
+        frame = _for_duckdb(accepted)
+        exists = db.execute("SELECT 1 FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()
+        if exists:
+            frame = pd.concat([db.execute(f'SELECT * FROM "{name}"').df(), frame], ignore_index=True)
+            frame = frame.drop_duplicates(key, keep="last")
         db.register("incoming", frame)
-        db.execute(f'CREATE OR REPLACE TABLE "{source}__{table}" AS SELECT * FROM incoming')
-        db.execute("INSERT OR REPLACE INTO uploads VALUES (?, ?, ?, ?, now())", [source, table, digest, len(accepted)])
+        db.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM incoming')
+        db.execute("INSERT INTO upload_files VALUES (?, ?, ?, ?, now())", [source, table, digest, len(accepted)])
     return True
+
+
+def _for_duckdb(df: pd.DataFrame) -> pd.DataFrame:
+    """List columns (genres) as JSON text, so every column is a plain DuckDB type."""
+    return df.assign(**{c: df[c].map(json.dumps) for c in df.columns if df[c].dtype == object})
+
+
+def stored_tables() -> pd.DataFrame:
+    """Every stored upload table: source, table, rows now, files loaded and when the last one was."""
+    import duckdb
+
+    columns = ["source", "table", "rows", "files", "loaded"]
+    if not uploads_path().exists():
+        return pd.DataFrame(columns=columns)
+    with duckdb.connect(str(uploads_path()), read_only=True) as db:
+        files = db.execute("SELECT source, tbl, count(*) AS files, max(stored_at) AS loaded FROM upload_files "
+                           "GROUP BY source, tbl ORDER BY source, tbl").fetchall()
+        rows = [(s, t, db.execute(f'SELECT count(*) FROM "{s}__{t}"').fetchone()[0], n, at) for s, t, n, at in files]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def stored_title_ids(source: str) -> set | None:
@@ -216,8 +240,10 @@ def ingest(name: str, raw: bytes, table: str, source: str = "uploaded", mapping:
     source = source_name(source)
     if known_titles is None and "titles" in TABLES[table].refers_to.values():
         known_titles = stored_title_ids(source)
-    result = validate(apply_mapping(df, mapping or guess_mapping(list(df.columns), table)), table, known_titles)
-    digest = hashlib.sha256(raw + json.dumps(mapping or {}, sort_keys=True).encode()).hexdigest()[:16]
+    mapping = mapping or guess_mapping([str(c) for c in df.columns], table)
+    result = validate(apply_mapping(df, mapping), table, known_titles)
+    result.rejected = result.rejected.rename(columns={name: column for name, column in mapping.items()})
+    digest = hashlib.sha256(raw + json.dumps(mapping, sort_keys=True).encode()).hexdigest()[:16]
     rejected_file = ""
     if len(result.rejected):
         out = config.cache_dir() / "rejected" / f"{source}__{table}__{digest}.csv"

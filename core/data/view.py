@@ -6,7 +6,7 @@ from datetime import timedelta
 import streamlit as st
 
 from core import ui
-from core.data import cache
+from core.data import cache, upload_view
 from core.data import docs as datadoc
 from core.tmdb import service as datasync
 
@@ -29,6 +29,7 @@ def render() -> None:
                    "MARQUEE_CACHE_DIR to a writable folder to fix it.", icon=":material/folder_off:")
     _inventory(overview)
     _contract()
+    upload_view.render()
     _tmdb_panel(status)
 
 
@@ -66,9 +67,9 @@ def _contract() -> None:
     """The data contract for data users bring, which pages need which table, and what has been loaded."""
 
     st.subheader("Your own data: the data contract")
-    st.caption("Load a CSV, Parquet, Excel or zip file as one of these tables with `python -m core ingest FILE "
-               "--table NAME`: every row is validated and rejected rows are kept with their reasons. "
-               "Full column definitions with an example row are in data/README.md.")
+    st.caption("Load a CSV, Parquet, Excel or zip file as one of these tables below, or from a shell with "
+               "`python -m core ingest FILE --table NAME`: every row is validated and rejected rows are kept with "
+               "their reasons. Full column definitions with an example row are in data/README.md.")
     ui.table(cache.contract_overview(), "marquee_data_contract", key="dt_contract_dl")
     loaded = cache.uploaded_tables()
     if loaded.empty:

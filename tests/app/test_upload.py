@@ -1,0 +1,86 @@
+"""The Data page's upload flow: file, guessed mapping, preview, validation, rejected rows, fix and re-upload."""
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGE = Path(__file__).resolve().parents[2] / "pages" / "10_Data.py"
+MESSY = ("tconst;primaryTitle;titleType;Genres;runtimeMinutes\n"
+         "tt1;<img src=x onerror=alert(1)>;movie;Drama|Comedy;101\n"
+         "tt2;Beta;series;Drama;45\n"      # 'series' is not an allowed kind
+         "tt3;Gamma;tv;Crime;-4\n"         # runtime out of range
+         "tt1;Again;movie;Drama;90\n"      # duplicate key
+         "tt4;Delta;movie;;120\n")
+
+
+@pytest.fixture()
+def page(tmp_path, monkeypatch):
+    import streamlit as st
+
+    monkeypatch.setenv("MARQUEE_CACHE_DIR", str(tmp_path))
+    st.cache_data.clear()
+    yield AppTest.from_file(str(PAGE), default_timeout=90).run()
+    st.cache_data.clear()
+
+
+def _upload(at: AppTest, name: str, text: str, table: str = "titles") -> AppTest:
+    at.selectbox(key="up_table").set_value(table)
+    at.file_uploader(key="up_file").set_value((name, text.encode("utf-8-sig"), "text/csv"))
+    at.text_input(key="up_source").input("My catalogue")
+    return at.run()
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_the_mapping_is_guessed_and_the_preview_uses_contract_names(page):
+    at = _upload(page, "titles.csv", MESSY)
+    assert not at.exception
+    assert at.selectbox(key="up_map_titles_title_id").value == "tconst"
+    assert at.selectbox(key="up_map_titles_title").value == "primaryTitle"
+    assert at.selectbox(key="up_map_titles_kind").value == "titleType"
+    preview = at.dataframe[-1].value
+    assert {"title_id", "title", "kind", "genres", "runtime"} <= set(preview.columns) and len(preview) == 5
+
+
+def test_loading_counts_every_row_and_the_rejected_rows_can_be_fixed_and_reuploaded(page):
+    at = _upload(page, "titles.csv", MESSY)
+    at.button(key="up_go").click().run()
+    assert not at.exception
+    assert (_metric(at, "Rows read"), _metric(at, "Accepted"), _metric(at, "Rejected")) == ("5", "2", "3")
+    reasons = next(df.value for df in at.dataframe if list(df.value.columns) == ["reason", "rows"])
+    reasons = reasons.set_index("reason")["rows"]
+    assert reasons.to_dict() == {"value not allowed": 1, "out of range": 1, "duplicate key": 1}
+    from core.data import ingest
+
+    rejected = pd.read_csv(next(Path(ingest.config.cache_dir(), "rejected").glob("*.csv")), sep=",")
+    assert len(rejected) == 3 and "reasons" in rejected
+    fixed = rejected.drop(columns="reasons").assign(titleType="tv", runtimeMinutes=50)
+    fixed = fixed[fixed["primaryTitle"] != "Again"]  # the duplicate is dropped by the user
+    buffer = StringIO()
+    fixed.to_csv(buffer, index=False)
+    at = _upload(at, "fixed.csv", buffer.getvalue())
+    at.button(key="up_go").click().run()
+    assert _metric(at, "Accepted") == "2" and _metric(at, "Rejected") == "0"
+    stored = ingest.stored_tables().set_index("table").loc["titles"]
+    assert stored["rows"] == 4 and stored["files"] == 2  # the fixed rows completed the table
+
+
+def test_a_file_that_is_not_a_table_gets_one_sentence(page):
+    at = page
+    at.file_uploader(key="up_file").set_value(("data.csv", b"\x00\x01\x02binary", "text/csv"))
+    at.run()
+    assert not at.exception
+    assert any("not a text table" in e.value for e in at.error)
+
+
+def test_a_missing_required_column_is_named(page):
+    at = _upload(page, "titles.csv", "tconst,primaryTitle\ntt1,A\n")
+    at.button(key="up_go").click().run()
+    assert not at.exception
+    assert any("kind" in e.value and "requires" in e.value for e in at.error)
