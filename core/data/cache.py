@@ -82,9 +82,12 @@ def tmdb_version(status: dict) -> str:
 
 
 def source_version(source: str) -> str:
-    """The data version of a source: the embedded cache's build stamp, or the TMDB cache's sync stamp."""
+    """The data version of a source: the embedded cache's build stamp, the TMDB cache's sync stamp, or an
+    uploaded source's files."""
     if source == "tmdb":
         return "tmdb|" + tmdb_version(tmdb_status(tmdb_store_path()))
+    if source.startswith("up:"):
+        return "up|" + uploaded_stamp(source)
     if not embedded.cache_stamp():
         embedded_data()  # first start: build the tables (and their manifest) before keying on them
     return "embedded|" + embedded.cache_stamp()
@@ -100,8 +103,46 @@ def forget_tmdb() -> None:
     tmdb_problem.clear()
 
 
+@st.cache_data(ttl=30, max_entries=8, show_spinner=False)
+def uploaded_stamp(source: str) -> str:
+    """The version of an uploaded source (``core.data.ingest.source_stamp``; "" when it cannot be read)."""
+    import duckdb
+
+    from core.data import ingest
+
+    try:
+        return ingest.source_stamp(source)
+    except (duckdb.Error, OSError):
+        return ""
+
+
+@st.cache_data(ttl=30, max_entries=1, show_spinner=False)
+def uploaded_sources() -> list[str]:
+    """Uploaded sources with a titles table (``up:<name>``), for the source picker."""
+    import duckdb
+
+    from core.data import ingest
+
+    try:
+        return ingest.uploaded_sources()
+    except (duckdb.Error, OSError):
+        return []
+
+
+@st.cache_data(max_entries=8, show_spinner="Reading the uploaded titles...")
+def uploaded_titles(source: str, version: str) -> pd.DataFrame:
+    """An uploaded source's titles in the canonical shape, at ``version``."""
+    from core.data import ingest
+
+    return ingest.uploaded_titles(source)
+
+
 def source_titles(flt: features.Filters) -> pd.DataFrame:
-    """Canonical titles of ``flt.source`` ("embedded" or "tmdb") at ``flt.version``."""
+    """Canonical titles of ``flt.source`` ("embedded", "tmdb" or "up:<name>") at ``flt.version``."""
+    if flt.source.startswith("up:"):
+        if flt.source in uploaded_sources():
+            return uploaded_titles(flt.source, flt.version)
+        return embedded_data().titles.iloc[0:0]
     if flt.source == "tmdb":
         status = tmdb_status(tmdb_store_path())
         if status:

@@ -92,10 +92,11 @@ def add_percentiles(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def snapshot_date(df: pd.DataFrame) -> pd.Series:
-    """The date each title's counts were taken: end of 2005 for the IMDb extract, today for live data."""
+    """The date each title's counts were taken: end of 2005 for the IMDb extract, today for live and uploaded
+    data."""
     today = pd.Timestamp.now().normalize()
     imdb = pd.Timestamp(f"{config.IMDB_SNAPSHOT_YEAR}-12-31")
-    return pd.Series(np.where(df["source"] == "tmdb", today, imdb), index=df.index).astype("datetime64[ns]")
+    return pd.Series(np.where(df["source"] == "embedded", imdb, today), index=df.index).astype("datetime64[ns]")
 
 
 def add_dates(df: pd.DataFrame) -> pd.DataFrame:

@@ -279,3 +279,45 @@ def cli(argv: list[str]) -> int:
         return 2
     print(json.dumps(done.report()))
     return 0
+
+
+UPLOADED_PREFIX = "up:"
+
+
+def uploaded_sources() -> list[str]:
+    """Source keys (``up:<name>``) of uploads that hold a titles table, the only table the title pages read."""
+    tables = stored_tables()
+    return [UPLOADED_PREFIX + s for s in tables.loc[tables["table"] == "titles", "source"]]
+
+
+def source_stamp(source_key: str) -> str:
+    """A version of an uploaded source that changes with every file stored into it."""
+    import duckdb
+
+    name = source_key.removeprefix(UPLOADED_PREFIX)
+    if not uploads_path().exists():
+        return ""
+    with duckdb.connect(str(uploads_path()), read_only=True) as db:
+        row = db.execute("SELECT count(*), max(stored_at) FROM upload_files WHERE source = ?", [name]).fetchone()
+    return f"{row[0]}|{row[1]}"
+
+
+def uploaded_titles(source_key: str) -> pd.DataFrame:
+    """An uploaded titles table in the canonical titles shape every page reads (``core.data.schema``)."""
+    import duckdb
+
+    from core.data import schema
+
+    name = source_key.removeprefix(UPLOADED_PREFIX)
+    with duckdb.connect(str(uploads_path()), read_only=True) as db:
+        raw = db.execute(f'SELECT * FROM "{name}__titles"').df()
+    genres = raw["genres"].map(json.loads) if "genres" in raw else pd.Series([[]] * len(raw), index=raw.index)
+    dates = pd.to_datetime(raw.get("release_date"), errors="coerce") if "release_date" in raw else pd.NaT
+    out = pd.DataFrame({
+        "title_id": raw["title_id"], "title": raw["title"], "media_type": raw["kind"], "genres": genres,
+        "primary_genre": genres.map(lambda g: g[0] if g else schema.NO_GENRE), "release_date": dates,
+        "year": pd.Series(dates, index=raw.index).dt.year if "release_date" in raw else pd.NA,
+        **{c: raw[c] if c in raw else pd.NA for c in ("runtime", "budget", "revenue", "vote_average", "vote_count",
+                                                      "popularity", "overview")},
+        "language": pd.NA, "poster_url": pd.NA, "source": "uploaded"}, index=raw.index)
+    return schema.conform(out, schema.TITLE_COLUMNS)

@@ -17,6 +17,14 @@ _THIS = sys.modules[__name__]
 @st.cache_data(max_entries=8, show_spinner=False)
 def home_summary(source: str, version: str) -> dict:
     """Headline figures of a source at a data version, plus a note on where it comes from and how fresh it is."""
+    if source.startswith("up:"):
+        data = data_cache.embedded_data()
+        titles = data_cache.source_titles(features.Filters(source, version=version))
+        out = insights.portfolio_summary(titles, len(data.ratings), len(data.subscribers))
+        out["source_note"] = (f"Your uploaded titles ({source[3:]}, {len(titles):,} rows; only titles with a vote "
+                              "count have audience data). Ratings and subscribers come from the embedded MovieLens "
+                              "and Telco data.")
+        return out
     if source == "tmdb":
         data = data_cache.embedded_data()
         titles = data_cache.source_titles(features.Filters(source, version=version))

@@ -6,6 +6,8 @@ permanent ones, because Streamlit drops a widget's state when a page that does n
 """
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from core import config
@@ -13,6 +15,14 @@ from core.data import cache as data_cache
 from core.data.features import Filters
 
 SOURCE_LABELS = {"embedded": "Embedded (IMDb, MovieLens, Telco)", "tmdb": "Live TMDB"}
+_UPLOADED = re.compile(r"up:[a-z0-9_]{1,40}")
+
+
+def source_label(source: str) -> str:
+    """How a source is named on screen (an uploaded one by the name it was stored under)."""
+    if source.startswith("up:"):
+        return f"Uploaded: {source[3:]}"
+    return SOURCE_LABELS.get(source, source)
 FILTER_KEYS = ("source", "media", "genres", "years", "min_votes")
 MAX_MIN_VOTES = 1_000_000
 
@@ -20,7 +30,7 @@ MAX_MIN_VOTES = 1_000_000
 def _parse(name: str, raw: str):
     """One filter value from its URL text; ValueError when it cannot be one."""
     if name == "source":
-        if raw not in SOURCE_LABELS:
+        if raw not in SOURCE_LABELS and not _UPLOADED.fullmatch(raw):
             raise ValueError(name)
         return raw
     if name == "media":
@@ -89,7 +99,7 @@ def sidebar() -> Filters:
     ss = st.session_state
     _init_from_url()
     tmdb_ready = bool(data_cache.tmdb_status(data_cache.tmdb_store_path()))
-    sources = ["embedded", "tmdb"] if tmdb_ready else ["embedded"]
+    sources = (["embedded", "tmdb"] if tmdb_ready else ["embedded"]) + data_cache.uploaded_sources()
     if ss.get("flt_source") not in sources:
         ss["flt_source"] = "embedded"
     version = data_cache.source_version(ss["flt_source"])
@@ -100,9 +110,10 @@ def sidebar() -> Filters:
         st.caption("FILTERS")
         for name in FILTER_KEYS:
             ss[f"w_flt_{name}"] = ss[f"flt_{name}"]
-        st.selectbox("Source", sources, format_func=SOURCE_LABELS.get, key="w_flt_source",
+        st.selectbox("Source", sources, format_func=source_label, key="w_flt_source",
                      on_change=_keep, args=("source",),
-                     help=None if tmdb_ready else "Sync TMDB titles on the Data page to add the live source.")
+                     help=None if tmdb_ready else "Sync TMDB titles, or upload your own, on the Data page to add "
+                                                  "a source.")
         st.multiselect("Content type", facets["media_types"], key="w_flt_media", on_change=_keep,
                        args=("media",), help="Movies, TV or both, where the source has both.")
         st.multiselect("Genres", facets["genres"], key="w_flt_genres", on_change=_keep, args=("genres",),
@@ -133,5 +144,6 @@ def summary(flt: Filters, n: int) -> str:
     from core.ui.widgets import escape
 
     genres = ", ".join(escape(g, 60) for g in flt.genres) if flt.genres else "all genres"
-    return (f"{n:,} titles · {SOURCE_LABELS[flt.source]} · {genres} · {flt.years[0]}-{flt.years[1]} · "
+    label = escape(source_label(flt.source), 60) if flt.source.startswith("up:") else source_label(flt.source)
+    return (f"{n:,} titles · {label} · {genres} · {flt.years[0]}-{flt.years[1]} · "
             f"{flt.min_votes:,}+ votes")
