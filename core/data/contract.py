@@ -119,8 +119,18 @@ REASONS = {
     "out_of_range": "out of range", "not_allowed": "value not allowed", "duplicate_key": "duplicate key",
     "unknown_title": "unknown title", "unreadable_bool": "not true/false",
 }
-_TRUE = {"1", "true", "yes", "y", "t"}
-_FALSE = {"0", "false", "no", "n", "f"}
+_TRUE = {"1", "1.0", "true", "yes", "y", "t"}  # 1.0/0.0: a 0/1 column that pandas saved as floats
+_FALSE = {"0", "0.0", "false", "no", "n", "f"}
+_THOUSANDS = r"-?\d{1,3}(,\d{3})+(\.\d+)?"   # 1,234,567.5
+_DECIMAL_COMMA = r"-?\d+,(\d{1,2}|\d{4,})"      # 13,99 (a ;-separated export); 1,234 stays thousands
+
+
+def _plain_number(text: pd.Series) -> pd.Series:
+    """Number text without thousands separators, a decimal comma read as a point; anything else unchanged."""
+    thousands = text.str.fullmatch(_THOUSANDS).fillna(False)
+    decimal = text.str.fullmatch(_DECIMAL_COMMA).fillna(False)
+    return text.mask(thousands, text.str.replace(",", "", regex=False)).mask(
+        decimal, text.str.replace(",", ".", regex=False))
 
 
 @dataclass
@@ -170,7 +180,7 @@ def _parse(f: Field, raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = _text(raw)
     reason = pd.Series(pd.NA, index=raw.index, dtype="string")
     if f.kind in ("int", "float"):
-        values = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce").astype("Float64")
+        values = pd.to_numeric(_plain_number(text), errors="coerce").astype("Float64")
         reason = reason.mask(text.notna() & values.isna(), "unreadable_number")
         if f.name in ("budget", "revenue"):
             values = values.mask(values == 0)  # 0 means unknown, as in TMDB
@@ -179,7 +189,9 @@ def _parse(f: Field, raw: pd.Series) -> tuple[pd.Series, pd.Series]:
         reason = reason.mask(out_of_range.fillna(False), "out_of_range")
     elif f.kind == "date":
         year_only = text.str.fullmatch(r"\d{4}").fillna(False)
-        values = pd.to_datetime(text.mask(year_only, text + "-07-01"), errors="coerce", format="mixed")
+        # zoned stamps (ISO "Z", offsets, even mixed) read as UTC; naive ones are taken as written
+        values = pd.to_datetime(text.mask(year_only, text + "-07-01"), errors="coerce", format="mixed", utc=True)
+        values = values.dt.tz_convert(None).astype("datetime64[ns]")
         reason = reason.mask(text.notna() & values.isna(), "unreadable_date")
     elif f.kind == "bool":
         low = text.str.lower()
@@ -226,8 +238,10 @@ def validate(df: pd.DataFrame, table: str, known_titles: set | None = None) -> V
         if known_titles is not None and target == "titles":
             reasons.append(pd.Series(pd.NA, index=df.index, dtype="string").mask(
                 canonical[column].notna() & ~canonical[column].isin(known_titles), "unknown_title"))
+    bad_already = pd.concat(reasons, axis=1).notna().any(axis=1)
+    repeated = canonical[~bad_already].duplicated(list(spec.key), keep="first")  # among rows otherwise valid
     reasons.append(pd.Series(pd.NA, index=df.index, dtype="string").mask(
-        canonical.duplicated(list(spec.key), keep="first"), "duplicate_key"))
+        repeated.reindex(df.index, fill_value=False), "duplicate_key"))
     why = pd.concat(reasons, axis=1).apply(lambda row: "; ".join(REASONS[r] for r in dict.fromkeys(row.dropna())),
                                            axis=1)
     bad = why != ""
