@@ -1,6 +1,6 @@
 """Content Universe: what exists in the catalogue, which genres carry the engagement, and which titles lead?"""
 from core import ui
-from core.explore import universe_view
+from core.explore import view
 
-universe_view.render(ui.page_setup("Content Universe", "What exists? Genres, quality against reach, engagement "
+view.render_universe(ui.page_setup("Content Universe", "What exists? Genres, quality against reach, engagement "
                                                        "tiers and the titles that lead the view."))

@@ -1,6 +1,6 @@
 """Performance Deep Dive: what drives success, when do titles do best, which stand apart, and what segments exist?"""
 from core import ui
-from core.explore import deepdive_view
+from core.explore import view
 
-deepdive_view.render(ui.page_setup("Performance Deep Dive", "What drives success? Correlations, drivers, timing, "
+view.render_deepdive(ui.page_setup("Performance Deep Dive", "What drives success? Correlations, drivers, timing, "
                                    "outliers and segments, all computed on the titles in view."))

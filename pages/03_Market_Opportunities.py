@@ -1,7 +1,7 @@
 """Market Opportunities: where are the gaps? Which genres are under-supplied for their success, how concentrated
 is engagement, which release windows work, and which genre pairings perform?"""
 from core import ui
-from core.explore import market_view
+from core.explore import view
 
-market_view.render(ui.page_setup("Market Opportunities", "Where are the gaps? Saturation, concentration, release "
+view.render_market(ui.page_setup("Market Opportunities", "Where are the gaps? Saturation, concentration, release "
                                                          "windows and genre pairings."))

@@ -1,6 +1,6 @@
 """Investment Copilot: should we invest in this title, at what budget, and what would it be up against?"""
 from core import ui
-from core.decide import copilot_view
+from core.decide import view
 
-copilot_view.render(ui.page_setup("Investment Copilot", "Should we invest in this title? Predicted popularity, hit "
+view.render_copilot(ui.page_setup("Investment Copilot", "Should we invest in this title? Predicted popularity, hit "
                                   "chance, risk and a plain call, from what a title has before it is made."))

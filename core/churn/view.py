@@ -34,17 +34,13 @@ def render() -> None:
     st.caption(f"{cp.MARQUEE}: {cp.MARQUEE_DESCRIPTION} Quality, curves, campaign and the at-risk ranking use "
                "out-of-fold scores (each subscriber scored by a model that never saw them; preprocessing refitted in "
                "each fold). What-if and explanations use the model refitted on everyone.")
-    tabs = st.tabs(list(TABS), key="ch_tab", on_change="rerun")
     keep = {"threshold": ev["default_threshold"], "cost": cp.DEFAULT_COST_PER_OFFER, "value": ov["value_saved"],
             "success": cp.DEFAULT_SUCCESS_RATE}
     for name, default in keep.items():  # widgets on closed tabs lose their state; the kept copies do not
         st.session_state.setdefault(f"ch_{name}", st.session_state.setdefault(f"ch_keep_{name}", default))
     sections = (lambda: _campaign_tab(ov, ev), lambda: _comparison(ov), lambda: _drivers(ov), lambda: _what_if(ov),
                 lambda: _segments(ov), _at_risk)
-    for tab, section in zip(tabs, sections):
-        if tab.open:
-            with tab:
-                section()
+    ui.lazy_tabs(dict(zip(TABS, sections)), key="ch_tab")
 
 
 def _cross_validate(names: tuple, what: str) -> None:

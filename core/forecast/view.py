@@ -38,13 +38,9 @@ def render(flt: Filters) -> None:
     _fit_all(flt, genres, inputs)
     # Lazy tabs: only the open tab runs and draws its charts; the open tab is in the URL (?fc_tab=...) next to the
     # filters, so a view can be shared.
-    tabs = st.tabs(list(TABS), key="fc_tab", on_change="rerun", bind="query-params")
     sections = (lambda: _outlook(flt, inputs, measure), lambda: _one_genre(flt, genres, measure),
                 lambda: _accuracy(flt), lambda: _seasonality(flt), lambda: _speed(flt))
-    for tab, section in zip(tabs, sections):
-        if tab.open:
-            with tab:
-                section()
+    ui.lazy_tabs(dict(zip(TABS, sections)), key="fc_tab", bind="query-params")
 
 
 def _fit_all(flt: Filters, genres: list[str], inputs: dict) -> None:

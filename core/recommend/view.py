@@ -39,13 +39,9 @@ def render() -> None:
             st.warning(note, icon=":material/link_off:")
     # Lazy tabs: only the open tab runs and draws its charts. The pickers above serve every tab; the open tab is
     # in the URL (?rc_tab=...) next to the user and title, so a view can be shared.
-    tabs = st.tabs(list(TABS), key="rc_tab", on_change="rerun", bind="query-params")
     sections = (lambda: _for_viewer(data, user), lambda: _history(user),
                 lambda: _more_like(data, user, title_ids, url_title), lambda: _evaluation(data["key"]))
-    for tab, section in zip(tabs, sections):
-        if tab.open:
-            with tab:
-                section()
+    ui.lazy_tabs(dict(zip(TABS, sections)), key="rc_tab", bind="query-params")
 
 
 def _prepare_models(key: str) -> dict:

@@ -20,6 +20,7 @@ from core.ui.widgets import (
     error_state,
     escape,
     inert,
+    lazy_tabs,
     query_param,
     set_query_param,
     stop_if_empty,
@@ -29,7 +30,7 @@ from core.ui.widgets import (
 )
 
 __all__ = ["PAGES", "SOURCE_LABELS", "Page", "bullets", "chart", "configured_settings", "download", "empty_state",
-           "error_state", "escape", "filters_summary", "inert", "page_exists", "page_setup", "query_param",
+           "error_state", "escape", "filters_summary", "inert", "lazy_tabs", "page_exists", "page_setup", "query_param",
            "set_query_param", "stop_if_empty", "stop_if_too_few", "table", "tmdb_attribution"]
 
 

@@ -3,7 +3,7 @@ downloads, page-specific query parameters."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import pandas as pd
 import streamlit as st
@@ -69,6 +69,15 @@ def set_query_param(name: str, value: str) -> None:
     """Set a page-specific query parameter so the view can be shared."""
     if st.query_params.get(name) != value:
         st.query_params[name] = value
+
+
+def lazy_tabs(sections: dict[str, Callable[[], None]], key: str, **kwargs) -> None:
+    """Tabs of which only the open one runs and draws its section (the rest cost nothing); ``kwargs`` go to
+    ``st.tabs`` (e.g. ``bind="query-params"`` to keep the open tab in the URL)."""
+    for tab, section in zip(st.tabs(list(sections), key=key, on_change="rerun", **kwargs), sections.values()):
+        if tab.open:
+            with tab:
+                section()
 
 
 def stop_if_empty(n: int) -> None:
