@@ -23,19 +23,21 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from core.tmdb import cli as tmdb  # noqa: E402
+from core.tmdb.client import Credentials, TmdbClient, make_session  # noqa: E402
+from core.tmdb.store import TmdbStore  # noqa: E402
+from core.tmdb.sync import sync  # noqa: E402
 from tests.fake_tmdb import FakeTmdb  # noqa: E402
 
 
 def run_once(args: argparse.Namespace) -> dict:
     """One sync into a fresh store; returns the figures of that run."""
     with FakeTmdb(latency=args.latency, rate_limit=args.limit) as server, \
-            tempfile.TemporaryDirectory() as tmp, tmdb.TmdbStore(Path(tmp) / "tmdb.duckdb") as store:
-        credentials = tmdb.Credentials(bearer_token=server.bearer_token)
-        client = tmdb.TmdbClient(tmdb.make_session(credentials, args.workers), server.base_url, credentials,
+            tempfile.TemporaryDirectory() as tmp, TmdbStore(Path(tmp) / "tmdb.duckdb") as store:
+        credentials = Credentials(bearer_token=server.bearer_token)
+        client = TmdbClient(make_session(credentials, args.workers), server.base_url, credentials,
                                  rps=args.client_rps, workers=args.workers, timeout=10.0)
         started = time.monotonic()
-        report = tmdb.sync(client, store, target=args.target)
+        report = sync(client, store, target=args.target)
         wall = time.monotonic() - started
         served = server.counters
     rps = report.requests / wall

@@ -1,4 +1,4 @@
-"""Live TMDB (v3 API) source: the public facade and the command line.
+"""The TMDB command line (``python -m core sync | refresh``).
 
 ``python -m core sync [--base-url URL] [--target N] [--workers N] [--rps N] [--details]`` fetches at least
 N unique titles into the cache and prints one JSON report as its last line; ``refresh`` refetches stale data.
@@ -19,25 +19,10 @@ from pathlib import Path
 import duckdb
 
 from core import config
-from core.tmdb.client import (
-    Credentials,
-    Progress,
-    TmdbAuthError,
-    TmdbCancelled,
-    TmdbClient,
-    TmdbError,
-    TmdbNotFound,
-    TmdbUnavailable,
-    credentials_from_env,
-    make_session,
-    redact,
-)
+from core.tmdb.client import Progress, TmdbClient, TmdbError, credentials_from_env, make_session, redact
 from core.tmdb.store import TmdbStore, TmdbStoreDamaged, move_aside, problem
-from core.tmdb.sync import SyncReport, refresh, sync
+from core.tmdb.sync import refresh, sync
 
-__all__ = ["Credentials", "SyncReport", "TmdbAuthError", "TmdbCancelled", "TmdbClient", "TmdbError",
-           "TmdbNotFound", "TmdbStore", "TmdbUnavailable", "credentials_from_env", "make_session", "redact",
-           "refresh", "sync"]
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description="Sync TMDB titles into the cache.")

@@ -17,8 +17,10 @@ import pytest
 
 from core import config
 from core.data import schema
-from core.tmdb import cli as tmdb
-from core.tmdb.store import canonical_title, split_page, utcnow
+from core.tmdb.cli import _parser
+from core.tmdb.client import Credentials, TmdbAuthError, TmdbClient, TmdbUnavailable, credentials_from_env, make_session
+from core.tmdb.store import TmdbStore, canonical_title, split_page, utcnow
+from core.tmdb.sync import SyncReport, refresh, sync
 from tests.fake_tmdb import GENRES, JUNK_RESULTS, FakeTmdb
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,14 +35,14 @@ def server():
 
 @pytest.fixture()
 def store(tmp_path):
-    with tmdb.TmdbStore(tmp_path / "tmdb.duckdb") as db:
+    with TmdbStore(tmp_path / "tmdb.duckdb") as db:
         yield db
 
 
-def make_client(server: FakeTmdb, credentials: tmdb.Credentials | None = None, **kwargs) -> tmdb.TmdbClient:
-    credentials = credentials or tmdb.Credentials(api_key=server.api_key)
+def make_client(server: FakeTmdb, credentials: Credentials | None = None, **kwargs) -> TmdbClient:
+    credentials = credentials or Credentials(api_key=server.api_key)
     options = {"rps": 1000, "workers": 8, "timeout": 2.0, "max_retries": 4, "backoff": 0.02, **kwargs}
-    return tmdb.TmdbClient(tmdb.make_session(credentials, options["workers"]), server.base_url, credentials,
+    return TmdbClient(make_session(credentials, options["workers"]), server.base_url, credentials,
                            **options)
 
 
@@ -54,7 +56,7 @@ def closed_port_url() -> str:
 # -- mapping to the canonical schema -----------------------------------------------------------------------
 @pytest.mark.timeout(30)
 def test_list_pages_map_to_canonical_columns(server, store):
-    tmdb.sync(make_client(server), store, target=200)
+    sync(make_client(server), store, target=200)
     titles = store.titles()
     assert list(titles.columns) == list(schema.TITLE_COLUMNS)
     assert {c: str(t) for c, t in titles.dtypes.items()} == schema.TITLE_COLUMNS
@@ -73,7 +75,7 @@ def test_list_pages_map_to_canonical_columns(server, store):
 
 @pytest.mark.timeout(30)
 def test_details_map_runtime_budget_revenue_and_zero_is_missing(server, store):
-    report = tmdb.sync(make_client(server), store, target=100, details=True)
+    report = sync(make_client(server), store, target=100, details=True)
     assert report.details_ok == report.details_requested == store.count() and not report.partial
     titles = store.titles().set_index("title_id")
     zero_budgets = 0
@@ -115,7 +117,7 @@ def test_canonical_title_keeps_an_unnamed_genre_id_and_labels_no_genre_unclassif
 def test_genre_ids_missing_from_the_genre_list_are_kept_and_reported(store):
     omitted = 18  # Drama: in both the movie and the tv list
     with FakeTmdb(titles_per_list=300, omit_genres=(omitted,)) as server:
-        report = tmdb.sync(make_client(server), store, target=200)
+        report = sync(make_client(server), store, target=200)
     titles = store.titles()
     unnamed = titles["genres"].map(lambda g: f"Genre {omitted}" in g)
     assert unnamed.sum() > 0 and report.unnamed_genre_titles == unnamed.sum()
@@ -135,7 +137,7 @@ def test_split_page_counts_people_and_malformed_results():
 @pytest.mark.timeout(30)
 def test_malformed_results_are_counted_in_the_report_and_validation(server, store):
     server.junk.update({("/movie/popular", 1), ("/tv/popular", 2)})
-    report = tmdb.sync(make_client(server), store, target=300)
+    report = sync(make_client(server), store, target=300)
     assert report.results_malformed == 2 * len(JUNK_RESULTS) and not report.partial
     found = [p for p in schema.validate_titles(store.titles()) if p.field == "results"]
     assert len(found) == 1 and found[0].count == 2 * len(JUNK_RESULTS)
@@ -154,7 +156,7 @@ def test_a_store_from_before_the_malformed_column_still_opens(tmp_path):
                     "BIGINT, title_keys VARCHAR[], payload VARCHAR, fetched_at TIMESTAMP, PRIMARY KEY (endpoint, "
                     "page))")
         con.execute("INSERT INTO pages VALUES ('/movie/popular', 1, 1, 1, ['movie:1'], '{}', TIMESTAMP '2024-01-01')")
-    with tmdb.TmdbStore(path) as old:
+    with TmdbStore(path) as old:
         old.save_pages([("/movie/popular", 2, {"results": [{"id": 5}, 7], "total_pages": 2}, utcnow())])
         assert set(old.page_index()) == {("/movie/popular", 1), ("/movie/popular", 2)}
         assert [f.count for f in old.findings()] == [1]
@@ -162,7 +164,7 @@ def test_a_store_from_before_the_malformed_column_still_opens(tmp_path):
 
 @pytest.mark.timeout(30)
 def test_titles_are_unique_by_media_type_and_id(server, store):
-    tmdb.sync(make_client(server), store, target=1500)
+    sync(make_client(server), store, target=1500)
     titles = store.titles()
     assert titles["title_id"].is_unique and len(titles) == store.count() >= 1500
     ids = titles["title_id"].str.split(":").str[2]
@@ -173,30 +175,30 @@ def test_titles_are_unique_by_media_type_and_id(server, store):
 # -- auth ------------------------------------------------------------------------------------------------
 @pytest.mark.timeout(30)
 def test_bad_key_raises_auth_error_at_once_without_the_key(server, store):
-    client = make_client(server, tmdb.Credentials(api_key="wrong-" + SECRET))
-    with pytest.raises(tmdb.TmdbAuthError) as info:
+    client = make_client(server, Credentials(api_key="wrong-" + SECRET))
+    with pytest.raises(TmdbAuthError) as info:
         client.check()
     assert server.counters["unauthorized"] == 1  # no retries
-    with pytest.raises(tmdb.TmdbAuthError):
-        tmdb.sync(client, store, target=100)
+    with pytest.raises(TmdbAuthError):
+        sync(client, store, target=100)
     assert client.stats["retries"] == 0 and store.count() == 0
     assert "401" in str(info.value) and SECRET not in str(info.value) and SECRET not in repr(info.value)
 
 
 @pytest.mark.timeout(30)
 def test_bearer_token_and_api_key_both_authenticate(server):
-    make_client(server, tmdb.Credentials(bearer_token=server.bearer_token)).check()
-    make_client(server, tmdb.Credentials(api_key=server.api_key)).check()
-    with pytest.raises(tmdb.TmdbAuthError):
-        make_client(server, tmdb.Credentials(bearer_token="nope")).check()
+    make_client(server, Credentials(bearer_token=server.bearer_token)).check()
+    make_client(server, Credentials(api_key=server.api_key)).check()
+    with pytest.raises(TmdbAuthError):
+        make_client(server, Credentials(bearer_token="nope")).check()
 
 
 def test_credentials_from_env_and_repr_hide_the_secret():
-    assert tmdb.credentials_from_env({}) is None
-    assert tmdb.credentials_from_env({"TMDB_API_KEY": " "}) is None
-    key = tmdb.credentials_from_env({"TMDB_API_KEY": SECRET})
+    assert credentials_from_env({}) is None
+    assert credentials_from_env({"TMDB_API_KEY": " "}) is None
+    key = credentials_from_env({"TMDB_API_KEY": SECRET})
     assert key.kind == "api_key" and key.params() == {"api_key": SECRET}
-    both = tmdb.credentials_from_env({"TMDB_API_KEY": "k", "TMDB_BEARER_TOKEN": SECRET})
+    both = credentials_from_env({"TMDB_API_KEY": "k", "TMDB_BEARER_TOKEN": SECRET})
     assert both.kind == "bearer" and both.headers() == {"Authorization": f"Bearer {SECRET}"}
     for creds in (key, both):
         assert SECRET not in repr(creds) and SECRET not in str(creds) and SECRET not in f"{creds}"
@@ -217,8 +219,8 @@ def test_retry_after_is_honoured():
 @pytest.mark.timeout(60)
 def test_sync_under_a_server_rate_limit_loses_nothing(tmp_path):
     with FakeTmdb(rate_limit=20, burst=2, titles_per_list=500) as server, \
-            tmdb.TmdbStore(tmp_path / "t.duckdb") as store:
-        report = tmdb.sync(make_client(server, rps=40, workers=4, max_retries=8), store, target=200)
+            TmdbStore(tmp_path / "t.duckdb") as store:
+        report = sync(make_client(server, rps=40, workers=4, max_retries=8), store, target=200)
         assert not report.partial and report.pages_lost == 0 and store.count() >= 200
         assert report.rate_limited == server.counters["rate_limited"] > 0
         # Retry-After pauses every worker, so 429s stay a fraction of the pages instead of a storm.
@@ -227,12 +229,12 @@ def test_sync_under_a_server_rate_limit_loses_nothing(tmp_path):
 
 @pytest.mark.timeout(120)
 def test_faulty_sync_of_10000_loses_no_page_and_matches_a_clean_run(tmp_path):
-    def run(name: str, rps: float, **faults) -> tuple[tmdb.SyncReport, set[str], dict]:
+    def run(name: str, rps: float, **faults) -> tuple[SyncReport, set[str], dict]:
         with FakeTmdb(latency=0.002, hang_seconds=2.0, **faults) as server, \
-                tmdb.TmdbStore(tmp_path / f"{name}.duckdb") as store:
+                TmdbStore(tmp_path / f"{name}.duckdb") as store:
             client = make_client(server, rps=rps, workers=16, timeout=0.5, max_retries=8, backoff=0.05,
                                  max_backoff=0.5)
-            report = tmdb.sync(client, store, target=10_000)
+            report = sync(client, store, target=10_000)
             return report, set(store.titles()["title_id"]), server.counters
 
     clean, clean_ids, _ = run("clean", rps=2000)
@@ -250,86 +252,86 @@ def test_faulty_sync_of_10000_loses_no_page_and_matches_a_clean_run(tmp_path):
 @pytest.mark.timeout(30)
 def test_a_page_failing_every_retry_is_reported_then_fetched_on_resume(server, store):
     server.broken.add(("/movie/popular", 2))
-    report = tmdb.sync(make_client(server, max_retries=2), store, target=400)
+    report = sync(make_client(server, max_retries=2), store, target=400)
     assert report.partial and report.pages_lost == 1
     assert [(p["endpoint"], p["page"]) for p in report.lost_pages] == [("/movie/popular", 2)]
     assert "HTTP 503" in report.lost_pages[0]["error"]
     server.broken.clear()
-    again = tmdb.sync(make_client(server), store, target=400)
+    again = sync(make_client(server), store, target=400)
     assert not again.partial and again.pages_requested == 1 and again.pages_ok == 1
 
 
 @pytest.mark.timeout(30)
 def test_a_partial_sync_is_not_recorded_as_a_complete_last_sync(server, store):
     server.broken.add(("/movie/popular", 2))
-    partial = tmdb.sync(make_client(server, max_retries=1), store, target=400)
+    partial = sync(make_client(server, max_retries=1), store, target=400)
     assert partial.partial and store.count() > 0
     assert store.last_sync() is None  # nothing complete yet: no fresh "last synced" time
     attempt = store.last_attempt()
     assert attempt["complete"] is False and attempt["pages_lost"] == 1 and attempt["at"]
     server.broken.clear()
-    tmdb.sync(make_client(server), store, target=400)
+    sync(make_client(server), store, target=400)
     complete = store.last_sync()
     assert complete is not None and store.last_attempt()["complete"] is True
     next_page = max(p for e, p in store.page_index() if e == "/movie/popular") + 1
     server.broken.add(("/movie/popular", next_page))
-    again = tmdb.sync(make_client(server, max_retries=0), store, target=800)
+    again = sync(make_client(server, max_retries=0), store, target=800)
     assert again.partial and store.last_sync() == complete  # the later partial run does not move it
     assert store.last_attempt()["pages_lost"] == again.pages_lost >= 1
 
 
 @pytest.mark.timeout(30)
 def test_an_aborted_sync_is_recorded_as_an_attempt_not_a_sync(server, store):
-    tmdb.sync(make_client(server), store, target=40)
+    sync(make_client(server), store, target=40)
     complete = store.last_sync()
     server.error_rate = 1.0
-    with pytest.raises(tmdb.TmdbUnavailable):
-        tmdb.sync(make_client(server, max_retries=0), store, target=2000)
+    with pytest.raises(TmdbUnavailable):
+        sync(make_client(server, max_retries=0), store, target=2000)
     assert store.last_sync() == complete
     assert store.last_attempt()["aborted"] is True and store.last_attempt()["pages_lost"] > 0
 
 
 @pytest.mark.timeout(30)
 def test_a_partial_refresh_keeps_the_last_complete_sync_time(server, store):
-    tmdb.sync(make_client(server), store, target=100)
+    sync(make_client(server), store, target=100)
     complete = store.last_sync()
     server.broken.add(("/movie/popular", 1))
-    report = tmdb.refresh(make_client(server, max_retries=0), store, max_age=timedelta(0))
+    report = refresh(make_client(server, max_retries=0), store, max_age=timedelta(0))
     assert report.partial and store.last_sync() == complete and not store.last_attempt()["complete"]
 
 
 @pytest.mark.timeout(30)
 def test_a_server_that_stops_answering_aborts_with_unavailable(server, store):
-    tmdb.sync(make_client(server), store, target=40)  # genres are cached
+    sync(make_client(server), store, target=40)  # genres are cached
     server.error_rate = 1.0
-    with pytest.raises(tmdb.TmdbUnavailable, match="stopped answering"):
-        tmdb.sync(make_client(server, max_retries=0), store, target=2000)
+    with pytest.raises(TmdbUnavailable, match="stopped answering"):
+        sync(make_client(server, max_retries=0), store, target=2000)
 
 
 @pytest.mark.timeout(30)
 def test_unreachable_server_raises_unavailable_with_a_clear_message(store):
     url = closed_port_url()
-    credentials = tmdb.Credentials(api_key=SECRET)
-    client = tmdb.TmdbClient(tmdb.make_session(credentials, 2), url, credentials, max_retries=1, backoff=0.01)
-    with pytest.raises(tmdb.TmdbUnavailable) as info:
+    credentials = Credentials(api_key=SECRET)
+    client = TmdbClient(make_session(credentials, 2), url, credentials, max_retries=1, backoff=0.01)
+    with pytest.raises(TmdbUnavailable) as info:
         client.check()
     message = str(info.value)
     assert "unreachable" in message and url.split("/")[2] in message and "refused" in message.lower()
     assert SECRET not in message
-    with pytest.raises(tmdb.TmdbUnavailable):
-        tmdb.sync(client, store, target=100)
+    with pytest.raises(TmdbUnavailable):
+        sync(client, store, target=100)
 
 
 # -- persistence ---------------------------------------------------------------------------------------------
 @pytest.mark.timeout(30)
 def test_restart_does_not_refetch(server, tmp_path):
     path = tmp_path / "tmdb.duckdb"
-    with tmdb.TmdbStore(path) as first:
-        report = tmdb.sync(make_client(server), first, target=300)
+    with TmdbStore(path) as first:
+        report = sync(make_client(server), first, target=300)
         titles = first.titles()
     served = server.counters["requests"]
-    with tmdb.TmdbStore(path) as second:  # a new process would see the same file
-        again = tmdb.sync(make_client(server), second, target=300)
+    with TmdbStore(path) as second:  # a new process would see the same file
+        again = sync(make_client(server), second, target=300)
         pd.testing.assert_frame_equal(second.titles(), titles)
         assert second.last_sync() is not None
     assert server.counters["requests"] == served
@@ -338,8 +340,8 @@ def test_restart_does_not_refetch(server, tmp_path):
 
 @pytest.mark.timeout(30)
 def test_larger_target_resumes_without_refetching(server, store):
-    tmdb.sync(make_client(server), store, target=200)
-    report = tmdb.sync(make_client(server), store, target=800)
+    sync(make_client(server), store, target=200)
+    report = sync(make_client(server), store, target=800)
     assert report.pages_cached > 0 and store.count() >= 800
     assert max(server.hit_keys().values()) == 1  # no page or genre list fetched twice
 
@@ -352,24 +354,24 @@ def test_cancelled_sync_keeps_its_pages_and_resumes(server, store):
         if done >= 300:
             cancel.set()
 
-    first = tmdb.sync(make_client(server, rps=200), store, target=1200, progress=progress, cancel=cancel)
+    first = sync(make_client(server, rps=200), store, target=1200, progress=progress, cancel=cancel)
     assert first.cancelled and first.partial and 300 <= store.count() < 1200
     assert store.last_sync() is None and store.last_attempt()["cancelled"] is True
-    second = tmdb.sync(make_client(server), store, target=1200)
+    second = sync(make_client(server), store, target=1200)
     assert not second.partial and store.count() >= 1200 and second.pages_cached >= first.pages_ok
     assert max(server.hit_keys().values()) == 1
 
 
 @pytest.mark.timeout(30)
 def test_refresh_fetches_only_stale_entries(server, store):
-    tmdb.sync(make_client(server), store, target=100, details=True)
+    sync(make_client(server), store, target=100, details=True)
     first_pages = {k for k in server.hit_keys() if k[1] is not None}
     time.sleep(0.05)
     cutoff = utcnow()
     time.sleep(0.05)
-    tmdb.sync(make_client(server), store, target=300)
+    sync(make_client(server), store, target=300)
     before = server.hit_keys()
-    report = tmdb.refresh(make_client(server), store, max_age=utcnow() - cutoff, details=True)
+    report = refresh(make_client(server), store, max_age=utcnow() - cutoff, details=True)
     after = server.hit_keys()
     refetched = {k for k in after if after[k] > before.get(k, 0)}
     assert {k for k in refetched if k[1] is not None} == first_pages
@@ -389,7 +391,7 @@ def test_clear_and_empty_store(store):
 @pytest.mark.timeout(30)
 def test_progress_is_reported_from_the_caller_thread(server, store):
     calls = []
-    tmdb.sync(make_client(server), store, target=300, details=True,
+    sync(make_client(server), store, target=300, details=True,
               progress=lambda done, total, msg: calls.append((threading.get_ident(), done, total, msg)))
     assert calls and {c[0] for c in calls} == {threading.get_ident()}
     assert all(0 <= done <= total for _, done, total, _ in calls)
@@ -401,10 +403,10 @@ def test_the_key_never_appears_in_logs_errors_or_reports(caplog, store):
     with FakeTmdb(api_key=SECRET, titles_per_list=300, error_rate=0.2) as server:
         server.broken.add(("/tv/popular", 1))
         client = make_client(server, max_retries=1)
-        report = tmdb.sync(client, store, target=200)
+        report = sync(client, store, target=200)
         texts = [report.as_json(), repr(client)]
-    with pytest.raises(tmdb.TmdbUnavailable) as info:
-        tmdb.TmdbClient(tmdb.make_session(client.credentials, 1), closed_port_url(), client.credentials,
+    with pytest.raises(TmdbUnavailable) as info:
+        TmdbClient(make_session(client.credentials, 1), closed_port_url(), client.credentials,
                         max_retries=0).check()
     texts += [str(info.value), repr(info.value), caplog.text]
     assert report.lost_pages and "api_key=***" in caplog.text  # urllib3 logged URLs, redacted
@@ -430,10 +432,10 @@ def test_cli_sync_prints_a_json_report_last(server, tmp_path):
 
 def test_cli_max_retries_defaults_to_the_environment(monkeypatch):
     monkeypatch.setenv("TMDB_MAX_RETRIES", "2")
-    assert tmdb._parser().parse_args(["sync"]).max_retries == 2
-    assert tmdb._parser().parse_args(["sync", "--max-retries", "7"]).max_retries == 7
+    assert _parser().parse_args(["sync"]).max_retries == 2
+    assert _parser().parse_args(["sync", "--max-retries", "7"]).max_retries == 7
     monkeypatch.delenv("TMDB_MAX_RETRIES")
-    assert tmdb._parser().parse_args(["refresh"]).max_retries == config.tmdb_max_retries() == 5
+    assert _parser().parse_args(["refresh"]).max_retries == config.tmdb_max_retries() == 5
 
 
 @pytest.mark.timeout(60)
