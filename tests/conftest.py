@@ -54,3 +54,15 @@ def tmdb_like_frame() -> pd.DataFrame:
         })
     frame = schema.conform(pd.DataFrame(rows), schema.TITLE_COLUMNS)
     return features.engineer(frame)
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session (``local[2]``) for the whole run; it takes about 10-20 s to start. Java 17 comes
+    from Debian's openjdk-17-jre-headless, installed by scripts/test.sh: without it this fails, not skips."""
+    from core.data import engine
+
+    session = engine.spark_session("local[2]")
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

@@ -1,0 +1,97 @@
+"""The queries that scan raw platform tables, written once as Ibis expressions.
+
+Each function takes Ibis tables (``core.data.engine.open_platform``) and returns an expression; nothing runs
+until ``collect`` is called, and then the engine (DuckDB, Spark, ...) does the scan and returns only the
+aggregate. Column names are the data contract's (``core.data.contract``). No engine-specific SQL here: the
+tests run every function on DuckDB and on Spark and compare the results.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from core.data import schema
+
+#: Sessions in the last this many days of the event log are a title's recent reach (its platform popularity).
+RECENT_DAYS = 90
+#: Days of viewing before the snapshot that count as a viewer's recent activity.
+ACTIVE_DAYS = 30
+
+
+def collect(expr) -> pd.DataFrame:
+    """Run ``expr`` on its engine and return the aggregate as pandas, in the same dtypes whatever the engine
+    (Spark returns 32-bit integers and DuckDB 64-bit, for one)."""
+    out = expr.to_pandas()
+    for column in out.columns:
+        if pd.api.types.is_integer_dtype(out[column]):
+            out[column] = out[column].astype("int64")
+        elif pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = pd.to_datetime(out[column]).dt.tz_localize(None).astype("datetime64[us]")
+    return out
+
+
+def event_span(events):
+    """One row: sessions, viewers, titles watched, first and last session start."""
+    return events.aggregate(sessions=events.count(), viewers=events.user_id.nunique(),
+                            titles=events.title_id.nunique(), first=events.started_at.min(),
+                            last=events.started_at.max())
+
+
+def _primary_genres(titles):
+    """title_id and primary genre (the first one listed; "Unclassified" when none). Genres are split on "," after
+    "|" is turned into ",": Spark's split takes a regular expression, in which "|" means "or"."""
+    first = titles.genres.replace("|", ",").split(",")[0].strip()
+    return titles.select("title_id", primary_genre=first.nullif("").fill_null(schema.NO_GENRE))
+
+
+def title_stats(events, recent_from: dt.datetime):
+    """Per title: sessions, distinct viewers, minutes watched, completion rate, and sessions since
+    ``recent_from`` (the title's recent reach)."""
+    recent = (events.started_at >= recent_from).cast("int64")
+    return events.group_by("title_id").aggregate(
+        sessions=events.count(), viewers=events.user_id.nunique(), minutes=events.minutes_watched.sum(),
+        completion=events.completed.cast("float64").mean(), recent_sessions=recent.sum())
+
+
+def title_ratings(ratings):
+    """Per title: number of ratings and their mean (on the ratings' own scale)."""
+    return ratings.group_by("title_id").aggregate(rating_count=ratings.count(), rating_mean=ratings.rating.mean())
+
+
+def monthly_sessions(events, titles):
+    """Per calendar month and primary genre: sessions, distinct viewers and minutes watched."""
+    joined = events.join(_primary_genres(titles), "title_id")
+    return joined.group_by(month=joined.started_at.truncate("M"), primary_genre=joined.primary_genre).aggregate(
+        sessions=joined.count(), viewers=joined.user_id.nunique(), minutes=joined.minutes_watched.sum())
+
+
+def viewer_features(events, as_of: dt.datetime):
+    """Per viewer, up to ``as_of``: sessions, minutes, distinct titles and days active, completion rate,
+    minutes in the last ``ACTIVE_DAYS`` days and days since the last session."""
+    import ibis
+
+    seen = events.filter(events.started_at <= as_of)
+    recent = seen.started_at >= ibis.literal(as_of) - ibis.interval(days=ACTIVE_DAYS)
+    grouped = seen.group_by("user_id").aggregate(
+        sessions=seen.count(), minutes=seen.minutes_watched.sum(), titles=seen.title_id.nunique(),
+        active_days=seen.started_at.date().nunique(), completion=seen.completed.cast("float64").mean(),
+        recent_minutes=recent.ifelse(seen.minutes_watched, 0.0).sum(), last_seen=seen.started_at.max())
+    return grouped.mutate(days_since_last=ibis.literal(as_of.date()).delta(grouped.last_seen.date(), unit="day"))
+
+
+def rater_features(ratings):
+    """Per rater: ratings given, their mean and spread, share at the scale's extremes (<= 1 or 5 stars),
+    distinct titles, and the hours between the first and the last rating."""
+    extreme = ((ratings.rating <= 1) | (ratings.rating >= 5)).cast("float64")
+    grouped = ratings.group_by("user_id").aggregate(
+        ratings=ratings.count(), mean=ratings.rating.mean(), spread=ratings.rating.std(), extreme=extreme.mean(),
+        titles=ratings.title_id.nunique(), first=ratings.timestamp.min(), last=ratings.timestamp.max())
+    # from epoch seconds: DuckDB's hour difference counts hour boundaries crossed, Spark's whole hours elapsed
+    return grouped.mutate(hours=(grouped.last.epoch_seconds() - grouped.first.epoch_seconds()) / 3600)
+
+
+def hour_weekday(events):
+    """Sessions by weekday (0 = Monday) and hour of the day (0-23)."""
+    return events.group_by(weekday=events.started_at.day_of_week.index(), hour=events.started_at.hour()).aggregate(
+        sessions=events.count())
