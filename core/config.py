@@ -11,6 +11,8 @@ ASSETS_DIR = ROOT / "assets"
 IMDB_SNAPSHOT_YEAR = 2005
 #: Default minimum IMDb/TMDB vote count for the strategy pages (most titles below it are obscure or shorts).
 DEFAULT_MIN_VOTES = 100
+#: Default minimum number of ratings on a platform source (its votes are its own ratings).
+PLATFORM_MIN_VOTES = 10
 #: Share of titles that count as a hit: the top quartile of engagement score.
 HIT_QUANTILE = 0.75
 

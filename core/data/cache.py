@@ -88,6 +88,8 @@ def source_version(source: str) -> str:
         return "tmdb|" + tmdb_version(tmdb_status(tmdb_store_path()))
     if source.startswith("up:"):
         return "up|" + uploaded_stamp(source)
+    if source.startswith("syn:"):
+        return "syn|" + platform_stamp(source)
     if not embedded.cache_stamp():
         embedded_data()  # first start: build the tables (and their manifest) before keying on them
     return "embedded|" + embedded.cache_stamp()
@@ -137,8 +139,77 @@ def uploaded_titles(source: str, version: str) -> pd.DataFrame:
     return ingest.uploaded_titles(source)
 
 
+@st.cache_data(ttl=30, max_entries=8, show_spinner=False)
+def platform_stamp(source: str) -> str:
+    """The version of a platform source (``core.data.platforms.platform_stamp``; "" when it cannot be read)."""
+    from core.data import platforms
+
+    try:
+        return platforms.platform_stamp(source)
+    except (OSError, ValueError):
+        return ""
+
+
+@st.cache_data(ttl=30, max_entries=1, show_spinner=False)
+def platform_sources() -> list[str]:
+    """Platform sources (``syn:<name>``) for the source picker."""
+    from core.data import platforms
+
+    try:
+        return platforms.platform_sources()
+    except OSError:
+        return []
+
+
+@st.cache_data(ttl=30, max_entries=16, show_spinner=False)
+def platform_manifest(source: str) -> dict:
+    """What a platform is (``manifest.json``: synthetic or not, preset, seed, sizes); {} when unreadable."""
+    from core.data import platforms
+
+    try:
+        return platforms.manifest(source)
+    except ValueError:
+        return {}
+
+
+@st.cache_data(ttl=30, max_entries=1, show_spinner=False)
+def platform_overview() -> pd.DataFrame:
+    """One row per platform: name, synthetic or not, preset and seed, rows per table."""
+    from core.data import platforms
+
+    rows = []
+    for source in platform_sources():
+        info, counts = platforms.manifest(source), platforms.row_counts(source)
+        rows.append({"platform": source[4:], "data": "synthetic" if info.get("synthetic", True) else "yours",
+                     "preset": info.get("preset", ""), "seed": info.get("seed", ""), **counts})
+    return pd.DataFrame(rows)
+
+
+@st.cache_data(ttl=30, max_entries=16, show_spinner=False)
+def platform_note(source: str) -> str:
+    """The line every page showing a platform carries (synthetic data says so)."""
+    from core.data import platforms
+
+    try:
+        return platforms.describe(source)
+    except ValueError:
+        return ""
+
+
+@st.cache_data(max_entries=8, show_spinner="Aggregating the platform's events...")
+def platform_titles(source: str, version: str) -> pd.DataFrame:
+    """A platform's titles with votes, rating and reach aggregated by the engine, at ``version``."""
+    from core.data import platforms
+
+    return platforms.titles_frame(platforms.platform_dir(source))
+
+
 def source_titles(flt: features.Filters) -> pd.DataFrame:
-    """Canonical titles of ``flt.source`` ("embedded", "tmdb" or "up:<name>") at ``flt.version``."""
+    """Canonical titles of ``flt.source`` ("embedded", "tmdb", "up:<name>" or "syn:<name>") at ``flt.version``."""
+    if flt.source.startswith("syn:"):
+        if flt.source in platform_sources():
+            return platform_titles(flt.source, flt.version)
+        return embedded_data().titles.iloc[0:0]
     if flt.source.startswith("up:"):
         if flt.source in uploaded_sources():
             return uploaded_titles(flt.source, flt.version)
@@ -167,8 +238,12 @@ def source_facets(source: str, version: str) -> dict:
     """Genres, media types and year span of a source's titles that have audience metrics."""
     flt = features.Filters(source, version=version)
     if source == "embedded":
-        return embedded_snapshot("facets", lambda: features.facets(source_titles(flt)))
-    return features.facets(source_titles(flt))
+        found = embedded_snapshot("facets", lambda: features.facets(source_titles(flt)))
+    else:
+        found = features.facets(source_titles(flt))
+    # a platform's votes are its own ratings, far fewer per title than IMDb's or TMDB's votes
+    return {**found, "min_votes": config.PLATFORM_MIN_VOTES if source.startswith("syn:") else
+            config.DEFAULT_MIN_VOTES}
 
 
 @st.cache_resource(max_entries=FRAME_ENTRIES, show_spinner=False)

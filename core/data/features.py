@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from core import config
-from core.data import schema
+from core.data import queries, schema
 
 TIERS = ("Low", "Niche", "Solid", "Hit")
 
@@ -20,7 +20,9 @@ DEFINITIONS: dict[str, str] = {
     "engagement_score": "log10(1 + vote count) x vote average (0-10). Rewards titles that many people rated "
                         "and rated well: 1,000 votes at 7.0 scores 21; 100,000 votes at 8.0 scores 40.",
     "popularity": "TMDB: TMDB's own popularity score. Embedded: IMDb votes per year on release, i.e. votes at "
-                  "the 2005 snapshot divided by the years since release (at least 1).",
+                  "the 2005 snapshot divided by the years since release (at least 1). A platform (synthetic or "
+                  f"yours): viewing sessions in the last {queries.RECENT_DAYS} days of its event log; its vote "
+                  "count is the number of ratings and its vote average their mean in stars x 2 (0-10).",
     "hit": "A title in the top quartile (75th percentile and up) of engagement score among the titles in view.",
     "tier": "Engagement quartile among the titles in view: Low (bottom 25%), Niche, Solid, Hit (top 25%).",
     "engagement_pct": "Percentile rank of engagement score among the titles in view (0-100).",

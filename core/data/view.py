@@ -34,6 +34,7 @@ def render() -> None:
     _inventory(overview)
     _contract()
     _upload()
+    _platforms()
     _tmdb_panel(status)
 
 
@@ -244,3 +245,44 @@ def _result(done: ingest.Ingested | None) -> None:
         st.caption("Download the rejected rows, fix them and upload that file again: only they are added.")
         ui.download(done.validation.rejected, f"{report['source']}_{report['table']}_rejected", key="up_rejected_dl",
                     label="Download rejected rows")
+
+
+def _platforms() -> None:
+    """Platforms (synthetic or yours) with their sizes, and generating a small synthetic one here."""
+    st.subheader("Platforms: synthetic or your own event logs")
+    st.caption("A platform is a folder of the five tables as Parquet under the cache folder's platforms/; its "
+               "events are aggregated by the engine, never read whole. `python -m core generate --preset "
+               "small|large --seed N --out <cache>/platforms/NAME` makes a synthetic one; the small one can be made "
+               "here. Synthetic data is labelled as such on every page that shows it.")
+    listed = cache.platform_overview()
+    if listed.empty:
+        st.caption("No platform yet.")
+    else:
+        ui.table(listed, "marquee_platforms", key="dt_platforms_dl")
+    with st.form("dt_generate"):
+        seed = st.number_input("Seed", 0, 10_000, 0, key="dt_gen_seed", help="The same seed gives the same data.")
+        go = st.form_submit_button("Generate the small synthetic platform", icon=":material/science:")
+    if go:
+        _generate(int(seed))
+
+
+def _generate(seed: int) -> None:
+    """Generate the small preset as ``syn:small-seed<N>`` with progress, then offer it in the source picker."""
+    from core.data import platforms
+    from core.synth import generate
+
+    source = f"{platforms.PREFIX}small-seed{seed}"
+    with st.status(f"Generating the small synthetic platform (seed {seed})...", expanded=False) as box:
+        try:
+            report = generate.generate(platforms.platform_dir(source), preset="small", seed=seed)
+        except OSError as exc:
+            box.update(label="Could not write the platform", state="error")
+            ui.error_state(f"The platform could not be written ({exc.strerror or exc}). Check that the cache "
+                           "folder is writable.")
+            return
+        box.update(label=f"Generated {source[4:]}", state="complete")
+    cache.platform_sources.clear()
+    cache.platform_overview.clear()
+    events = report.get("rows", {}).get("watch_events", 0)
+    st.success(f"{source[4:]} is ready ({events:,} viewing sessions): pick it as the source in the sidebar.",
+               icon=":material/check_circle:")

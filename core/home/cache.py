@@ -25,6 +25,15 @@ def home_summary(source: str, version: str) -> dict:
                               "count have audience data). Ratings and subscribers come from the embedded MovieLens "
                               "and Telco data.")
         return out
+    if source.startswith("syn:"):
+        from core.data import platforms, queries
+
+        titles = data_cache.source_titles(features.Filters(source, version=version))
+        rows = platforms.row_counts(source)
+        out = insights.portfolio_summary(titles, rows.get("ratings", 0), rows.get("subscribers", 0))
+        out["source_note"] = (f"{platforms.describe(source)} {rows.get('watch_events', 0):,} viewing sessions; "
+                              f"votes are its ratings, popularity its sessions in the last {queries.RECENT_DAYS} days.")
+        return out
     if source == "tmdb":
         data = data_cache.embedded_data()
         titles = data_cache.source_titles(features.Filters(source, version=version))

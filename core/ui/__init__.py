@@ -49,4 +49,8 @@ def page_setup(title: str, question: str = "", filters: bool = True) -> Filters:
         st.caption(question)
     if flt.source == "tmdb":
         tmdb_attribution()
+    if flt.source.startswith("syn:"):
+        from core.data import cache as data_cache
+
+        st.info(data_cache.platform_note(flt.source), icon=":material/science:")
     return flt

@@ -15,13 +15,17 @@ from core.data import cache as data_cache
 from core.data.features import Filters
 
 SOURCE_LABELS = {"embedded": "Embedded (IMDb, MovieLens, Telco)", "tmdb": "Live TMDB"}
-_UPLOADED = re.compile(r"up:[a-z0-9_]{1,40}")
+_NAMED = re.compile(r"up:[a-z0-9_]{1,40}|syn:[a-z0-9][a-z0-9_-]{0,39}")
 
 
 def source_label(source: str) -> str:
-    """How a source is named on screen (an uploaded one by the name it was stored under)."""
+    """How a source is named on screen (an uploaded one by the name it was stored under, a platform as
+    synthetic unless its manifest says otherwise)."""
     if source.startswith("up:"):
         return f"Uploaded: {source[3:]}"
+    if source.startswith("syn:"):
+        kind = "Synthetic" if data_cache.platform_manifest(source).get("synthetic", True) else "Platform"
+        return f"{kind}: {source[4:]}"
     return SOURCE_LABELS.get(source, source)
 FILTER_KEYS = ("source", "media", "genres", "years", "min_votes")
 MAX_MIN_VOTES = 1_000_000
@@ -30,7 +34,7 @@ MAX_MIN_VOTES = 1_000_000
 def _parse(name: str, raw: str):
     """One filter value from its URL text; ValueError when it cannot be one."""
     if name == "source":
-        if raw not in SOURCE_LABELS and not _UPLOADED.fullmatch(raw):
+        if raw not in SOURCE_LABELS and not _NAMED.fullmatch(raw):
             raise ValueError(name)
         return raw
     if name == "media":
@@ -71,16 +75,17 @@ def _init_from_url() -> None:
 
 
 def _init_state(facets: dict) -> None:
-    """Defaults for filters not set yet; after a source switch, the new source's content types and years."""
+    """Defaults for filters not set yet; after a source switch, the new source's content types, years and
+    minimum votes."""
     ss = st.session_state
     if ss.get("flt_source_seen", ss["flt_source"]) != ss["flt_source"]:
-        for name in ("media", "years"):
+        for name in ("media", "years", "min_votes"):
             ss.pop(f"flt_{name}", None)
     ss["flt_source_seen"] = ss["flt_source"]
     ss.setdefault("flt_media", facets["media_types"] or ["movie"])
     ss.setdefault("flt_genres", [])
     ss.setdefault("flt_years", (max(facets["year_min"], 1970), facets["year_max"]))
-    ss.setdefault("flt_min_votes", config.DEFAULT_MIN_VOTES)
+    ss.setdefault("flt_min_votes", facets.get("min_votes", config.DEFAULT_MIN_VOTES))
 
 
 def _clamp_state(facets: dict) -> None:
@@ -99,7 +104,8 @@ def sidebar() -> Filters:
     ss = st.session_state
     _init_from_url()
     tmdb_ready = bool(data_cache.tmdb_status(data_cache.tmdb_store_path()))
-    sources = (["embedded", "tmdb"] if tmdb_ready else ["embedded"]) + data_cache.uploaded_sources()
+    sources = ((["embedded", "tmdb"] if tmdb_ready else ["embedded"]) + data_cache.uploaded_sources()
+               + data_cache.platform_sources())
     if ss.get("flt_source") not in sources:
         ss["flt_source"] = "embedded"
     version = data_cache.source_version(ss["flt_source"])
@@ -112,8 +118,8 @@ def sidebar() -> Filters:
             ss[f"w_flt_{name}"] = ss[f"flt_{name}"]
         st.selectbox("Source", sources, format_func=source_label, key="w_flt_source",
                      on_change=_keep, args=("source",),
-                     help=None if tmdb_ready else "Sync TMDB titles, or upload your own, on the Data page to add "
-                                                  "a source.")
+                     help="Add a source on the Data page: sync TMDB titles, upload your own files "
+                                  "or generate a synthetic platform.")
         st.multiselect("Content type", facets["media_types"], key="w_flt_media", on_change=_keep,
                        args=("media",), help="Movies, TV or both, where the source has both.")
         st.multiselect("Genres", facets["genres"], key="w_flt_genres", on_change=_keep, args=("genres",),
@@ -144,6 +150,6 @@ def summary(flt: Filters, n: int) -> str:
     from core.ui.widgets import escape
 
     genres = ", ".join(escape(g, 60) for g in flt.genres) if flt.genres else "all genres"
-    label = escape(source_label(flt.source), 60) if flt.source.startswith("up:") else source_label(flt.source)
+    label = escape(source_label(flt.source), 60) if ":" in flt.source else source_label(flt.source)
     return (f"{n:,} titles · {label} · {genres} · {flt.years[0]}-{flt.years[1]} · "
             f"{flt.min_votes:,}+ votes")

@@ -24,7 +24,7 @@ def write_platform(folder, n_events: int = 3000, seed: int = 0) -> dict[str, pd.
         "minutes_watched": rng.uniform(1, 100, n_events).round(2),
         "device": rng.choice(["tv", "mobile"], n_events), "completed": rng.random(n_events) > 0.5})
     titles = pd.DataFrame({"title_id": [f"t{i}" for i in range(24)], "title": [f"Title {i}" for i in range(24)],
-                           "kind": "movie",
+                           "kind": "movie", "release_date": pd.date_range("2015-01-01", periods=24, freq="90D"),
                            "genres": ["Drama|Comedy", "Action", None, "Comedy, Drama", "", "Sci-Fi|Action"] * 4})
     n = 400
     ratings = pd.DataFrame({
