@@ -34,8 +34,10 @@ __all__ = ["PAGES", "SOURCE_LABELS", "Page", "bullets", "chart", "configured_set
            "set_query_param", "stop_if_empty", "stop_if_too_few", "table", "tmdb_attribution"]
 
 
-def page_setup(title: str, question: str = "", filters: bool = True) -> Filters:
-    """Configure the page, draw the grouped nav and global filters; return the active filters."""
+def page_setup(title: str, question: str = "", filters: bool | str = True) -> Filters:
+    """Configure the page, draw the grouped nav and global filters; return the active filters.
+
+    ``filters``: True draws every filter, "source" the source picker alone (audience pages), False none."""
     from core.ui import filters as filter_bar
     from core.ui import nav
 
@@ -43,7 +45,7 @@ def page_setup(title: str, question: str = "", filters: bool = True) -> Filters:
     st.set_page_config(page_title=f"{title} | Marquee", page_icon=str(config.ASSETS_DIR / "favicon.png"),
                        layout="wide")
     nav.draw_nav()
-    flt = filter_bar.sidebar() if filters else Filters()
+    flt = filter_bar.sidebar(source_only=filters == "source") if filters else Filters()
     st.title(title)
     if question:
         st.caption(question)

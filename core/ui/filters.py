@@ -99,8 +99,11 @@ def _clamp_state(facets: dict) -> None:
     ss["flt_min_votes"] = min(max(0, int(ss["flt_min_votes"])), MAX_MIN_VOTES)
 
 
-def sidebar() -> Filters:
-    """Draw the filters in the sidebar and return them, carrying the active source's data version."""
+def sidebar(source_only: bool = False) -> Filters:
+    """Draw the filters in the sidebar and return them, carrying the active source's data version.
+
+    ``source_only``: the audience pages, which the title filters do not apply to, draw the source picker alone
+    (and leave the stored title filters as they are)."""
     ss = st.session_state
     _init_from_url()
     tmdb_ready = bool(data_cache.tmdb_status(data_cache.tmdb_store_path()))
@@ -113,13 +116,18 @@ def sidebar() -> Filters:
     _init_state(facets)
     _clamp_state(facets)
     with st.sidebar:
-        st.caption("FILTERS")
+        st.caption("SOURCE" if source_only else "FILTERS")
         for name in FILTER_KEYS:
             ss[f"w_flt_{name}"] = ss[f"flt_{name}"]
         st.selectbox("Source", sources, format_func=source_label, key="w_flt_source",
                      on_change=_keep, args=("source",),
                      help="Add a source on the Data page: sync TMDB titles, upload your own files "
-                                  "or generate a synthetic platform.")
+                          "or generate a synthetic platform.")
+    if source_only:
+        if st.query_params.get("source") != ss["flt_source"]:
+            st.query_params["source"] = ss["flt_source"]
+        return Filters(ss["flt_source"], version=version)
+    with st.sidebar:
         st.multiselect("Content type", facets["media_types"], key="w_flt_media", on_change=_keep,
                        args=("media",), help="Movies, TV or both, where the source has both.")
         st.multiselect("Genres", facets["genres"], key="w_flt_genres", on_change=_keep, args=("genres",),

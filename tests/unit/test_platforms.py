@@ -76,3 +76,36 @@ def test_platform_titles_go_through_the_feature_pipeline(platform):
     view = features.engineer(features.apply_filters(platforms.titles_frame(folder), features.Filters(
         "syn:demo", years=(1900, 2100), min_votes=0)))
     assert len(view) and view["engagement_score"].notna().all() and set(view["tier"]) <= set(features.TIERS)
+
+
+def test_audience_tables_resolve_to_the_embedded_ones_when_a_source_has_none(platform):
+    from core.data import audience
+
+    source, _, _ = platform
+    assert audience.resolve(source, "ratings") == source
+    assert audience.resolve(source, "subscribers") == "embedded"  # this platform has no subscribers file
+    assert audience.resolve("tmdb", "ratings") == "embedded"
+    assert "no subscribers table" in audience.note(source, "embedded", "subscribers")
+    assert audience.note(source, source, "ratings") == ""
+
+
+def test_platform_ratings_keep_whole_raters_when_sampled(platform):
+    from core.data import audience
+
+    source, _, frames = platform
+    full = audience.platform_ratings(source)
+    assert not full.sampled and len(full.ratings) == len(frames["ratings"])
+    assert full.ratings["user_id"].dtype == "int64"
+    assert set(full.user_labels) == set(frames["ratings"]["user_id"])
+    sample = audience.platform_ratings(source, limit=len(frames["ratings"]) // 3)
+    assert sample.sampled and sample.total_ratings == len(frames["ratings"])
+    assert 0 < len(sample.ratings) < len(frames["ratings"])
+    per_user = frames["ratings"].groupby("user_id").size()
+    kept = sample.ratings.assign(user=sample.user_labels.to_numpy()[sample.ratings["user_id"]])
+    assert (kept.groupby("user").size() == per_user.loc[kept["user"].unique()].sort_index()).all()
+
+
+def test_sample_share():
+    from core.data import audience
+
+    assert audience.sample_share(1000, 5000) == 1 and audience.sample_share(10_001, 5000) == 3

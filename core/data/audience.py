@@ -1,0 +1,85 @@
+"""Audience tables of a source (ratings, subscribers) in the canonical shapes the audience pages read.
+
+A source without its own table (live TMDB has no ratings or subscribers) uses the embedded one, and the page says
+so. A platform's raters are sampled in the engine when its ratings are many: whole raters are kept or left out
+(a rater's features need all of their ratings), and what was used is reported beside the totals.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from core.data import engine, platforms, schema
+
+#: Above this many ratings a platform's raters are sampled (whole raters) down to about this many ratings.
+RATINGS_MAX = 400_000
+
+
+@dataclass(frozen=True)
+class Audience:
+    """A ratings table in the canonical shape (integer ``user_id`` codes) with where it came from.
+
+    Attributes:
+        source: the source whose table this is ("embedded" when the asked source has none).
+        ratings: ``schema.RATING_COLUMNS``; ``user_id`` is a code, ``user_labels[code]`` the source's own id.
+        titles: canonical titles the ratings point at.
+        user_labels: the source's user ids by code (empty: the codes are the source's ids).
+        total_ratings / total_raters: in the whole table, before any sampling.
+    """
+
+    source: str
+    ratings: pd.DataFrame
+    titles: pd.DataFrame
+    user_labels: pd.Series
+    total_ratings: int
+    total_raters: int
+
+    @property
+    def sampled(self) -> bool:
+        return len(self.ratings) < self.total_ratings
+
+
+def has_table(source: str, table: str) -> bool:
+    """Whether ``source`` holds ``table`` itself."""
+    if source == "embedded":
+        return table in ("titles", "ratings", "subscribers")
+    if source.startswith(platforms.PREFIX):
+        return (platforms.platform_dir(source) / f"{table}.parquet").is_file()
+    return table == "titles"  # TMDB and uploaded title catalogues
+
+
+def resolve(source: str, table: str) -> str:
+    """The source whose ``table`` a page shows for ``source``: its own, else the embedded one."""
+    return source if has_table(source, table) else "embedded"
+
+
+def sample_share(total: int, limit: int = RATINGS_MAX) -> int:
+    """Keep one rater in ``n`` (1 = everyone) so that about ``limit`` ratings remain."""
+    return max(1, -(-total // limit))
+
+
+def platform_ratings(source: str, limit: int = RATINGS_MAX, con=None) -> Audience:
+    """A platform's ratings, whole raters sampled in the engine down to about ``limit`` ratings."""
+    import ibis
+
+    con = con or engine.connect()
+    folder = platforms.platform_dir(source)
+    ratings = engine.open_platform(con, folder, prefix="aud_")["ratings"]
+    totals = ratings.aggregate(n=ratings.count(), users=ratings.user_id.nunique()).to_pandas().iloc[0]
+    every = sample_share(int(totals["n"]), limit)
+    kept = ratings if every == 1 else ratings.filter(ratings.user_id.hash().abs() % every == ibis.literal(0))
+    frame = kept.select("user_id", "title_id", "rating", "timestamp").to_pandas()
+    codes, labels = pd.factorize(frame["user_id"], sort=True)
+    out = frame.assign(user_id=codes.astype("int64"), timestamp=pd.to_datetime(frame["timestamp"]))
+    return Audience(source, schema.conform(out, schema.RATING_COLUMNS, extra=False),
+                    platforms.titles_frame(folder, con), pd.Series(labels, name="user"),
+                    int(totals["n"]), int(totals["users"]))
+
+
+def note(asked: str, used: str, table: str) -> str:
+    """What a page says when ``asked`` has no ``table`` of its own and ``used``'s is shown ("" otherwise)."""
+    if asked == used:
+        return ""
+    return (f"This source has no {table} table, so these are the embedded {table} "
+            f"({'MovieLens' if table == 'ratings' else 'Telco'}). Upload yours on the Data page to use them.")
