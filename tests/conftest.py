@@ -66,3 +66,22 @@ def spark():
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def platform_home(tmp_path_factory) -> Path:
+    """A cache folder holding the embedded build (copied, not rebuilt) and a generated synthetic platform,
+    ``syn:demo`` (3,000 subscribers, 1,500 titles, 200,000 events: a few seconds). Point ``MARQUEE_CACHE_DIR``
+    at it."""
+    import shutil
+
+    from core import config
+    from core.synth import generate, params
+
+    embedded.load()  # make sure the build exists to copy
+    home = tmp_path_factory.mktemp("platform_home")
+    for built in config.cache_dir().glob(f"embedded-v{embedded.BUILD_VERSION}"):
+        shutil.copytree(built, home / built.name)
+    generate.generate(home / "platforms" / "demo", seed=0,
+                      sizes=params.Sizes(subscribers=3000, titles=1500, events=200_000))
+    return home

@@ -204,6 +204,19 @@ def platform_titles(source: str, version: str) -> pd.DataFrame:
     return platforms.titles_frame(platforms.platform_dir(source))
 
 
+@st.cache_resource(max_entries=4, show_spinner="Reading the ratings...")
+def audience_ratings(source: str, version: str):
+    """``core.data.audience.Audience`` of ``source``'s own ratings (read-only): the embedded MovieLens ratings,
+    or a platform's, raters sampled whole in the engine when there are many. ``version`` keys the data."""
+    from core.data import audience
+
+    if source.startswith("syn:"):
+        return audience.platform_ratings(source)
+    data = embedded_data()
+    return audience.Audience("embedded", data.ratings, data.titles, pd.Series(dtype="int64"), len(data.ratings),
+                             int(data.ratings["user_id"].nunique()))
+
+
 def source_titles(flt: features.Filters) -> pd.DataFrame:
     """Canonical titles of ``flt.source`` ("embedded", "tmdb", "up:<name>" or "syn:<name>") at ``flt.version``."""
     if flt.source.startswith("syn:"):

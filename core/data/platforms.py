@@ -88,6 +88,15 @@ def describe(source: str) -> str:
             "audiences; what was planted in it is known and shown where it is scored.")
 
 
+def truth(source: str) -> pd.DataFrame:
+    """What was planted in a synthetic platform (``truth.parquet``: entity_type, entity_id, label, ...); empty when
+    the platform has no truth file (real data never does)."""
+    path = platform_dir(source) / "truth.parquet"
+    if not path.is_file():
+        return pd.DataFrame(columns=["entity_type", "entity_id", "label"])
+    return pd.read_parquet(path)
+
+
 def _split_genres(text) -> list[str]:
     if not isinstance(text, str):
         return []

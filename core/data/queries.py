@@ -95,3 +95,17 @@ def hour_weekday(events):
     """Sessions by weekday (0 = Monday) and hour of the day (0-23)."""
     return events.group_by(weekday=events.started_at.day_of_week.index(), hour=events.started_at.hour()).aggregate(
         sessions=events.count())
+
+
+def title_high_peaks(ratings, high: float = 4.5):
+    """Per title: ratings at ``high`` stars or more, the days they fall on, and the most on one day (a burst
+    of top ratings on one day is what bought or brigaded ratings look like)."""
+    top = ratings.filter(ratings.rating >= high)
+    daily = top.group_by("title_id", day=top.timestamp.date()).aggregate(n=top.count())
+    return daily.group_by("title_id").aggregate(high_ratings=daily.n.sum(), high_days=daily.count(),
+                                                peak_day=daily.n.max())
+
+
+def top_reviews(reviews, low: float = 9):
+    """The reviews rated ``low`` (of 10) or more: ``review_id, user_id, title_id, text, created_at``."""
+    return reviews.filter(reviews.rating >= low).select("review_id", "user_id", "title_id", "text", "created_at")

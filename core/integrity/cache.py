@@ -1,8 +1,10 @@
 """The Integrity page's cache boundary.
 
-The rater analysis always reads the embedded MovieLens ratings (no ``Filters``); the vote patterns and
-sentiment read the filtered title view. The rater forest is persisted (``core.diskcache``) under a key of the
-ratings and the source of the modules that fit it, so only a machine's first run fits it (about 5 s).
+The rater analysis reads the active source's own ratings (a platform's, sampled whole in the engine when
+large), else the embedded MovieLens ratings; on a synthetic platform its detectors are scored against the planted
+truth. The vote patterns and sentiment read the filtered title view. The rater forest is persisted
+(``core.diskcache``) under a key of the ratings and the source of the modules that fit it, so only a machine's
+first run fits it (about 5 s).
 """
 from __future__ import annotations
 
@@ -18,27 +20,38 @@ RATER_CODE = ("core.integrity.raters", "models.anomaly")
 
 
 
-@st.cache_data(max_entries=1, show_spinner=False)
-def rating_span() -> str:
-    """First to last month of the embedded MovieLens ratings, as the page states it."""
+def rater_source(flt: Filters) -> tuple[str, str]:
+    """``(source, version)`` of the ratings the rater checks read: the active source's own, else the embedded
+    MovieLens ratings (``core.data.audience.resolve``)."""
+    from core.data import audience
+
+    used = audience.resolve(flt.source, "ratings")
+    return used, (flt.version if used == flt.source else data_cache.source_version(used))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def rating_span(source: str, version: str) -> str:
+    """First to last month of a source's ratings, as the page states it."""
     from core.data import docs
 
-    return docs.rating_span(data_cache.embedded_data().ratings)
+    return docs.rating_span(data_cache.audience_ratings(source, version).ratings)
 
 
-@st.cache_data(max_entries=1, show_spinner=False)
-def integrity_rater_fit() -> dict:
+@st.cache_data(max_entries=4, show_spinner=False)
+def integrity_rater_fit(source: str, version: str) -> dict:
     """Rater features, Isolation Forest scores, z-scores and per-seed scores (``core.integrity.raters.fit_raters``)."""
     from core.integrity import raters as integrity
 
-    ratings = data_cache.embedded_data().ratings
+    ratings = data_cache.audience_ratings(source, version).ratings
     key = diskcache.fingerprint(embedded.BUILD_VERSION, len(ratings), str(ratings["timestamp"].max()),
                                 float(ratings["rating"].sum()), diskcache.code_version(*RATER_CODE))
+    if source != "embedded":  # the embedded key stays as it was, so a machine's stored forest is still found
+        key = diskcache.fingerprint(key, source, version)
     return diskcache.load_or_build("integrity_raters", key, lambda: integrity.fit_raters(ratings))
 
 
 @st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
-def integrity_raters(contamination: float) -> dict:
+def integrity_raters(source: str, version: str, contamination: float) -> dict:
     """Flagged raters at ``contamination`` (share 0-0.5) with reasons and priorities, scatter points, the effect
     on title ratings (``effect`` and ``effect_insights`` keyed by order: ``most_rated``, ``most_moved``),
     reliability figures and insights; ``{}`` when there are too few raters."""
@@ -48,10 +61,10 @@ def integrity_raters(contamination: float) -> dict:
     from core.integrity import raters as ig
     from models import anomaly
 
-    fit = integrity_rater_fit()
+    fit = integrity_rater_fit(source, version)
     if not fit:
         return {}
-    data, feats, z = data_cache.embedded_data(), fit["features"], fit["z"]
+    data, feats, z = data_cache.audience_ratings(source, version), fit["features"], fit["z"]
     flagged = anomaly.flag_share(fit["scores"], contamination)
     table = ig.flagged_table(feats, fit["scores"], z, flagged)
     table.insert(1, "priority", ig.review_priority(z).loc[table["user_id"]].to_numpy())
@@ -61,13 +74,73 @@ def integrity_raters(contamination: float) -> dict:
               for order in ("most_rated", "most_moved")}
     agreement = ig.flag_agreement([anomaly.flag_share(s, contamination) for s in fit["seed_scores"]])
     rule = ig.rule_flags(z)
-    return {"table": table, "display": display.raters(table), "points": ig.rater_points(feats, table),
-            "span": docs.rating_span(data.ratings),
+    shown = display.raters(table)
+    if len(data.user_labels):  # a platform: show its own user ids, not the codes
+        shown["User"] = data.user_labels.to_numpy()[table["user_id"].to_numpy()]
+    return {"table": table, "display": shown, "points": ig.rater_points(feats, table),
+            "span": docs.rating_span(data.ratings), "sample": _sample_note(data),
             "effect": effect, "summary": summary,
             "raters": len(feats), "ratings": len(data.ratings), "priorities": ii.priority_counts(table),
             "insights": ii.rater_insights(feats, table, contamination),
             "effect_insights": {order: ii.effect_insights(table, summary) for order, table in effect.items()},
             "reliability": ii.reliability_insights(agreement, flagged, rule)}
+
+
+def _sample_note(data) -> str:
+    if not data.sampled:
+        return ""
+    return (f"Raters sampled whole in the engine: {len(data.ratings):,} of {data.total_ratings:,} ratings, "
+            f"{data.ratings['user_id'].nunique():,} of {data.total_raters:,} raters.")
+
+
+@st.cache_data(max_entries=FRAME_ENTRIES, show_spinner="Scoring the detectors against what was planted...")
+def integrity_planted(source: str, version: str, contamination: float) -> dict:
+    """Precision and recall of the three detectors against a synthetic platform's planted truth
+    (``core.integrity.planted``); ``{}`` when the source has no truth file."""
+    import numpy as np
+
+    from core.data import platforms
+    from core.integrity import planted as pl
+    from models import anomaly
+
+    truth = platforms.truth(source) if source.startswith("syn:") else None
+    if truth is None or truth.empty:
+        return {}
+    data, fit = data_cache.audience_ratings(source, version), integrity_rater_fit(source, version)
+    labels = data.user_labels.to_numpy()
+    raters = labels[fit["features"].index.to_numpy()] if fit else []
+    flagged = set(labels[fit["features"].index[anomaly.flag_share(fit["scores"], contamination)]]) if fit else set()
+    bots = truth.loc[truth["label"] == "bot_rater", "entity_id"]
+    results = {"Suspicious raters": pl.precision_recall(flagged, bots, raters)}
+    if fit and len(bots):  # independent of the slider: flag exactly as many as were planted
+        top = labels[fit["features"].index[np.argsort(fit["scores"], kind="stable")[:len(bots)]]]
+        results[f"Suspicious raters, top {len(bots)}"] = pl.precision_recall(top, bots, raters)
+    bursts, farms = _platform_checks(source)
+    results["Rating bursts"] = pl.precision_recall(
+        bursts.loc[bursts["burst"], "title_id"], truth.loc[truth["label"] == "rating_burst", "entity_id"],
+        bursts["title_id"])
+    if farms is not None:
+        results["Review farms"] = pl.precision_recall(
+            farms.loc[farms["farm"], "review_id"], truth.loc[truth["entity_type"] == "review", "entity_id"],
+            farms["review_id"])
+    card = pl.scorecard(results)
+    return {"card": card, "insights": pl.insights(card), "bursts": bursts.head(200),
+            "farms": None if farms is None else farms.sort_values("similarity", ascending=False).head(200),
+            "planted": truth.groupby("label").size().to_dict()}
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _platform_checks(source: str):
+    """Title burst scores of every title and near-duplicate scores of the top reviews (None: no reviews)."""
+    from core.data import engine, platforms, queries
+    from core.integrity import planted as pl
+
+    con = engine.connect()
+    tables = engine.open_platform(con, platforms.platform_dir(source), prefix="ig_")
+    bursts = pl.burst_scores(queries.collect(queries.title_high_peaks(tables["ratings"])))
+    if "reviews" not in tables:
+        return bursts, None
+    return bursts, pl.farm_reviews(queries.collect(queries.top_reviews(tables["reviews"])))
 
 
 @st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)

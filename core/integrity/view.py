@@ -5,10 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from core import ui
+from core.data import audience
 from core.data import cache as data_cache
 from core.data.features import Filters
 from core.integrity import cache
 from core.integrity import charts as ci
+from core.integrity import planted as pl
 from core.integrity import raters as ig
 from core.integrity import sentiment as se
 from core.integrity import votes as iv
@@ -19,18 +21,24 @@ TABS = ("Suspicious raters", "Effect on ratings", "Vote patterns", "Sentiment")
 
 def render(flt: Filters) -> None:
     """Draw the Integrity page for the active filters."""
-    st.caption(f":material/info: Three checks on real data: **raters** (the embedded MovieLens ratings, "
-               f"{cache.rating_span()}; the title filters do not apply to them), **vote patterns** and **sentiment** "
-               "(the titles in the sidebar filters). There is no review text in this data, so sentiment is "
-               "rating-based throughout.")
+    source, version = cache.rater_source(flt)
+    whose = ("the embedded MovieLens ratings" if source == "embedded" else "this platform's ratings")
+    st.caption(f":material/info: Three checks: **raters** ({whose}, {cache.rating_span(source, version)}; the title "
+               "filters do not apply to them), **vote patterns** and **sentiment** (the titles in the sidebar "
+               "filters). There is no review text in this data, so sentiment is rating-based throughout."
+               if source == "embedded" else "filters). Sentiment is rating-based: from the titles' ratings.")
+    if note := audience.note(flt.source, source, "ratings"):
+        st.caption(f":material/swap_horiz: {note}")
     # Lazy tabs: only the open tab runs and draws its charts. Its inputs keep their values (persist_state) while
     # the user visits the other tabs; the open tab is in the URL (?ig_tab=...) next to the filters.
     tabs = st.tabs(list(TABS), key="ig_tab", on_change="rerun", bind="query-params")
     for tab, section in zip(tabs[:2], (_raters, _effect)):
         if tab.open:
             with tab:
-                if raters := _rater_scores(tabs[0].open):
+                if raters := _rater_scores(tabs[0].open, source, version):
                     section(raters)
+                    if tab is tabs[0]:
+                        _planted(source, version)
     for tab, section in zip(tabs[2:], (_votes, _sentiment)):
         if tab.open:
             with tab:
@@ -60,10 +68,10 @@ def _contamination(first_tab_open: bool) -> float:
                      help="The forest ranks every rater; this sets where the cut-off is.")
 
 
-def _rater_scores(first_tab_open: bool) -> dict:
+def _rater_scores(first_tab_open: bool, source: str, version: str) -> dict:
     share = _contamination(first_tab_open)
-    with st.spinner("Scoring every MovieLens rater with an Isolation Forest (first run only, a few seconds)..."):
-        raters = cache.integrity_raters(share / 100)
+    with st.spinner("Scoring every rater with an Isolation Forest (first run only, a few seconds)..."):
+        raters = cache.integrity_raters(source, version, share / 100)
     if not raters:
         st.info(f"Rater analysis needs at least {ig.MIN_RATERS} raters in the ratings table.", icon=":material/info:")
     return raters
@@ -79,8 +87,9 @@ def _raters(raters: dict) -> None:
     top[3].metric("Title means moved 0.1+ star", f"{s['moved']:,} of {s['titles']:,}",
                   help=f"Titles with {s['min_ratings']}+ ratings whose mean changes by 0.1 star or more without them.")
     st.caption(f"Isolation Forest ({ig.RATER_TREES} trees, random_state 0) on {len(ig.FEATURES)} behaviour features "
-               f"per rater; reasons list the features beyond {ig.REASON_Z:g} standard deviations. No ground-truth "
-               "label of fake accounts exists here: flags are statistical outliers to review, not verdicts.")
+               f"per rater; reasons list the features beyond {ig.REASON_Z:g} standard deviations. Flags are "
+               "statistical outliers to review, not verdicts; only a synthetic platform knows which are fake. "
+               + raters["sample"])
     names = list(ig.FEATURES)
     pick = st.columns(2)
     x = pick[0].selectbox("Across", names, index=names.index("ratings"), format_func=lambda f: ig.FEATURES[f][0],
@@ -95,6 +104,26 @@ def _raters(raters: dict) -> None:
             st.markdown(f"- {line}")
         st.dataframe([{"feature": ig.FEATURES[k][0], "definition": v} for k, v in ig.DEFINITIONS.items()],
                      width="stretch", hide_index=True)
+
+
+def _planted(source: str, version: str) -> None:
+    """On a synthetic platform: each detector's precision and recall against what was planted."""
+    found = cache.integrity_planted(source, version, _contamination(False) / 100)
+    if not found:
+        return
+    st.markdown("**Scored against the planted truth** (this platform is synthetic: its fake engagement is known)")
+    st.caption("Each row is one detector: precision = share of its flags that were planted, recall = share of the "
+               "planted it flagged. The rater row follows the contamination slider above.")
+    percent = st.column_config.NumberColumn(format="percent")
+    ui.table(found["card"], "integrity_planted_scores", "ig_dl_planted",
+             column_config={"precision": percent, "recall": percent})
+    ui.bullets(found["insights"])
+    with st.expander("Rating bursts and review farms: the flagged items and how they are found"):
+        for name in ("burst", "farm", "precision", "recall"):
+            st.markdown(f"- **{name}**: {pl.DEFINITIONS[name]}")
+        ui.table(found["bursts"].head(20), "integrity_bursts", "ig_dl_bursts")
+        if found["farms"] is not None:
+            ui.table(found["farms"].head(20), "integrity_farm_reviews", "ig_dl_farms")
 
 
 def _effect(raters: dict) -> None:
