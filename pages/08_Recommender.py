@@ -2,6 +2,5 @@
 from core import ui
 from core.recommend import view
 
-ui.page_setup("Recommender", "What should each viewer watch next, and why? A hybrid of content similarity and "
-              "collaborative filtering, checked on held-out ratings.", filters=False)
-view.render()
+view.render(ui.page_setup("Recommender", "What should each viewer watch next, and why? A hybrid of content "
+                          "similarity and collaborative filtering, checked on held-out ratings.", filters="source"))

@@ -204,6 +204,15 @@ def platform_titles(source: str, version: str) -> pd.DataFrame:
     return platforms.titles_frame(platforms.platform_dir(source))
 
 
+def audience_source(flt: features.Filters, table: str) -> tuple[str, str]:
+    """``(source, version)`` whose ``table`` an audience page reads for ``flt``: the active source's own, else the
+    embedded one (``core.data.audience.resolve``)."""
+    from core.data import audience
+
+    used = audience.resolve(flt.source, table)
+    return used, (flt.version if used == flt.source else source_version(used))
+
+
 @st.cache_resource(max_entries=4, show_spinner="Reading the ratings...")
 def audience_ratings(source: str, version: str):
     """``core.data.audience.Audience`` of ``source``'s own ratings (read-only): the embedded MovieLens ratings,

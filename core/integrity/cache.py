@@ -20,15 +20,6 @@ RATER_CODE = ("core.integrity.raters", "models.anomaly")
 
 
 
-def rater_source(flt: Filters) -> tuple[str, str]:
-    """``(source, version)`` of the ratings the rater checks read: the active source's own, else the embedded
-    MovieLens ratings (``core.data.audience.resolve``)."""
-    from core.data import audience
-
-    used = audience.resolve(flt.source, "ratings")
-    return used, (flt.version if used == flt.source else data_cache.source_version(used))
-
-
 @st.cache_data(max_entries=8, show_spinner=False)
 def rating_span(source: str, version: str) -> str:
     """First to last month of a source's ratings, as the page states it."""

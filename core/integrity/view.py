@@ -21,7 +21,7 @@ TABS = ("Suspicious raters", "Effect on ratings", "Vote patterns", "Sentiment")
 
 def render(flt: Filters) -> None:
     """Draw the Integrity page for the active filters."""
-    source, version = cache.rater_source(flt)
+    source, version = data_cache.audience_source(flt, "ratings")
     whose = ("the embedded MovieLens ratings" if source == "embedded" else "this platform's ratings")
     st.caption(f":material/info: Three checks: **raters** ({whose}, {cache.rating_span(source, version)}; the title "
                "filters do not apply to them), **vote patterns** and **sentiment** (the titles in the sidebar "

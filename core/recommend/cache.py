@@ -1,9 +1,10 @@
 """The Recommender page's cache boundary.
 
-Always the embedded MovieLens ratings, whatever the title source, so no ``Filters``. Fitted models and the
-evaluation report are also persisted (``core.diskcache``) under ``key``: a fingerprint of the ratings and the
-source of the model and evaluation modules, so only a machine's first run trains. The picker data is keyed by
-that and the table helpers' source too, so editing a page helper does not retrain.
+The active source's own ratings (a platform's, raters sampled whole when many), else the embedded MovieLens
+ratings: every function takes ``src`` = ``(source, version)`` (``core.data.cache.audience_source``). Fitted
+models and the evaluation report are also persisted (``core.diskcache``) under ``key``: a fingerprint of the
+ratings and the source of the model and evaluation modules, so only a machine's first run trains. The picker data
+is keyed by that and the table helpers' source too, so editing a page helper does not retrain.
 """
 from __future__ import annotations
 
@@ -22,32 +23,35 @@ MODEL_CODE = ("models.recommend", "models.recommend_content", "models.recommend_
 
 
 @st.cache_data(max_entries=1, show_spinner="Loading the MovieLens ratings...")
-def recommender_data() -> dict:
+def recommender_data(src: tuple[str, str]) -> dict:
     """Picker rows and the persistence key: ``key``, ``users``, ``default_user``, ``titles`` (picker rows of
     the content catalogue), ``default_title``, ``genres`` and the ``summary`` counts (persisted too)."""
     from core.recommend import tables as rp
 
-    data = data_cache.embedded_data()
-    key = diskcache.fingerprint(data.ratings, str(data.built_at), embedded.BUILD_VERSION,
+    data = data_cache.audience_ratings(*src)
+    stamp = str(data_cache.embedded_data().built_at) if src[0] == "embedded" else src[1]
+    key = diskcache.fingerprint(data.ratings, stamp, embedded.BUILD_VERSION,
                                 diskcache.code_version(*MODEL_CODE), rp.CATALOGUE_VERSION)
     page_key = diskcache.fingerprint(key, rp)
-    return {"key": key, **diskcache.load_or_build("recommender_data", page_key,
-                                                  lambda: rp.page_data(data.ratings, data.titles))}
+    sample = (f"Raters sampled whole: {len(data.ratings):,} of {data.total_ratings:,} ratings, by "
+              f"{data.ratings['user_id'].nunique():,} of {data.total_raters:,} raters." if data.sampled else "")
+    return {"key": key, "sample": sample, **diskcache.load_or_build("recommender_data", page_key,
+                                                                    lambda: rp.page_data(data.ratings, data.titles))}
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def recommender_content(key: str) -> dict:
+def recommender_content(src: tuple[str, str], key: str) -> dict:
     """``{"model": ContentIndex, "seconds", "trained_at"}`` over the content catalogue (read-only)."""
     from core.recommend import tables as rp
     from models.recommend_content import ContentIndex
 
-    data = data_cache.embedded_data()
+    data = data_cache.audience_ratings(*src)
     return diskcache.load_or_build("recommender_content", key, lambda: rp.fit_timed(
         ContentIndex, data.ratings, rp.content_catalogue(data.ratings, data.titles)))
 
 
 @st.cache_resource(max_entries=6, show_spinner=False)
-def recommender_model(key: str, part: str) -> dict:
+def recommender_model(src: tuple[str, str], key: str, part: str) -> dict:
     """``{"model", "seconds", "trained_at"}`` of one part fitted on all ratings and the rated titles (read-only):
     ``ranking`` (HybridRecommender EASE + content), ``rating`` (item kNN + MF) or ``love`` (LoveModel)."""
     from core.recommend import tables as rp
@@ -56,18 +60,18 @@ def recommender_model(key: str, part: str) -> dict:
 
     make = {"ranking": lambda: HybridRecommender(parts="ranking"), "rating": lambda: HybridRecommender(parts="rating"),
             "love": LoveModel}[part]
-    data = data_cache.embedded_data()
+    data = data_cache.audience_ratings(*src)
     return diskcache.load_or_build(f"recommender_{part}", key, lambda: rp.fit_timed(
         make, data.ratings, rp.rated_titles(data.ratings, data.titles)))
 
 
 @st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
-def recommender_history(user_id: int) -> dict:
+def recommender_history(src: tuple[str, str], user_id: int) -> dict:
     """A user's rating history table, genre profile, overall mean and insights (empty table: unknown user)."""
     from core.recommend import insights as ri
     from core.recommend import tables as rp
 
-    data = data_cache.embedded_data()
+    data = data_cache.audience_ratings(*src)
     history = rp.rating_history(data.ratings, data.titles, int(user_id))
     profile = rp.genre_profile(history)
     return {"table": rp.display_history(history), "profile": profile, "insights": ri.history_insights(history, profile),
@@ -75,21 +79,21 @@ def recommender_history(user_id: int) -> dict:
 
 
 @st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
-def recommender_popular(key: str, genres: tuple) -> pd.DataFrame:
+def recommender_popular(src: tuple[str, str], key: str, genres: tuple) -> pd.DataFrame:
     """Cold start for a new user: the 10 most-rated titles in any of ``genres`` (all genres when empty)."""
     from core.recommend import tables as rp
 
-    return rp.popular_table(recommender_content(key)["model"], genres, recommender_data()["titles"])
+    return rp.popular_table(recommender_content(src, key)["model"], genres, recommender_data(src)["titles"])
 
 
 @st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
-def recommender_similar(key: str, title_id: str) -> dict:
+def recommender_similar(src: tuple[str, str], key: str, title_id: str) -> dict:
     """Content neighbours ("more like this") of a title with the title's rating count and insights."""
     from core.recommend import insights as ri
     from core.recommend import tables as rp
 
-    options = recommender_data()["titles"].set_index("title_id")
-    table = rp.neighbour_table(recommender_content(key)["model"].similar_titles(title_id, 10),
+    options = recommender_data(src)["titles"].set_index("title_id")
+    table = rp.neighbour_table(recommender_content(src, key)["model"].similar_titles(title_id, 10),
                                options.reset_index())
     title, n = options.at[title_id, "title"], int(options.at[title_id, "ratings"])
     return {"table": table, "title": title, "ratings": n,
@@ -97,14 +101,14 @@ def recommender_similar(key: str, title_id: str) -> dict:
 
 
 @st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
-def recommender_top(key: str, user_id: int, weight: float) -> dict:
+def recommender_top(src: tuple[str, str], key: str, user_id: int, weight: float) -> dict:
     """A user's top 10 at content ``weight`` (blended at query time, no refit) with "because you rated",
     predicted ratings and love probabilities; the list at every blend weight; changes vs the default weight."""
     from core.recommend import insights as ri
     from core.recommend import tables as rp
 
-    ranker, rater = recommender_model(key, "ranking")["model"], recommender_model(key, "rating")["model"]
-    love, options = recommender_model(key, "love")["model"], recommender_data()["titles"]
+    ranker, rater = recommender_model(src, key, "ranking")["model"], recommender_model(src, key, "rating")["model"]
+    love, options = recommender_model(src, key, "love")["model"], recommender_data(src)["titles"]
     explained = ranker.recommend_explained(int(user_id), 10, content_weight=float(weight))
     pairs = explained[["title_id"]].assign(user_id=int(user_id))
     top = rp.top_table(explained, options, float(weight), rater.predict_ratings(pairs),
@@ -117,13 +121,13 @@ def recommender_top(key: str, user_id: int, weight: float) -> dict:
 
 
 @st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
-def recommender_title(key: str, user_id: int, title_id: str) -> dict:
+def recommender_title(src: tuple[str, str], key: str, user_id: int, title_id: str) -> dict:
     """Rating-based neighbours of a title, and the user's predicted rating and love probability for it."""
     from core.recommend import insights as ri
     from core.recommend import tables as rp
 
-    similar, options = recommender_similar(key, title_id), recommender_data()["titles"]
-    rater, love = recommender_model(key, "rating")["model"], recommender_model(key, "love")["model"]
+    similar, options = recommender_similar(src, key, title_id), recommender_data(src)["titles"]
+    rater, love = recommender_model(src, key, "rating")["model"], recommender_model(src, key, "love")["model"]
     rated = title_id in rater.item_index_
     collab = rp.neighbour_table(rater.rated_neighbours(title_id, 10), options) if rated else \
         pd.DataFrame(columns=["title_id", "title", "year", "genres", "similarity", "co_raters", "ratings"])
@@ -134,31 +138,31 @@ def recommender_title(key: str, user_id: int, title_id: str) -> dict:
                                                             similar["ratings"])}
 
 
-def recommender_report(key: str, run: bool = False) -> dict | None:
+def recommender_report(src: tuple[str, str], key: str, run: bool = False) -> dict | None:
     """The evaluation report persisted for this data and code (None when it was never run here); ``run``
     computes and stores it first from every ``recommender_eval_step`` (steps already run are cached)."""
 
     stored = diskcache.load("recommender_report", key)
-    return stored if stored is not None or not run else _recommender_report_build(key)
+    return stored if stored is not None or not run else _recommender_report_build(src, key)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def recommender_eval_step(key: str, step: str) -> dict:
+def recommender_eval_step(src: tuple[str, str], key: str, step: str) -> dict:
     """One step of the evaluation (``core.recommend.evaluation.report_step``) on all ratings, with its ``seconds``."""
     from core.recommend import evaluation as ev
 
-    data = data_cache.embedded_data()
+    data = data_cache.audience_ratings(*src)
     return ev.report_step(data.ratings, data.titles, step)
 
 
 @st.cache_data(max_entries=2, show_spinner=False)
-def _recommender_report_build(key: str) -> dict:
+def _recommender_report_build(src: tuple[str, str], key: str) -> dict:
     """The report assembled from every evaluation step, stored with its time and total compute seconds."""
     from core.recommend import evaluation as ev
     from core.recommend import report as rr
 
     def build() -> dict:
-        parts = {step: recommender_eval_step(key, step) for step in rr.report_steps()}
+        parts = {step: recommender_eval_step(src, key, step) for step in rr.report_steps()}
         return {**ev.assemble_report(parts), "seconds": sum(part["seconds"] for part in parts.values()),
                 "computed_at": pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC")}
 

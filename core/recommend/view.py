@@ -5,6 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from core import ui
+from core.data import audience
+from core.data import cache as data_cache
+from core.data.features import Filters
 from core.recommend import cache
 from core.recommend import charts as cr
 from core.recommend import insights as ri
@@ -14,15 +17,18 @@ from core.recommend import tables as rp
 TABS = ("For this viewer", "Their ratings", "More like this title", "How good is it?")
 
 
-def render() -> None:
-    """Draw the Recommender page."""
-    data = cache.recommender_data()
+def render(flt: Filters) -> None:
+    """Draw the Recommender page on the active source's ratings (else the embedded MovieLens ones)."""
+    src = data_cache.audience_source(flt, "ratings")
+    data = cache.recommender_data(src)
     s = data["summary"]
-    st.caption(f":material/info: Uses the embedded MovieLens ratings ({s['ratings']:,} ratings by {s['users']:,} "
-               f"users of {s['rated']:,} films, {s['first']}-{s['last']}), also when the other pages show live TMDB "
-               "titles, which have no user ratings; the global title filters do not apply here. *More like this "
-               f"title* also covers {s['cold']:,} well-known films ({rp.MIN_COLD_VOTES:,}+ IMDb votes) that nobody "
-               "rated.")
+    whose = "the embedded MovieLens ratings" if src[0] == "embedded" else "this platform's ratings"
+    st.caption(f":material/info: Uses {whose} ({s['ratings']:,} ratings by {s['users']:,} users of {s['rated']:,} "
+               f"titles, {s['first']}-{s['last']}); the global title filters do not apply here. *More like this "
+               f"title* also covers {s['cold']:,} well-known titles ({rp.MIN_COLD_VOTES:,}+ votes) that nobody in "
+               "these ratings rated." + (f" {data['sample']}" if data.get("sample") else ""))
+    if note := audience.note(flt.source, src[0], "ratings"):
+        st.caption(f":material/swap_horiz: {note}")
     users = data["users"]
     user_ids = [rp.NEW_USER, *users["user_id"].tolist()]
     user_labels = {rp.NEW_USER: "New viewer (no ratings yet): cold start",
@@ -39,18 +45,18 @@ def render() -> None:
             st.warning(note, icon=":material/link_off:")
     # Lazy tabs: only the open tab runs and draws its charts. The pickers above serve every tab; the open tab is
     # in the URL (?rc_tab=...) next to the user and title, so a view can be shared.
-    sections = (lambda: _for_viewer(data, user), lambda: _history(user),
-                lambda: _more_like(data, user, title_ids, url_title), lambda: _evaluation(data["key"]))
+    sections = (lambda: _for_viewer(src, data, user), lambda: _history(src, user),
+                lambda: _more_like(src, data, user, title_ids, url_title), lambda: _evaluation(src, data["key"]))
     ui.lazy_tabs(dict(zip(TABS, sections)), key="rc_tab", bind="query-params")
 
 
-def _prepare_models(key: str) -> dict:
+def _prepare_models(src: tuple, key: str) -> dict:
     """Load the collaborative models, or train them once on this machine, with visible progress."""
     with st.status("Preparing the collaborative models...", expanded=True) as status:
         bar, fits = st.progress(0.0), {}
         for step, (part, label) in enumerate(rp.MODEL_PARTS.items()):
             bar.progress(step / len(rp.MODEL_PARTS), text=f"{label}: loading, or training once on this machine...")
-            fits[part] = cache.recommender_model(key, part)
+            fits[part] = cache.recommender_model(src, key, part)
             st.write(f"{label}: trained in {fits[part]['seconds']:.1f} s on {fits[part]['trained_at']}.")
         bar.progress(1.0, text="Ready")
         status.update(label=rp.models_summary(fits), state="complete", expanded=False)
@@ -58,13 +64,13 @@ def _prepare_models(key: str) -> dict:
 
 
 @st.fragment
-def _top_ten(key: str, user: int) -> None:
+def _top_ten(src: tuple, key: str, user: int) -> None:
     """The user's top 10 at the chosen blend (a fragment: moving the slider reruns only this part)."""
     st.subheader(f"Top 10 for user {user}")
     weight = st.slider("Content share of the blend (%)", 0, 100, int(100 * rp.DEFAULT_WEIGHT), 5, key="rc_weight",
                        persist_state="page", help="0 = collaborative only, 100 = content only. Scores are blended "
                                                   "at query time, so changing this does not retrain anything.") / 100
-    top = cache.recommender_top(key, user, weight)
+    top = cache.recommender_top(src, key, user, weight)
     ui.table(top["table"], f"user_{user}_top10", "rc_top_dl")
     ch = top["changes"]
     st.caption(f"Against the default {rp.DEFAULT_WEIGHT:.0%} content blend: {len(ch['entered'])} entered, "
@@ -78,10 +84,10 @@ def _top_ten(key: str, user: int) -> None:
                  top["blend_insights"], key="rc_blend")
 
 
-def _for_viewer(data: dict, user: int) -> None:
+def _for_viewer(src: tuple, data: dict, user: int) -> None:
     if user != rp.NEW_USER:
-        _prepare_models(data["key"])
-        _top_ten(data["key"], user)
+        _prepare_models(src, data["key"])
+        _top_ten(src, data["key"], user)
         return
     st.subheader("A new viewer: popular in the genres they pick")
     st.caption("With no ratings the collaborative model cannot place a viewer, so a new viewer gets the most-rated "
@@ -89,14 +95,14 @@ def _for_viewer(data: dict, user: int) -> None:
                "instead: see *More like this title*.")
     genres = st.multiselect("Genres they like", data["genres"], key="rc_new_genres", persist_state="page",
                             placeholder="All genres")
-    ui.table(cache.recommender_popular(data["key"], tuple(genres)), "recommender_new_viewer", "rc_popular_dl")
+    ui.table(cache.recommender_popular(src, data["key"], tuple(genres)), "recommender_new_viewer", "rc_popular_dl")
 
 
-def _history(user: int) -> None:
+def _history(src: tuple, user: int) -> None:
     if user == rp.NEW_USER:
         st.info("A new viewer has no ratings yet: pick a user id above to see a history.", icon=":material/info:")
         return
-    history = cache.recommender_history(user)
+    history = cache.recommender_history(src, user)
     st.subheader(f"What user {user} has rated")
     left, right = st.columns([3, 2])
     with left:
@@ -106,13 +112,13 @@ def _history(user: int) -> None:
                  history["insights"], key="rc_taste")
 
 
-def _more_like(data: dict, user: int, title_ids: list, url_title: str) -> None:
+def _more_like(src: tuple, data: dict, user: int, title_ids: list, url_title: str) -> None:
     key, labels = data["key"], dict(zip(data["titles"]["title_id"], data["titles"]["label"]))
     title_id = st.columns(2)[0].selectbox("Title", title_ids, index=title_ids.index(url_title),
                                           format_func=labels.get, key="rc_title",
                                           help="Type to search; most-rated first.")
     ui.set_query_param("title", title_id)
-    similar = cache.recommender_similar(key, title_id)
+    similar = cache.recommender_similar(src, key, title_id)
     name = ui.escape(similar["title"])
     st.subheader(f"More like *{name}*")
     left, right = st.columns([3, 2])
@@ -120,8 +126,8 @@ def _more_like(data: dict, user: int, title_ids: list, url_title: str) -> None:
         ui.table(similar["table"].drop(columns="title_id"), "more_like_this", "rc_similar_dl")
     with right:
         ui.chart(cr.neighbours(similar["table"]), cr.HOW_TO_READ["neighbours"], similar["insights"], key="rc_similar")
-    _prepare_models(key)
-    title_view = cache.recommender_title(key, user, title_id)
+    _prepare_models(src, key)
+    title_view = cache.recommender_title(src, key, user, title_id)
     st.subheader(f"Viewers who rated *{name}* also rated")
     who = "a new viewer" if user == rp.NEW_USER else f"user {user}"
     cols = st.columns(3)
@@ -137,7 +143,7 @@ def _more_like(data: dict, user: int, title_ids: list, url_title: str) -> None:
                  title_view["insights"], key="rc_collab")
 
 
-def _run_evaluation(key: str) -> dict:
+def _run_evaluation(src: tuple, key: str) -> dict:
     """Run the evaluation step by step with visible progress; the report is stored, so this runs once here."""
     steps = rr.report_steps()
     with st.status("Evaluating on held-out ratings: the first time for this data and code on this machine...",
@@ -145,17 +151,17 @@ def _run_evaluation(key: str) -> dict:
         bar = st.progress(0.0)
         for n, (step, label) in enumerate(steps.items()):
             bar.progress(n / len(steps), text=f"Step {n + 1} of {len(steps)}: {label}...")
-            st.write(f"{label}: {cache.recommender_eval_step(key, step)['seconds']:.1f} s")
-        report = cache.recommender_report(key, run=True)
+            st.write(f"{label}: {cache.recommender_eval_step(src, key, step)['seconds']:.1f} s")
+        report = cache.recommender_report(src, key, run=True)
         bar.progress(1.0, text="Evaluation done")
         status.update(label=f"Evaluation done in {report['seconds']:.0f} s and stored: later visits show it at once",
                       state="complete", expanded=False)
     return report
 
 
-def _evaluation(key: str) -> None:
+def _evaluation(src: tuple, key: str) -> None:
     st.subheader("How good are these recommendations?")
-    report = cache.recommender_report(key) or _run_evaluation(key)
+    report = cache.recommender_report(src, key) or _run_evaluation(src, key)
     st.caption(f"Computed on {report['computed_at']} in {report['seconds']:.0f} s. {rr.PROTOCOL}")
     left, right = st.columns(2)
     with left:

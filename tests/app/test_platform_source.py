@@ -52,3 +52,17 @@ def test_integrity_scores_the_detectors_against_the_planted_truth(on_platform):
     assert card["recall"].between(0, 1).all() and (card["planted"] > 0).all()
     raters = next(df.value for df in at.dataframe if "Why flagged" in df.value.columns)
     assert raters["User"].str.startswith("s").all()  # the platform's own ids, not codes
+
+
+def test_recommender_trains_on_the_platform_ratings(on_platform):
+    from core.data import platforms
+
+    at = pagekit.open_page(ROOT / "pages" / "08_Recommender.py", timeout=300, source="syn:demo")
+    pagekit.assert_ok(at)
+    shown = pagekit.text(at)
+    assert "this platform's ratings" in shown and "Synthetic data: demo" in shown
+    rows = platforms.row_counts("syn:demo")["ratings"]
+    assert f"{rows:,} ratings" in shown
+    top = next(df.value for df in at.dataframe if len(df.value) == 10)
+    demo_titles = set(platforms.titles_frame(platforms.platform_dir("syn:demo"))["title"])
+    assert set(top.iloc[:, 1]) <= demo_titles or set(top.iloc[:, 0]) <= demo_titles

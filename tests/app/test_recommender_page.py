@@ -20,13 +20,20 @@ from core.recommend import tables as rp
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "08_Recommender.py")
 
 
+def _src() -> tuple[str, str]:
+    """The embedded ratings at the version the page keys them by."""
+    from core.data import cache as data_cache
+
+    return "embedded", data_cache.source_version("embedded")
+
+
 @pytest.fixture(scope="module", autouse=True)
 def models_ready() -> str:
     """Load (or, on a machine's first run, train and persist) the page's models once for every test here."""
-    key = cache.recommender_data()["key"]
-    cache.recommender_content(key)
+    key = cache.recommender_data(_src())["key"]
+    cache.recommender_content(_src(), key)
     for part in rp.MODEL_PARTS:
-        cache.recommender_model(key, part)
+        cache.recommender_model(_src(), key, part)
     return key
 
 
@@ -51,11 +58,11 @@ def small_evaluation(monkeypatch, small_parts, small_report) -> dict:
     """
     calls: dict = {"steps": [], "stored": None}
 
-    def step(key: str, name: str) -> dict:
+    def step(src: tuple, key: str, name: str) -> dict:
         calls["steps"].append(name)
         return small_parts[name]
 
-    def report(key: str, run: bool = False) -> dict | None:
+    def report(src: tuple, key: str, run: bool = False) -> dict | None:
         if run and calls["stored"] is None:
             assert calls["steps"] == list(rr.report_steps()), "the report is built only after every step ran"
             calls["stored"] = small_report
@@ -94,7 +101,7 @@ def table_titles(at: AppTest, index: int) -> list[str]:
 def test_default_view_opens_on_the_viewer_s_top_10():
     at = run()
     assert not at.exception
-    default = cache.recommender_data()["default_user"]
+    default = cache.recommender_data(_src())["default_user"]
     assert [h.value for h in at.subheader] == [f"Top 10 for user {default}"]
     assert len(table_titles(at, 0)) == 10 and len(at.get("plotly_chart")) == 2  # score mix, blend map
     assert at.status[0].state == "complete" and at.status[0].label.startswith("Models ready")
@@ -104,7 +111,7 @@ def test_default_view_opens_on_the_viewer_s_top_10():
 
 def _expected_heads(tab: str, user: str) -> list[str]:
     """What the open tab shows first: its section subheaders (or, for a new viewer's history, the info box)."""
-    data = cache.recommender_data()
+    data = cache.recommender_data(_src())
     viewer = data["default_user"] if user == "default" else int(user)
     name = ui.escape(data["titles"].set_index("title_id").loc[data["default_title"], "title"])  # as the page does
     new = viewer == rp.NEW_USER
@@ -133,7 +140,7 @@ def test_every_tab_renders(tab, user):
 def test_each_tab_shows_its_own_sections(small_evaluation, small_report):
     small_evaluation["stored"] = small_report  # a report stored by an earlier visit
     at = run()
-    default = cache.recommender_data()["default_user"]
+    default = cache.recommender_data(_src())["default_user"]
     assert [h.value for h in open_tab(at, "Their ratings").subheader] == [f"What user {default} has rated"]
     heads = [h.value for h in open_tab(at, "More like this title").subheader]
     assert heads[0].startswith("More like") and heads[1].startswith("Viewers who rated")
@@ -148,7 +155,7 @@ def test_each_tab_shows_its_own_sections(small_evaluation, small_report):
 
 def test_user_picker_changes_history_and_top_10():
     at = run()
-    data = cache.recommender_data()
+    data = cache.recommender_data(_src())
     first_top = table_titles(at, 0)
     first_history = open_tab(at, "Their ratings").dataframe[0].value
     other = int(data["users"].query("ratings >= 50 and user_id != @data['default_user']")["user_id"].iloc[0])
@@ -182,7 +189,7 @@ def test_blend_survives_a_tab_switch():
 
 
 def test_title_picker_cold_start_title_has_content_neighbours_only():
-    titles = cache.recommender_data()["titles"]
+    titles = cache.recommender_data(_src())["titles"]
     cold = titles.loc[titles["ratings"] == 0, "title_id"].iloc[0]
     at = run(rc_tab="More like this title")
     before = at.dataframe[0].value
@@ -207,7 +214,7 @@ def test_new_viewer_gets_popular_titles_in_the_picked_genre():
 
 def test_every_genre_gives_a_new_viewer_titles_of_that_genre():
     at = run(user=str(rp.NEW_USER))
-    for genre in cache.recommender_data()["genres"]:
+    for genre in cache.recommender_data(_src())["genres"]:
         at = at.multiselect(key="rc_new_genres").set_value([genre]).run()
         assert not at.exception, genre
         picks = at.dataframe[0].value
@@ -230,11 +237,11 @@ def test_unknown_ids_in_the_link_give_a_clear_message():
     assert any("Unknown user in the link" in w for w in warnings)
     assert any("Unknown title in the link" in w for w in warnings)
     assert not any("999999" in w or "nope:1" in w for w in warnings)  # values from a link are never echoed
-    assert at.selectbox(key="rc_user").value == cache.recommender_data()["default_user"]
+    assert at.selectbox(key="rc_user").value == cache.recommender_data(_src())["default_user"]
 
 
 def test_link_opens_the_requested_user_title_and_tab():
-    titles = cache.recommender_data()["titles"]
+    titles = cache.recommender_data(_src())["titles"]
     at = run(user="15", title=titles["title_id"].iloc[5], rc_tab="More like this title")
     assert not at.exception
     assert at.selectbox(key="rc_user").value == 15
