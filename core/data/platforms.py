@@ -97,6 +97,23 @@ def truth(source: str) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
+def monthly_genre_sessions(source: str, view: pd.DataFrame, con=None) -> tuple[pd.DataFrame, pd.Timestamp | None]:
+    """``(month, genre, sessions)`` of the titles in ``view`` and when the event log ends; the counting runs in
+    the engine, with the view's (title, genre) pairs sent to it as a small table."""
+    import ibis
+
+    con = con or engine.connect()
+    tables = engine.open_platform(con, platform_dir(source), prefix="fc_")
+    if "watch_events" not in tables or view.empty:
+        return pd.DataFrame(columns=["month", "genre", "sessions"]), None
+    pairs = view[["title_id", "genres"]].explode("genres").dropna()
+    pairs = pairs.rename(columns={"genres": "genre"}).astype({"title_id": "string", "genre": "string"})
+    events = tables["watch_events"]
+    out = queries.collect(queries.monthly_genre_sessions(events, ibis.memtable(pairs)))
+    last = queries.collect(queries.event_span(events))["last"].iloc[0]
+    return out, pd.Timestamp(last)
+
+
 def _split_genres(text) -> list[str]:
     if not isinstance(text, str):
         return []

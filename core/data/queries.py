@@ -66,6 +66,17 @@ def monthly_sessions(events, titles):
         sessions=joined.count(), viewers=joined.user_id.nunique(), minutes=joined.minutes_watched.sum())
 
 
+def monthly_genre_sessions(events, title_genres):
+    """Sessions per calendar month and genre, a session counting toward every genre of its title.
+
+    Args:
+        title_genres: an Ibis table ``title_id, genre`` (one row per title and genre: the titles to count).
+    """
+    joined = events.join(title_genres, "title_id")
+    return joined.group_by(month=joined.started_at.truncate("M"), genre=joined.genre).aggregate(
+        sessions=joined.count())
+
+
 def viewer_features(events, as_of: dt.datetime):
     """Per viewer, up to ``as_of``: sessions, minutes, distinct titles and days active, completion rate,
     minutes in the last ``ACTIVE_DAYS`` days and days since the last session."""

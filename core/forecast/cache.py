@@ -22,6 +22,11 @@ TTL = 6 * 3600
 def forecast_inputs(flt: Filters) -> dict:
     """Genres to forecast, the measure and each genre's monthly series (see ``core.forecast.engine.build_inputs``)."""
     view = data_cache.strategy_frame(flt)
+    if flt.source.startswith("syn:"):
+        from core.data import platforms
+
+        sessions, last = platforms.monthly_genre_sessions(flt.source, view)
+        return engine.build_inputs(view, flt.source, flt.genres, today=last, sessions=sessions)
     ratings = data_cache.embedded_data().ratings if flt.source == "embedded" else None
     synced = None  # TMDB: the series stops before the month of the last sync
     if flt.source == "tmdb":

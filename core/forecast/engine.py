@@ -41,6 +41,8 @@ MEASURES: dict[str, dict[str, str]] = {
                 "text": "monthly ratings by MovieLens users of the titles in view"},
     "releases": {"label": "Titles released per month", "noun": "releases",
                  "text": "monthly releases in view (by TMDB release date)"},
+    "sessions": {"label": "Viewing sessions per month", "noun": "viewing sessions",
+                 "text": "monthly viewing sessions of the titles in view on this platform"},
 }
 
 
@@ -101,8 +103,10 @@ def release_events(view: pd.DataFrame) -> pd.DataFrame:
                          "genre": pd.Series([_genre_list(g) for g in dated["genres"]], dtype="object").to_numpy()})
 
 
-def genre_series(events: pd.DataFrame, genres: list[str], end: pd.Timestamp | None) -> pd.DataFrame:
-    """Complete monthly counts per genre from each genre's first event through ``end`` (a month start).
+def genre_series(events: pd.DataFrame, genres: list[str], end: pd.Timestamp | None,
+                 value_col: str | None = None) -> pd.DataFrame:
+    """Complete monthly counts per genre from each genre's first event through ``end`` (a month start);
+    with ``value_col``, each row already counts that many events (monthly counts from the engine).
 
     Returns:
         ``genre, ds, y`` with no missing months; months after ``end`` are dropped, quiet months are 0.
@@ -115,7 +119,7 @@ def genre_series(events: pd.DataFrame, genres: list[str], end: pd.Timestamp | No
     events = events[pd.to_datetime(events["date"]) < end + pd.offsets.MonthBegin(1)]
     if events.empty:
         return empty
-    monthly = fc.monthly_series(events, "date", "genre")
+    monthly = fc.monthly_series(events, "date", "genre", value_col)
     parts = []
     for genre in genres:
         part = monthly.loc[monthly["genre"] == genre].set_index("ds")["y"]
@@ -158,7 +162,7 @@ def release_end(dates: pd.Series, snapshot: pd.Timestamp | None = None) -> pd.Ti
 
 
 def build_inputs(view: pd.DataFrame, source: str, selected: tuple = (), ratings: pd.DataFrame | None = None,
-                 today: pd.Timestamp | None = None) -> dict:
+                 today: pd.Timestamp | None = None, sessions: pd.DataFrame | None = None) -> dict:
     """Everything the page forecasts from: the genres, the measure and the monthly series.
 
     Args:
@@ -166,13 +170,24 @@ def build_inputs(view: pd.DataFrame, source: str, selected: tuple = (), ratings:
         source: "embedded" (MovieLens ratings per month) or "tmdb" (releases per month).
         selected: the global genre filter.
         ratings: canonical MovieLens ratings (embedded only).
-        today: when the TMDB titles were synced (defaults to now); the month it falls in is left out.
+        today: when the TMDB titles were synced (defaults to now); the month it falls in is left out; on a
+            platform, when its event log ends.
+        sessions: a platform's viewing sessions of the titles in view per ``month, genre`` (``sessions``),
+            counted by the engine (``core.data.platforms.monthly_genre_sessions``).
 
     Returns:
         ``measure`` (key of ``MEASURES``), ``genres`` (table from :func:`top_genres`), ``series``
         (``genre, ds, y``), ``end`` (last month used, or None) and ``note`` (what the series is, in words).
     """
     ranking = top_genres(view, selected)
+    if sessions is not None:
+        end = last_complete_month(today) if today is not None and len(sessions) else None
+        events = sessions.rename(columns={"month": "date", "sessions": "y"})
+        note = ("Series: " + MEASURES["sessions"]["text"] + ", counted by the engine over the event log. The filters "
+                "choose which titles' sessions count; a session counts toward every genre of its title.")
+        series = genre_series(events, ranking["genre"].tolist(), end, value_col="y")
+        return {"measure": "sessions", "genres": ranking, "series": series, "end": end, "note": note,
+                "events": int(events["y"].sum())}
     measure = "ratings" if source == "embedded" else "releases"
     if measure == "ratings":
         events = rating_events(view, ratings)

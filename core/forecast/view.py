@@ -31,8 +31,10 @@ def render(flt: Filters) -> None:
     st.caption(f":material/timeline: {inputs['note']} Forecast genres: the {len(genres)} with the highest total "
                "engagement score in view" + (" among the genres you filtered on." if flt.genres else "."))
     if inputs["series"].empty:
-        missing = ("none of the titles in view has MovieLens ratings (only IMDb films matched to MovieLens do)"
-                   if inputs["measure"] == "ratings" else "no title in view has a full release date")
+        missing = {"ratings": "none of the titles in view has MovieLens ratings (only IMDb films matched to "
+                              "MovieLens do)",
+                   "sessions": "no title in view was watched in a complete month of the event log"}.get(
+            inputs["measure"], "no title in view has a full release date")
         st.info(f"No monthly series to forecast: {missing}.", icon=":material/timeline:")
         st.stop()
     _fit_all(flt, genres, inputs)

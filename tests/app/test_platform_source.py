@@ -66,3 +66,11 @@ def test_recommender_trains_on_the_platform_ratings(on_platform):
     top = next(df.value for df in at.dataframe if len(df.value) == 10)
     demo_titles = set(platforms.titles_frame(platforms.platform_dir("syn:demo"))["title"])
     assert set(top.iloc[:, 1]) <= demo_titles or set(top.iloc[:, 0]) <= demo_titles
+
+
+def test_forecasting_on_a_platform_forecasts_its_viewing_sessions(on_platform):
+    at = pagekit.open_page(ROOT / "pages" / "05_Forecasting.py", source="syn:demo", years=(1900, 2100))
+    pagekit.assert_ok(at)
+    shown = pagekit.text(at)
+    assert "monthly viewing sessions of the titles in view on this platform" in shown
+    assert "No monthly series" not in shown

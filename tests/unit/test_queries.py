@@ -131,3 +131,18 @@ def test_event_span(platform):
     ev = frames["watch_events"]
     assert row["sessions"] == len(ev) and row["viewers"] == ev["user_id"].nunique()
     assert row["last"] == ev["started_at"].max()
+
+
+def test_monthly_genre_sessions_count_a_session_in_every_genre_of_its_title(platform):
+    import ibis
+
+    frames, tables = platform
+    pairs = pd.DataFrame({"title_id": ["t0", "t0", "t1"], "genre": ["Drama", "Comedy", "Action"]})
+    out = queries.collect(queries.monthly_genre_sessions(tables["watch_events"], ibis.memtable(pairs)))
+    ev = frames["watch_events"]
+    assert out.loc[out["genre"] == "Drama", "sessions"].sum() == (ev["title_id"] == "t0").sum()
+    assert out.loc[out["genre"] == "Comedy", "sessions"].sum() == (ev["title_id"] == "t0").sum()
+    assert out.loc[out["genre"] == "Action", "sessions"].sum() == (ev["title_id"] == "t1").sum()
+    march = ev[(ev["title_id"] == "t1") & (ev["started_at"].dt.month == 3)]
+    action_march = (out["genre"] == "Action") & (out["month"] == pd.Timestamp("2024-03-01"))
+    assert out.loc[action_march, "sessions"].sum() == len(march)

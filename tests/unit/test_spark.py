@@ -21,6 +21,8 @@ QUERIES = {
     "viewer_features": lambda t: queries.viewer_features(t["watch_events"], AS_OF),
     "rater_features": lambda t: queries.rater_features(t["ratings"]),
     "hour_weekday": lambda t: queries.hour_weekday(t["watch_events"]),
+    "monthly_genre_sessions": lambda t: queries.monthly_genre_sessions(t["watch_events"], ibis.memtable(
+        pd.DataFrame({"title_id": ["t0", "t0", "t1", "t5"], "genre": ["Drama", "Comedy", "Action", "Sci-Fi"]}))),
 }
 
 
@@ -35,7 +37,7 @@ def both(tmp_path_factory, spark):
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
     keys = [c for c in frame.columns if frame[c].dtype == object or str(frame[c].dtype) in ("str", "string")
-            or c in ("month", "weekday", "hour")]
+            or c in ("month", "weekday", "hour", "genre")]
     return frame.sort_values(keys or list(frame.columns)).reset_index(drop=True)
 
 
