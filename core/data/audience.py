@@ -14,6 +14,10 @@ from core.data import engine, platforms, schema
 
 #: Above this many ratings a platform's raters are sampled (whole raters) down to about this many ratings.
 RATINGS_MAX = 400_000
+#: ... and down to about this many raters (the rater forest scores each one with hundreds of trees).
+RATERS_MAX = 50_000
+#: The recommender's models hold a dense raters x titles residual matrix, so it caps the raters instead.
+RECOMMENDER_RATERS = 10_000
 
 
 @dataclass(frozen=True)
@@ -59,15 +63,17 @@ def sample_share(total: int, limit: int = RATINGS_MAX) -> int:
     return max(1, -(-total // limit))
 
 
-def platform_ratings(source: str, limit: int = RATINGS_MAX, con=None) -> Audience:
-    """A platform's ratings, whole raters sampled in the engine down to about ``limit`` ratings."""
+def platform_ratings(source: str, limit: int = RATINGS_MAX, max_raters: int = RATERS_MAX, con=None) -> Audience:
+    """A platform's ratings, whole raters sampled in the engine down to about ``limit`` ratings and about
+    ``max_raters`` raters."""
     import ibis
 
     con = con or engine.connect()
     folder = platforms.platform_dir(source)
     ratings = engine.open_platform(con, folder, prefix="aud_")["ratings"]
     totals = ratings.aggregate(n=ratings.count(), users=ratings.user_id.nunique()).to_pandas().iloc[0]
-    every = sample_share(int(totals["n"]), limit)
+    every = max(sample_share(int(totals["n"]), limit),
+                sample_share(int(totals["users"]), max_raters))
     kept = ratings if every == 1 else ratings.filter(ratings.user_id.hash().abs() % every == ibis.literal(0))
     frame = kept.select("user_id", "title_id", "rating", "timestamp").to_pandas()
     codes, labels = pd.factorize(frame["user_id"], sort=True)

@@ -214,13 +214,14 @@ def audience_source(flt: features.Filters, table: str) -> tuple[str, str]:
 
 
 @st.cache_resource(max_entries=4, show_spinner="Reading the ratings...")
-def audience_ratings(source: str, version: str):
+def audience_ratings(source: str, version: str, max_raters: int = 0):  # 0: audience.RATERS_MAX
     """``core.data.audience.Audience`` of ``source``'s own ratings (read-only): the embedded MovieLens ratings,
-    or a platform's, raters sampled whole in the engine when there are many. ``version`` keys the data."""
+    or a platform's, raters sampled whole in the engine when there are many (at most about ``max_raters`` when
+    set). ``version`` keys the data."""
     from core.data import audience
 
     if source.startswith("syn:"):
-        return audience.platform_ratings(source)
+        return audience.platform_ratings(source, max_raters=max_raters or audience.RATERS_MAX)
     data = embedded_data()
     return audience.Audience("embedded", data.ratings, data.titles, pd.Series(dtype="int64"), len(data.ratings),
                              int(data.ratings["user_id"].nunique()))

@@ -18,6 +18,13 @@ from core.data import embedded
 FRAME_ENTRIES = data_cache.FRAME_ENTRIES
 
 
+def _ratings(src: tuple[str, str]):
+    """The ratings the recommender trains on: raters capped (``audience.RECOMMENDER_RATERS``) on a platform."""
+    from core.data import audience
+
+    return data_cache.audience_ratings(*src, max_raters=audience.RECOMMENDER_RATERS)
+
+
 MODEL_CODE = ("models.recommend", "models.recommend_content", "models.recommend_algos", "models.love",
               "core.recommend.evaluation")
 
@@ -28,7 +35,7 @@ def recommender_data(src: tuple[str, str]) -> dict:
     the content catalogue), ``default_title``, ``genres`` and the ``summary`` counts (persisted too)."""
     from core.recommend import tables as rp
 
-    data = data_cache.audience_ratings(*src)
+    data = _ratings(src)
     stamp = str(data_cache.embedded_data().built_at) if src[0] == "embedded" else src[1]
     key = diskcache.fingerprint(data.ratings, stamp, embedded.BUILD_VERSION,
                                 diskcache.code_version(*MODEL_CODE), rp.CATALOGUE_VERSION)
@@ -45,7 +52,7 @@ def recommender_content(src: tuple[str, str], key: str) -> dict:
     from core.recommend import tables as rp
     from models.recommend_content import ContentIndex
 
-    data = data_cache.audience_ratings(*src)
+    data = _ratings(src)
     return diskcache.load_or_build("recommender_content", key, lambda: rp.fit_timed(
         ContentIndex, data.ratings, rp.content_catalogue(data.ratings, data.titles)))
 
@@ -60,7 +67,7 @@ def recommender_model(src: tuple[str, str], key: str, part: str) -> dict:
 
     make = {"ranking": lambda: HybridRecommender(parts="ranking"), "rating": lambda: HybridRecommender(parts="rating"),
             "love": LoveModel}[part]
-    data = data_cache.audience_ratings(*src)
+    data = _ratings(src)
     return diskcache.load_or_build(f"recommender_{part}", key, lambda: rp.fit_timed(
         make, data.ratings, rp.rated_titles(data.ratings, data.titles)))
 
@@ -71,7 +78,7 @@ def recommender_history(src: tuple[str, str], user_id: int) -> dict:
     from core.recommend import insights as ri
     from core.recommend import tables as rp
 
-    data = data_cache.audience_ratings(*src)
+    data = _ratings(src)
     history = rp.rating_history(data.ratings, data.titles, int(user_id))
     profile = rp.genre_profile(history)
     return {"table": rp.display_history(history), "profile": profile, "insights": ri.history_insights(history, profile),
@@ -151,7 +158,7 @@ def recommender_eval_step(src: tuple[str, str], key: str, step: str) -> dict:
     """One step of the evaluation (``core.recommend.evaluation.report_step``) on all ratings, with its ``seconds``."""
     from core.recommend import evaluation as ev
 
-    data = data_cache.audience_ratings(*src)
+    data = _ratings(src)
     return ev.report_step(data.ratings, data.titles, step)
 
 

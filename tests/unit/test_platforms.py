@@ -109,3 +109,12 @@ def test_sample_share():
     from core.data import audience
 
     assert audience.sample_share(1000, 5000) == 1 and audience.sample_share(10_001, 5000) == 3
+
+
+def test_platform_ratings_cap_the_raters_too(platform):
+    from core.data import audience
+
+    source, _, frames = platform
+    capped = audience.platform_ratings(source, max_raters=10)
+    assert capped.sampled and capped.total_raters == frames["ratings"]["user_id"].nunique()
+    assert capped.ratings["user_id"].nunique() < capped.total_raters
