@@ -23,10 +23,11 @@ def render(flt: Filters) -> None:
     """Draw the Integrity page for the active filters."""
     source, version = data_cache.audience_source(flt, "ratings")
     whose = ("the embedded MovieLens ratings" if source == "embedded" else "this platform's ratings")
+    sentiment = ("There is no review text in this data, so sentiment is rating-based throughout."
+                 if source == "embedded" else "Sentiment is rating-based: from the titles' ratings.")
     st.caption(f":material/info: Three checks: **raters** ({whose}, {cache.rating_span(source, version)}; the title "
                "filters do not apply to them), **vote patterns** and **sentiment** (the titles in the sidebar "
-               "filters). There is no review text in this data, so sentiment is rating-based throughout."
-               if source == "embedded" else "filters). Sentiment is rating-based: from the titles' ratings.")
+               f"filters). {sentiment}")
     if note := audience.note(flt.source, source, "ratings"):
         st.caption(f":material/swap_horiz: {note}")
     # Lazy tabs: only the open tab runs and draws its charts. Its inputs keep their values (persist_state) while
