@@ -1,7 +1,8 @@
-"""The one command line: ``python -m core sync | refresh | ingest``.
+"""The one command line: ``python -m core sync | refresh | ingest | generate``.
 
 ``sync`` and ``refresh`` fetch TMDB into the local cache (``core.tmdb.cli``); ``ingest`` validates a data file
-against the data contract and stores it as a source (``core.data.ingest``).
+against the data contract and stores it as a source (``core.data.ingest``); ``generate`` writes a synthetic
+streaming platform with planted, labelled fake engagement (``core.synth.cli``).
 """
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ def main(argv: list[str] | None = None) -> int:
         from core.data.ingest import cli
 
         return cli(argv[1:])
+    if argv and argv[0] == "generate":
+        from core.synth.cli import main as generate_main
+
+        return generate_main(argv[1:])
     from core.tmdb.cli import main as tmdb_main
 
     return tmdb_main(argv)
