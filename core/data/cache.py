@@ -201,7 +201,11 @@ def platform_titles(source: str, version: str) -> pd.DataFrame:
     """A platform's titles with votes, rating and reach aggregated by the engine, at ``version``."""
     from core.data import platforms
 
-    return platforms.titles_frame(platforms.platform_dir(source))
+    # persisted: after a restart the event log is not scanned again until one of its files changes
+    key = diskcache.fingerprint(version, diskcache.code_version("core.data.platforms", "core.data.queries",
+                                                                "core.data.schema"))
+    return diskcache.load_or_build("platform_titles", key,
+                                   lambda: platforms.titles_frame(platforms.platform_dir(source)))
 
 
 def audience_source(flt: features.Filters, table: str) -> tuple[str, str]:
