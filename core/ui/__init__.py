@@ -49,7 +49,7 @@ def page_setup(title: str, question: str = "", filters: bool | str = True) -> Fi
     st.title(title)
     if question:
         st.caption(question)
-    if flt.source == "tmdb":
+    if flt.source == "tmdb" and filters is True:  # a source-only page shows no TMDB data (it has no audience)
         tmdb_attribution()
     if flt.source.startswith("syn:"):
         from core.data import cache as data_cache
