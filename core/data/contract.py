@@ -190,7 +190,11 @@ def _parse(f: Field, raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     elif f.kind == "date":
         year_only = text.str.fullmatch(r"\d{4}").fillna(False)
         # zoned stamps (ISO "Z", offsets, even mixed) read as UTC; naive ones are taken as written
-        values = pd.to_datetime(text.mask(year_only, text + "-07-01"), errors="coerce", format="mixed", utc=True)
+        text = text.mask(year_only, text + "-07-01")
+        values = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)  # fast, and what most files hold
+        other = text.notna() & values.isna()
+        if other.any():  # anything else, value by value
+            values = values.mask(other, pd.to_datetime(text[other], errors="coerce", format="mixed", utc=True))
         values = values.dt.tz_convert(None).astype("datetime64[ns]")
         reason = reason.mask(text.notna() & values.isna(), "unreadable_date")
     elif f.kind == "bool":
@@ -242,9 +246,11 @@ def validate(df: pd.DataFrame, table: str, known_titles: set | None = None) -> V
     repeated = canonical[~bad_already].duplicated(list(spec.key), keep="first")  # among rows otherwise valid
     reasons.append(pd.Series(pd.NA, index=df.index, dtype="string").mask(
         repeated.reindex(df.index, fill_value=False), "duplicate_key"))
-    why = pd.concat(reasons, axis=1).apply(lambda row: "; ".join(REASONS[r] for r in dict.fromkeys(row.dropna())),
-                                           axis=1)
-    bad = why != ""
+    flags = pd.concat(reasons, axis=1)
+    bad = flags.notna().any(axis=1)
+    why = pd.Series("", index=df.index, dtype=object)  # the reasons are joined for rejected rows only
+    if bad.any():
+        why[bad] = flags[bad].apply(lambda row: "; ".join(REASONS[r] for r in dict.fromkeys(row.dropna())), axis=1)
     accepted = canonical[~bad].reset_index(drop=True)
     schema(table).validate(accepted)  # the declared contract holds for every accepted row
     rejected = df[bad].assign(reasons=why[bad]).reset_index(drop=True)
