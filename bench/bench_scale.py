@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -48,22 +46,9 @@ def ensure_platform(preset: str) -> tuple[str, float | None]:
 
 @contextmanager
 def server():
-    """``streamlit run app.py`` on a free port; yields (url, pid); stopped by process group."""
-    port = harness.free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(harness.ROOT / "app.py"), "--server.headless", "true",
-           "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
-    proc = subprocess.Popen(cmd, cwd=harness.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        harness.wait_healthy(url, timeout=120)
-        yield url, proc.pid
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+    """``streamlit run app.py`` on a free port; yields (url, pid)."""
+    with harness.running_server(health_timeout=120) as (url, _, pid):
+        yield url, pid
 
 
 def peak_rss_mb(pid: int) -> float:

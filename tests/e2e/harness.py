@@ -53,8 +53,8 @@ def wait_healthy(url: str, timeout: float = 60) -> float:
 
 
 @contextmanager
-def running_app(env: dict | None = None):
-    """Run ``streamlit run app.py`` on 127.0.0.1:<free port>; yield (url, start_time); stop it by PID."""
+def running_server(env: dict | None = None, health_timeout: float = 60):
+    """Run ``streamlit run app.py`` on 127.0.0.1:<free port>; yield (url, start_time, pid); stop it by PID."""
     port = free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
@@ -63,14 +63,21 @@ def running_app(env: dict | None = None):
                             stderr=subprocess.PIPE, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(url)
-        yield url, started
+        wait_healthy(url, health_timeout)
+        yield url, started, proc.pid
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+@contextmanager
+def running_app(env: dict | None = None):
+    """``running_server`` yielding (url, start_time)."""
+    with running_server(env) as (url, started, _):
+        yield url, started
 
 
 def chromium_path() -> str:
