@@ -1,9 +1,10 @@
 """The Churn page's cache boundary.
 
-The Telco subscribers do not depend on the title filters, so these functions take no ``Filters``. Slow results
-(fold fits, the full model, permutation importance) are also persisted (``core.diskcache``) under a key of the
-subscribers' content and the source of the modelling modules, so a restart does not retrain and changed model
-code never reads old results.
+The page models a platform's own subscribers or else the embedded Telco ones: ``subject`` turns the page's
+``Filters`` into the modelled source and its version, which the shared and the ``platform_*`` functions take (the
+Telco-only ones take nothing). Slow results are also persisted (``core.diskcache``): the Telco ones under their
+old key (the subscribers' content and the modelling modules' source, so stored fits are still found), a
+platform's under its source, data version and the source of the platform modules.
 """
 from __future__ import annotations
 
@@ -12,9 +13,29 @@ import streamlit as st
 
 from core import diskcache
 from core.data import cache as data_cache
+from core.data.features import Filters
 
 AT_RISK_MAX = 500  # the at-risk list explains at most this many subscribers
 FRAME_ENTRIES = data_cache.FRAME_ENTRIES
+PLATFORM_CODE = ("models.churn_platform", "core.churn.platform", "core.churn.platform_eval")
+
+
+def subject(flt: Filters) -> Filters:
+    """Whose subscribers the page models: a platform's own (``syn:<name>`` with a subscribers table), else the
+    embedded Telco ones; only the source and its data version are kept."""
+    from core.data import audience
+
+    if flt.source.startswith("syn:") and audience.has_table(flt.source, "subscribers"):
+        return Filters(flt.source, version=flt.version or data_cache.source_version(flt.source))
+    return telco()
+
+
+def telco() -> Filters:
+    return Filters("embedded", version=data_cache.source_version("embedded"))
+
+
+def is_platform(data: Filters) -> bool:
+    return data.source != "embedded"
 
 
 @st.cache_data(max_entries=1, show_spinner=False)
@@ -28,12 +49,17 @@ def churn_xy() -> tuple:
     return (*evaluation.split_xy(subscribers), diskcache.fingerprint(subscribers, model_churn, evaluation))
 
 
-@st.cache_data(max_entries=1, show_spinner=False)
-def churn_overview() -> dict:
-    """Subscriber counts, churn base rate and the data-based default value of a saved subscriber."""
-    from core.churn import display
+@st.cache_data(max_entries=8, show_spinner=False)
+def churn_overview(data: Filters) -> dict:
+    """Subscriber counts, the modelled churn base rate and the data-based default campaign values."""
+    from core.churn import display, platform_display
 
-    return display.overview(data_cache.embedded_data().subscribers)
+    if not is_platform(data):
+        return display.overview(data_cache.embedded_data().subscribers)
+    pdata = platform_data(data)
+    design = pdata.design.describe(len(pdata.train.frame), float(pdata.train.y.mean()))
+    return {**platform_display.overview(pdata.totals, pdata.train.y, design),
+            "at_risk_note": platform_display.at_risk_note(pdata.design.kind, pdata.design.horizon_months)}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -56,44 +82,57 @@ def churn_cv(name: str) -> tuple:
     return evaluation.combine_folds(name, [churn_fold(name, i) for i in range(display.N_FOLDS)], len(X))
 
 
-@st.cache_data(max_entries=1, show_spinner=False)
-def churn_evaluation() -> dict:
-    """Out-of-fold quality of the Marquee churn model: curves, summary, reliability insights, CV row."""
+def outcomes(data: Filters) -> tuple:
+    """``(y, honest churn probabilities)`` of the modelled subscribers (out-of-fold or out-of-sample)."""
+    from core.churn import display
+
+    if not is_platform(data):
+        return churn_xy()[1], churn_cv(display.MARQUEE)[0]
+    return platform_data(data).train.y, platform_scores(data)["train"]
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def churn_evaluation(data: Filters) -> dict:
+    """Honest quality of the churn model: curves, summary, reliability insights, CV row (a platform: baseline's)."""
     from core.churn import display, evaluation, insights
 
-    _, y, _, _ = churn_xy()
-    oof, row = churn_cv(display.MARQUEE)
+    y, oof = outcomes(data)
+    if is_platform(data):
+        from models.churn_platform import BASELINE, MODEL
+
+        row, baseline = platform_cv(data, MODEL)[1], platform_cv(data, BASELINE)[1]
+    else:
+        row, baseline = churn_cv(display.MARQUEE)[1], None
+    ov = churn_overview(data)
     result = evaluation.curves(y, oof)
-    sweep = evaluation.threshold_sweep(y, oof, display.DEFAULT_COST_PER_OFFER, churn_overview()["value_saved"],
-                                  display.DEFAULT_SUCCESS_RATE)
-    return {**result, "row": row,
+    sweep = evaluation.threshold_sweep(y, oof, ov["offer_cost"], ov["value_saved"], display.DEFAULT_SUCCESS_RATE)
+    return {**result, "row": row, "baseline": baseline,
             "default_threshold": float(sweep.loc[sweep["is_best"], "threshold"].iloc[0]),
             "reliability_insights": insights.reliability_insights(result["reliability"], result["summary"])}
 
 
 @st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
-def churn_economics(cost_per_offer: float, value_saved: float, success_rate: float) -> dict:
+def churn_economics(data: Filters, cost_per_offer: float, value_saved: float, success_rate: float) -> dict:
     """Threshold sweep and the chosen-elsewhere threshold check for one set of campaign assumptions (neither
     depends on the threshold, so moving the threshold slider reuses them; the check costs ~0.1 s)."""
-    from core.churn import display, evaluation
+    from core.churn import evaluation
 
-    _, y, _, _ = churn_xy()
-    oof, _ = churn_cv(display.MARQUEE)
+    y, oof = outcomes(data)
     return {"sweep": evaluation.threshold_sweep(y, oof, cost_per_offer, value_saved, success_rate),
             "check": evaluation.threshold_check(y, oof, evaluation.cv_folds(y), cost_per_offer, value_saved,
                                                 success_rate)}
 
 
 @st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
-def churn_campaign(threshold: float, cost_per_offer: float, value_saved: float, success_rate: float) -> dict:
-    """Campaign outcome at a threshold (no retraining: out-of-fold probabilities), sweep, points, insights."""
+def churn_campaign(data: Filters, threshold: float, cost_per_offer: float, value_saved: float,
+                   success_rate: float) -> dict:
+    """Campaign outcome at a threshold (no retraining: honest probabilities), sweep, points, insights."""
     from core.churn import display, evaluation, insights
 
-    _, y, _, _ = churn_xy()
-    oof, _ = churn_cv(display.MARQUEE)
-    ev = churn_evaluation()
+    y, oof = outcomes(data)
+    ev = churn_evaluation(data)
     row = evaluation.threshold_table(y, oof, threshold, cost_per_offer, value_saved, success_rate)
-    economics = churn_economics(cost_per_offer, value_saved, success_rate)
+    economics = churn_economics(data, cost_per_offer, value_saved, success_rate)
     sweep, check = economics["sweep"], economics["check"]
     negatives = max(int((y == 0).sum()), 1)
     return {"row": row, "sweep": sweep, "metrics": display.campaign_metrics(row), "threshold_check": check,
@@ -105,14 +144,17 @@ def churn_campaign(threshold: float, cost_per_offer: float, value_saved: float, 
             "pr_insights": insights.pr_insights(ev, row)}
 
 
-@st.cache_data(max_entries=2, show_spinner=False)
-def churn_comparison(names: tuple) -> dict:
-    """The CV comparison of ``names`` (all share folds), display table, chart data and insights."""
+@st.cache_data(max_entries=4, show_spinner=False)
+def churn_comparison(data: Filters) -> dict:
+    """The CV comparison of every model of ``data`` (all share folds), display table, chart data and insights."""
+    import pandas as pd
+
     from core.churn import display, evaluation, insights
 
-    X, _, _, _ = churn_xy()
-    comp = evaluation.Comparison.from_results({n: churn_cv(n) for n in names}, X.index)
-    base_rate = churn_overview()["base_rate"]
+    names = model_names(data)
+    cv = {n: platform_cv(data, n) if is_platform(data) else churn_cv(n) for n in names}
+    comp = evaluation.Comparison.from_results(cv, pd.RangeIndex(len(next(iter(cv.values()))[0])))
+    base_rate = churn_overview(data)["base_rate"]
     return {"table": comp.table, "best": comp.best, "display": display.comparison_display(comp.table, base_rate),
             "insights": insights.comparison_insights(comp.table, base_rate)}
 
@@ -123,6 +165,20 @@ def churn_model_names() -> tuple:
     from models.churn import BASELINE
 
     return evaluation.ALL_MODELS + (BASELINE,)
+
+
+def model_names(data: Filters) -> tuple:
+    """The models compared on ``data``: the Telco candidates, or a platform's model and its two baselines."""
+    if not is_platform(data):
+        return churn_model_names()
+    from core.churn.platform_eval import NAMES
+
+    return NAMES
+
+
+def fit_fold(data: Filters, name: str, fold: int) -> dict:
+    """One model's fit on one fold of ``data``, through its cache."""
+    return platform_fold(data, name, fold) if is_platform(data) else churn_fold(name, fold)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -154,7 +210,7 @@ def churn_explanation(subscriber_id: int) -> dict:
     if not match.any():
         return {}
     expl = scoring.explain_one(churn_model(), X, X[match].iloc[0])
-    base_rate = churn_overview()["base_rate"]
+    base_rate = churn_overview(telco())["base_rate"]
     oof = float(churn_cv(display.MARQUEE)[0][match][0])
     return {"explanation": expl, "probability": oof, "band": display.risk_band(oof, base_rate),
             "note": f"Out-of-fold: scored by a fold model that never saw this subscriber. The model refitted on "
@@ -185,7 +241,7 @@ def churn_what_if(record: tuple) -> dict:
     except ValueError as exc:
         return {"error": str(exc)}
     expl = scoring.explain_one(model, X, scored["record"])
-    base_rate = churn_overview()["base_rate"]
+    base_rate = churn_overview(telco())["base_rate"]
     return {"probability": scored["probability"], "band": display.risk_band(scored["probability"], base_rate),
             "explanation": expl, "insights": insights.explanation_insights(expl, base_rate),
             "note": "Scored by the model refitted on every subscriber."}
@@ -198,7 +254,7 @@ def churn_segments() -> dict:
 
     X, y, _, _ = churn_xy()
     seg = segments.segments(X, y)
-    base_rate = churn_overview()["base_rate"]
+    base_rate = churn_overview(telco())["base_rate"]
     return {"profiles": seg.profiles, "silhouettes": seg.silhouettes, "k": seg.k,
             "display": display.segment_display(seg.profiles),
             "insights": insights.segment_insights(seg.profiles, base_rate, seg.k),
@@ -215,14 +271,24 @@ def churn_at_risk_all() -> pd.DataFrame:
     current = (y == 0).to_numpy()
     top = scoring.at_risk(churn_model(), X[current], ids[current], AT_RISK_MAX, proba=oof[current],
                                 background=X)
-    return display.at_risk_display(top, data_cache.embedded_data().subscribers, churn_overview()["base_rate"])
+    return display.at_risk_display(top, data_cache.embedded_data().subscribers, churn_overview(telco())["base_rate"])
 
 
 @st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
-def churn_at_risk(top_n: int, threshold: float) -> dict:
+def churn_at_risk(data: Filters, top_n: int, threshold: float) -> dict:
     """The ranked at-risk list (first ``top_n``), how many current subscribers the threshold flags, insights."""
-    from core.churn import display, insights
+    from core.churn import display, insights, platform_display
 
+    if is_platform(data):
+        from core.churn import platform_eval
+
+        pdata, scores = platform_data(data), platform_scores(data)
+        table = platform_eval.at_risk(pdata.current, scores["current"], scores["current_in_sample"], top_n,
+                                      churn_overview(data)["base_rate"])
+        flagged, current = int((scores["current"] >= threshold).sum()), len(pdata.current)
+        return {"table": table, "flagged": flagged, "current": current,
+                "insights": platform_display.at_risk_insights(table, flagged, current, threshold,
+                                                              pdata.current["plan"])}
     _, y, _, _ = churn_xy()
     oof, _ = churn_cv(display.MARQUEE)
     table = churn_at_risk_all().head(int(top_n))
@@ -230,3 +296,99 @@ def churn_at_risk(top_n: int, threshold: float) -> dict:
     current = int((y == 0).sum())
     return {"table": table, "flagged": flagged, "current": current,
             "insights": insights.at_risk_insights(table, flagged, current, threshold)}
+
+
+# ------------------------------------------------------------------ a platform's subscribers
+def _platform_key(data: Filters, *parts) -> str:
+    return diskcache.fingerprint(data.source, data.version, diskcache.code_version(*PLATFORM_CODE), *parts)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Aggregating the platform's viewing per subscriber...")
+def platform_data(data: Filters):
+    """``core.churn.platform.PlatformData`` of the platform (read-only: never mutate what this returns)."""
+    from core.churn import platform
+
+    return platform.load(data.source)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def platform_folds(data: Filters) -> tuple:
+    """``(sample positions, CV folds within the sample)``: the training rows (a stratified sample above
+    ``platform_eval.TRAIN_MAX``) and the 5 shared folds."""
+    from core.churn import evaluation, platform, platform_eval
+
+    y = platform_data(data).train.y
+    sample = platform.sample_rows(y, platform_eval.TRAIN_MAX)
+    return sample, evaluation.cv_folds(y.to_numpy()[sample])
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def platform_fold(data: Filters, name: str, fold: int) -> dict:
+    """One model fitted on one fold of the sample and scored on its test rows (persisted)."""
+    from core.churn import platform_eval
+
+    train = platform_data(data).train
+    sample, folds = platform_folds(data)
+    X, y = train.X.iloc[sample], train.y.to_numpy()[sample]
+    return diskcache.load_or_build("churn_platform_fold", _platform_key(data, name, fold),
+                                   lambda: platform_eval.fit_fold(name, X, y, *folds[fold]))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def platform_cv(data: Filters, name: str) -> tuple:
+    """``(out-of-fold probabilities of the sample, metrics row)`` of one model over the 5 folds."""
+    from core.churn import display, evaluation
+
+    sample, _ = platform_folds(data)
+    return evaluation.combine_folds(name, [platform_fold(data, name, i) for i in range(display.N_FOLDS)], len(sample))
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def platform_model(data: Filters):
+    """``PlatformChurnModel`` fitted on the whole training sample (read-only; persisted)."""
+    from models.churn_platform import MODEL, make_platform_candidate
+
+    train = platform_data(data).train
+    sample, _ = platform_folds(data)
+    return diskcache.load_or_build("churn_platform_model", _platform_key(data), lambda: make_platform_candidate(
+        MODEL).fit(train.X.iloc[sample], train.y.to_numpy()[sample]))
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def platform_scores(data: Filters) -> dict:
+    """Honest churn probabilities of the modelled and today's subscribers (``platform_eval.all_scores``)."""
+    from core.churn import platform_eval
+    from models.churn_platform import MODEL
+
+    def build() -> dict:
+        return platform_eval.all_scores(platform_data(data), platform_model(data), platform_folds(data)[0],
+                                        platform_cv(data, MODEL)[0])
+
+    return diskcache.load_or_build("churn_platform_scores", _platform_key(data), build)
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def platform_importance(data: Filters) -> dict:
+    """Permutation importance on held-out subscribers of the first fold, with insights (persisted)."""
+    from core.churn import insights, platform_eval
+
+    train = platform_data(data).train
+    sample, folds = platform_folds(data)
+    result = diskcache.load_or_build("churn_platform_importance", _platform_key(data), lambda: (
+        platform_eval.heldout_importance(train.X.iloc[sample], train.y.to_numpy()[sample], folds)))
+    return {**result, "insights": insights.importance_insights(result["importance"], result["roc_auc"])}
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def platform_planted(data: Filters) -> dict:
+    """Planted vs recovered drivers (``core.churn.planted``); {} when the manifest plants none."""
+    from core.churn import planted
+    from core.churn.display import label
+    from core.data import platforms
+
+    manifest = platforms.manifest(data.source)
+    if not planted.drivers(manifest):
+        return {}
+    table = planted.recovered(manifest, platform_data(data).train.frame, platform_scores(data)["train"])
+    return {"table": table, "display": planted.display(table),
+            "insights": planted.insights(table, platform_importance(data)["importance"], manifest, label)}

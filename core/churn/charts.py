@@ -177,3 +177,17 @@ def silhouette(scores: pd.DataFrame, k: int) -> go.Figure:
     fig.update_yaxes(title_text="Silhouette")
     return style(fig, height=300)
 
+
+
+def planted(table: pd.DataFrame) -> go.Figure:
+    """Planted vs recovered coefficients per driver. Columns: driver, true_coefficient, recovered."""
+    if table.empty:
+        return empty_figure("No planted drivers to compare.")
+    t = table.iloc[::-1]
+    fig = go.Figure()
+    for col, color, name in (("true_coefficient", GREY, "Planted (true)"), ("recovered", MODEL, "Model")):
+        fig.add_trace(go.Bar(y=t["driver"], x=t[col], orientation="h", name=name, marker_color=color,
+                             hovertemplate=f"%{{y}}: {name} %{{x:+.2f}}<extra></extra>"))
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(title_text="Coefficient (log-odds; positive = more churn)", zeroline=True)
+    return style(fig, height=140 + 60 * len(t))

@@ -39,12 +39,19 @@ FEATURE_LABELS = {
     "payment_method": "Payment method", "monthly_charges": "Monthly charge ($)",
     "total_charges": "Total charges ($)",
 }
+#: A platform's model inputs (``core.churn.platform``) beyond the Telco columns they share.
+PLATFORM_LABELS = {
+    "plan": "Plan", "billed_ratio": "Billed vs tenure x price", "sessions_per_month": "Sessions per month",
+    "minutes_per_month": "Minutes watched per month", "titles_per_month": "Distinct titles per month",
+    "completion_rate": "Completion rate", "tv_share": "Share of minutes on TV", "age_band": "Age band",
+}
 _FLAGS = ("female", "senior_citizen", "partner", "dependents", "phone_service", "paperless_billing")
 
 
 def label(feature: str) -> str:
     """Readable name of a raw subscriber column."""
-    return FEATURE_LABELS.get(feature, feature.replace("_", " ").capitalize())
+    known = FEATURE_LABELS.get(feature) or PLATFORM_LABELS.get(feature)
+    return known or feature.replace("_", " ").capitalize()
 
 
 def fmt_value(feature: str, value) -> str:
@@ -73,6 +80,7 @@ def overview(subscribers: pd.DataFrame) -> dict:
     churner_monthly = float(subscribers.loc[churned, "monthly_charges"].mean()) if churned.any() else 0.0
     ids = subscribers["subscriber_id"] if "subscriber_id" in subscribers.columns else subscribers.index.to_series()
     return {"subscribers": n, "churned": int(churned.sum()), "current": int(n - churned.sum()),
+            "offer_cost": DEFAULT_COST_PER_OFFER,
             "id_min": int(ids.min()) if n else 0, "id_max": int(ids.max()) if n else 0,
             "base_rate": float(churned.mean()) if n else float("nan"),
             "monthly_revenue_lost": float(subscribers.loc[churned, "monthly_charges"].sum()),

@@ -5,6 +5,7 @@ and the importance are cached in-process and persisted in the cache dir, so only
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,104 @@ def test_at_risk_list_is_ranked_and_downloadable():
     at.slider(key="ch_top_n").set_value(10).run()
     assert len(at.dataframe[0].value) == 10
     assert any(b.key == "ch_at_risk_dl" for b in at.get("download_button"))
+
+
+# ------------------------------------------------------------------ a platform's own subscribers, or the fallback
+@pytest.fixture()
+def on_platform(platform_home, monkeypatch):
+    """The session's generated platform ``syn:demo`` (core.synth, 3,000 subscribers) as the cache folder."""
+    with _cache_dir(monkeypatch, platform_home):
+        yield platform_home
+
+
+@contextmanager
+def _cache_dir(monkeypatch, folder: Path):
+    """Point the cache at ``folder``; the source list (cached for 30 s) is read again on both sides."""
+    from core.data import cache
+
+    monkeypatch.setenv("MARQUEE_CACHE_DIR", str(folder))
+    cache.platform_sources.clear()
+    try:
+        yield
+    finally:
+        cache.platform_sources.clear()
+
+
+def _open_source(source: str, tab: str = "Campaign") -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["source"] = source
+    at.run()
+    at.switch_page(str(PAGE.relative_to(ROOT)))
+    if tab != "Campaign":
+        at.session_state["ch_tab"] = tab
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _platform_subscribers(home: Path):
+    import pandas as pd
+
+    return pd.read_parquet(home / "platforms" / "demo" / "subscribers.parquet")
+
+
+def test_a_platform_shows_its_own_subscribers_and_an_honest_baseline(on_platform):
+    subscribers = _platform_subscribers(on_platform)
+    at = _open_source("syn:demo")
+    m = _metrics(at)
+    assert m["Subscribers"] == f"{len(subscribers):,}" != f"{len(_subscribers()):,}"  # the platform's, not Telco's
+    assert m["Have left"] == f"{subscribers['churned'].mean():.1%}"
+    assert m["Current subscribers"] == f"{int((~subscribers['churned']).sum()):,}"
+    assert float(m["CV ROC-AUC"]) > float(m["Baseline CV ROC-AUC"]) > 0.5
+    shown = _text(at) + " ".join(i.value for i in at.info)
+    assert "Synthetic data: demo" in shown and "Modelled as of" in shown and "has no subscribers table" not in shown
+    assert len(at.get("plotly_chart")) == 4  # campaign, ROC, PR, reliability, each with its reading line
+    assert sum(c.value.startswith(":material/help:") for c in at.caption) == 4
+
+
+def test_a_platform_shows_planted_vs_recovered_drivers(on_platform):
+    import json
+
+    manifest = json.loads((on_platform / "platforms" / "demo" / "manifest.json").read_text())
+    at = _open_source("syn:demo", "Drivers")
+    table = next(df.value for df in at.dataframe if "Planted driver" in df.value.columns)
+    assert list(table["Planted driver"]) == [d["name"] for d in manifest["churn"]["drivers"]]
+    assert list(table["True coefficient"]) == pytest.approx([d["coefficient"] for d in manifest["churn"]["drivers"]],
+                                                            abs=0.01)
+    assert table["Model's coefficient"].notna().all()
+    agreed = int((table["Same direction"] == "Yes").sum())
+    shown = _text(at)
+    assert f"The model recovers the direction of {agreed} of {len(table)} planted drivers." in shown
+    assert "Planted vs recovered drivers" in [h.value for h in at.subheader] and "In plain words" in shown
+    left_out = next(df.value for df in at.dataframe if "Why it is left out" in df.value.columns)
+    assert {"churn_date", "signup_date"} <= set(left_out["Column"])
+    assert len(at.get("plotly_chart")) == 2  # importance, planted vs recovered
+
+
+def test_a_platform_lists_its_own_ids_at_risk_and_says_which_tabs_do_not_apply(on_platform):
+    subscribers = _platform_subscribers(on_platform)
+    at = _open_source("syn:demo", "At-risk list")
+    table = at.dataframe[0].value
+    current = set(subscribers.loc[~subscribers["churned"], "subscriber_id"])
+    assert len(table) == 50 and set(table["Subscriber"]) <= current
+    assert table["Churn probability"].is_monotonic_decreasing
+    for tab in ("What-if", "Segments"):
+        at.session_state["ch_tab"] = tab
+        at.run()
+        assert not at.exception and len(at.info) == 2 and "not shown for this source" in at.info[1].value
+
+
+def test_a_source_without_subscribers_says_so_and_models_the_telco_ones(platform_home, tmp_path, monkeypatch):
+    import shutil
+
+    for built in platform_home.glob("embedded-v*"):
+        shutil.copytree(built, tmp_path / built.name)
+    folder = tmp_path / "platforms" / "nosubs"
+    shutil.copytree(platform_home / "platforms" / "demo", folder)
+    (folder / "subscribers.parquet").unlink()
+    with _cache_dir(monkeypatch, tmp_path):
+        at = _open_source("syn:nosubs")
+    shown = _text(at)
+    assert "This source has no subscribers table, so these are the embedded subscribers (Telco)" in shown
+    assert _metrics(at)["Subscribers"] == f"{len(_subscribers()):,}"
+    assert "Churn base rate" in _metrics(at) and "do not apply to subscribers" in shown
