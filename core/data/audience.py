@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from core.data import engine, platforms, schema
+from core.data import engine, ingest, platforms, queries, schema
 
 #: Above this many ratings a platform's raters are sampled (whole raters) down to about this many ratings.
 RATINGS_MAX = 400_000
@@ -45,11 +45,15 @@ class Audience:
 
 
 def has_table(source: str, table: str) -> bool:
-    """Whether ``source`` holds ``table`` itself."""
+    """Whether ``source`` holds ``table`` itself (an upload: titles, and ratings once a ratings file is loaded)."""
     if source == "embedded":
         return table in ("titles", "ratings", "subscribers")
     if source.startswith(platforms.PREFIX):
         return (platforms.platform_dir(source) / f"{table}.parquet").is_file()
+    if source.startswith(ingest.UPLOADED_PREFIX) and table == "ratings":
+        stored = ingest.stored_tables()
+        return bool(((stored["source"] == source.removeprefix(ingest.UPLOADED_PREFIX))
+                     & (stored["table"] == "ratings")).any())
     return table == "titles"  # TMDB and uploaded title catalogues
 
 
@@ -66,21 +70,30 @@ def sample_share(total: int, limit: int = RATINGS_MAX) -> int:
 def platform_ratings(source: str, limit: int = RATINGS_MAX, max_raters: int = RATERS_MAX, con=None) -> Audience:
     """A platform's ratings, whole raters sampled in the engine down to about ``limit`` ratings and about
     ``max_raters`` raters."""
-    import ibis
-
     con = con or engine.connect()
     folder = platforms.platform_dir(source)
     ratings = engine.open_platform(con, folder, prefix="aud_")["ratings"]
-    totals = ratings.aggregate(n=ratings.count(), users=ratings.user_id.nunique()).to_pandas().iloc[0]
-    every = max(sample_share(int(totals["n"]), limit),
-                sample_share(int(totals["users"]), max_raters))
-    kept = ratings if every == 1 else ratings.filter(ratings.user_id.hash().abs() % every == ibis.literal(0))
-    frame = kept.select("user_id", "title_id", "rating", "timestamp").to_pandas()
-    codes, labels = pd.factorize(frame["user_id"], sort=True)
-    out = frame.assign(user_id=codes.astype("int64"), timestamp=pd.to_datetime(frame["timestamp"]))
-    return Audience(source, schema.conform(out, schema.RATING_COLUMNS, extra=False),
-                    platforms.titles_frame(folder, con), pd.Series(labels, name="user"),
-                    int(totals["n"]), int(totals["users"]))
+    return _sampled(source, ratings, platforms.titles_frame(folder, con), limit, max_raters)
+
+
+def uploaded_ratings(source: str, limit: int = RATINGS_MAX, max_raters: int = RATERS_MAX) -> Audience:
+    """An upload's ratings (stored in ``uploads.duckdb``), sampled like a platform's, with its titles."""
+    import ibis
+
+    con = ibis.duckdb.connect(str(ingest.uploads_path()), read_only=True)
+    ratings = con.table(f"{source.removeprefix(ingest.UPLOADED_PREFIX)}__ratings")
+    return _sampled(source, ratings, ingest.uploaded_titles(source), limit, max_raters)
+
+
+def _sampled(source: str, ratings, titles: pd.DataFrame, limit: int, max_raters: int) -> Audience:
+    totals = queries.collect(queries.rating_totals(ratings)).iloc[0]
+    every = max(sample_share(int(totals["n"]), limit), sample_share(int(totals["users"]), max_raters))
+    frame = queries.collect(queries.sample_raters(ratings, every))
+    codes, labels = pd.factorize(frame["user_id"].astype("string"), sort=True)
+    out = frame.assign(user_id=codes.astype("int64"), title_id=frame["title_id"].astype("string"),
+                       timestamp=pd.to_datetime(frame["timestamp"]))
+    return Audience(source, schema.conform(out, schema.RATING_COLUMNS, extra=False), titles,
+                    pd.Series(labels, name="user"), int(totals["n"]), int(totals["users"]))
 
 
 def note(asked: str, used: str, table: str) -> str:

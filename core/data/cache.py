@@ -226,6 +226,8 @@ def audience_ratings(source: str, version: str, max_raters: int = 0):  # 0: audi
 
     if source.startswith("syn:"):
         return audience.platform_ratings(source, max_raters=max_raters or audience.RATERS_MAX)
+    if source.startswith("up:"):
+        return audience.uploaded_ratings(source, max_raters=max_raters or audience.RATERS_MAX)
     data = embedded_data()
     return audience.Audience("embedded", data.ratings, data.titles, pd.Series(dtype="int64"), len(data.ratings),
                              int(data.ratings["user_id"].nunique()))

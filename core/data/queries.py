@@ -117,6 +117,19 @@ def title_high_peaks(ratings, high: float = 4.5):
                                                 peak_day=daily.n.max())
 
 
+def rating_totals(ratings):
+    """One row: ratings (``n``) and distinct raters (``users``)."""
+    return ratings.aggregate(n=ratings.count(), users=ratings.user_id.nunique())
+
+
+def sample_raters(ratings, every: int):
+    """The ratings of about one rater in ``every``, each kept whole (by a hash of the user id)."""
+    import ibis
+
+    kept = ratings if every == 1 else ratings.filter(ratings.user_id.hash().abs() % every == ibis.literal(0))
+    return kept.select("user_id", "title_id", "rating", "timestamp")
+
+
 def top_reviews(reviews, low: float = 9):
     """The reviews rated ``low`` (of 10) or more: ``review_id, user_id, title_id, text, created_at``."""
     return reviews.filter(reviews.rating >= low).select("review_id", "user_id", "title_id", "text", "created_at")

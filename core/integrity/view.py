@@ -22,7 +22,7 @@ TABS = ("Suspicious raters", "Effect on ratings", "Vote patterns", "Sentiment")
 def render(flt: Filters) -> None:
     """Draw the Integrity page for the active filters."""
     source, version = data_cache.audience_source(flt, "ratings")
-    whose = ("the embedded MovieLens ratings" if source == "embedded" else "this platform's ratings")
+    whose = ("the embedded MovieLens ratings" if source == "embedded" else "this source's own ratings")
     sentiment = ("There is no review text in this data, so sentiment is rating-based throughout."
                  if source == "embedded" else "Sentiment is rating-based: from the titles' ratings.")
     st.caption(f":material/info: Three checks: **raters** ({whose}, {cache.rating_span(source, version)}; the title "

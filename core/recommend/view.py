@@ -22,7 +22,7 @@ def render(flt: Filters) -> None:
     src = data_cache.audience_source(flt, "ratings")
     data = cache.recommender_data(src)
     s = data["summary"]
-    whose = "the embedded MovieLens ratings" if src[0] == "embedded" else "this platform's ratings"
+    whose = "the embedded MovieLens ratings" if src[0] == "embedded" else "this source's own ratings"
     st.caption(f":material/info: Uses {whose} ({s['ratings']:,} ratings by {s['users']:,} users of {s['rated']:,} "
                f"titles, {s['first']}-{s['last']}); the global title filters do not apply here. *More like this "
                f"title* also covers {s['cold']:,} well-known titles ({rp.MIN_COLD_VOTES:,}+ votes) that nobody in "

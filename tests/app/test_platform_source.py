@@ -46,7 +46,7 @@ def test_integrity_scores_the_detectors_against_the_planted_truth(on_platform):
     pagekit.assert_ok(at)
     shown = pagekit.text(at)
     assert "Scored against the planted truth" in shown
-    assert "this platform's ratings" in shown
+    assert "this source's own ratings" in shown
     card = next(df.value for df in at.dataframe if "detector" in df.value.columns)
     assert {"Suspicious raters", "Rating bursts", "Review farms"} <= set(card["detector"])
     assert card["recall"].between(0, 1).all() and (card["planted"] > 0).all()
@@ -60,7 +60,7 @@ def test_recommender_trains_on_the_platform_ratings(on_platform):
     at = pagekit.open_page(ROOT / "pages" / "08_Recommender.py", timeout=300, source="syn:demo")
     pagekit.assert_ok(at)
     shown = pagekit.text(at)
-    assert "this platform's ratings" in shown and "Synthetic data: demo" in shown
+    assert "this source's own ratings" in shown and "Synthetic data: demo" in shown
     rows = platforms.row_counts("syn:demo")["ratings"]
     assert f"{rows:,} ratings" in shown
     top = next(df.value for df in at.dataframe if len(df.value) == 10)

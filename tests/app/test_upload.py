@@ -146,3 +146,32 @@ def test_the_universe_of_an_uploaded_catalogue_counts_its_titles(uploaded):
     shown = {m.label: m.value for m in at.metric}
     assert shown["Titles"] == f"{len(titles):,}"
     assert shown["Genres"] == str(len({g for gs in titles["genres"] for g in gs}))
+
+
+def _ratings(n_users: int = 60, per_user: int = 25) -> bytes:
+    """Ratings of the catalogue's titles by made-up viewers (taste: each viewer prefers every third title)."""
+    rows = ["viewer,id,stars,rated_at"]
+    for u in range(n_users):
+        for k in range(per_user):
+            title = (u * 7 + k * 11) % 240
+            stars = 4.5 if (title + u) % 3 == 0 else 2.5 + (k % 3) / 2
+            rows.append(f"v{u},c{title},{stars},2023-{1 + k % 12:02d}-{1 + u % 27:02d} 20:00:00")
+    return "\n".join(rows).encode()
+
+
+@pytest.mark.parametrize("page_file", ["pages/08_Recommender.py", "pages/09_Integrity.py"])
+def test_uploaded_ratings_feed_the_audience_pages(uploaded, page_file):
+    from core.data import ingest
+
+    done = ingest.ingest("ratings.csv", _ratings(), "ratings", "Team catalogue")
+    assert done.report()["rows_rejected"] == 0
+    root = PAGE.parents[1]
+    at = AppTest.from_file(str(root / "app.py"), default_timeout=300)
+    at.query_params.update({"source": uploaded, "years": "2010-2023", "min_votes": "0"})
+    at.run()
+    at.switch_page(page_file).run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = "\n".join(c.value for c in at.caption)
+    assert "this source's own ratings" in shown and "no ratings table" not in shown
+    if page_file.endswith("Recommender.py"):
+        assert "1,500 ratings by 60 users" in shown
