@@ -29,7 +29,7 @@ from core import config
 log = logging.getLogger(__name__)
 FORMATS = ("joblib", "json")
 MAGIC = 1  # the file scheme; bump to make every older file read as damaged
-_FOLDERS = {"joblib": "persist", "json": "snapshot"}
+_FOLDERS = {"joblib": "persist", "json": "snapshot", "parquet": "persist"}
 
 
 def fingerprint(*parts: Any) -> str:
@@ -81,7 +81,10 @@ def _encode(name: str, key: str, value: Any, fmt: str) -> bytes:
         return json.dumps({"marquee": MAGIC, "name": name, "key": key, "sha256": _digest(payload.encode()),
                            "value": value}).encode()
     buffer = io.BytesIO()
-    _joblib().dump(value, buffer)
+    if fmt == "parquet":  # a frame: columnar, read back in a fraction of a pickle's time
+        value.to_parquet(buffer, index=False)
+    else:
+        _joblib().dump(value, buffer)
     payload = buffer.getvalue()
     header = json.dumps({"marquee": MAGIC, "name": name, "key": key, "sha256": _digest(payload)})
     return header.encode() + b"\n" + payload
@@ -100,7 +103,21 @@ def _decode(raw: bytes, name: str, key: str, fmt: str) -> Any:
         ok = header.get("sha256") == _digest(payload)
     if not ok or header.get("marquee") != MAGIC or header.get("name") != name or header.get("key") != key:
         raise ValueError("checksum or header mismatch")
+    if fmt == "parquet":
+        return _read_frame(payload)
     return value if fmt == "json" else _joblib().load(io.BytesIO(payload))
+
+
+def _read_frame(payload: bytes):
+    """A stored frame as it was saved: Parquet hands list columns back as arrays, so they become lists again."""
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.read_parquet(io.BytesIO(payload))
+    for column in frame.columns:
+        if frame[column].dtype == object and len(frame) and isinstance(frame[column].iloc[0], np.ndarray):
+            frame[column] = frame[column].map(list)
+    return frame
 
 
 def load(name: str, key: str, fmt: str = "joblib") -> Any | None:

@@ -196,16 +196,17 @@ def platform_note(source: str) -> str:
         return ""
 
 
-@st.cache_data(max_entries=8, show_spinner="Aggregating the platform's events...")
+@st.cache_resource(max_entries=4, show_spinner="Aggregating the platform's events...")
 def platform_titles(source: str, version: str) -> pd.DataFrame:
-    """A platform's titles with votes, rating and reach aggregated by the engine, at ``version``."""
+    """A platform's titles with votes, rating and reach aggregated by the engine, at ``version`` (read-only, like
+    ``embedded_data``: up to 200,000 rows with list columns would be unpickled on every call from cache_data)."""
     from core.data import platforms
 
     # persisted: after a restart the event log is not scanned again until one of its files changes
     key = diskcache.fingerprint(version, diskcache.code_version("core.data.platforms", "core.data.queries",
                                                                 "core.data.schema"))
     return diskcache.load_or_build("platform_titles", key,
-                                   lambda: platforms.titles_frame(platforms.platform_dir(source)))
+                                   lambda: platforms.titles_frame(platforms.platform_dir(source)), fmt="parquet")
 
 
 def audience_source(flt: features.Filters, table: str) -> tuple[str, str]:

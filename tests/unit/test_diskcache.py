@@ -138,3 +138,17 @@ def test_a_read_only_cache_dir_serves_what_is_stored_and_computes_the_rest(cache
         assert diskcache.load_or_build("new", "k", lambda: {"b": 2}) == {"b": 2}  # computed in memory
         assert diskcache.save("new", "k", {"b": 2}) is False
     assert diskcache.writable() == (True, "")
+
+
+def test_a_frame_round_trips_through_parquet_with_its_dtypes_and_list_columns(cache_dir):
+    frame = schema.conform(pd.DataFrame({"title_id": ["a", "b"], "title": ["A", "B"], "genres": [["Drama"], []],
+                                         "vote_count": [3.0, None]}), schema.TITLE_COLUMNS)
+    diskcache.save("frame", "k", frame, "parquet")
+    back = diskcache.load("frame", "k", "parquet")
+    pd.testing.assert_frame_equal(back[["title_id", "vote_count"]], frame[["title_id", "vote_count"]])
+    assert back["genres"].tolist() == [["Drama"], []]
+    (path,) = cache_dir.rglob("frame-k.parquet")
+    raw = bytearray(path.read_bytes())
+    raw[-20] ^= 0xFF  # a flipped byte in the payload fails the checksum
+    path.write_bytes(bytes(raw))
+    assert diskcache.load("frame", "k", "parquet") is None
