@@ -59,7 +59,8 @@ def churn_overview(data: Filters) -> dict:
     pdata = platform_data(data)
     design = pdata.design.describe(len(pdata.train.frame), float(pdata.train.y.mean()))
     return {**platform_display.overview(pdata.totals, pdata.train.y, design),
-            "at_risk_note": platform_display.at_risk_note(pdata.design.kind, pdata.design.horizon_months)}
+            "at_risk_note": platform_display.at_risk_note(pdata.design.kind, pdata.design.horizon_months),
+            "campaign_note": platform_display.campaign_note(pdata.design, len(pdata.train.frame))}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -115,39 +115,58 @@ class PlatformData:
     totals: dict
 
 
-def engagement(events):
-    """Per ``user_id``: sessions, minutes, distinct titles, completion rate and minutes on TV (Ibis)."""
-    on_tv = (events.device == "tv").ifelse(events.minutes_watched, 0.0)
-    return events.group_by("user_id").aggregate(
-        sessions=events.count(), minutes=events.minutes_watched.sum(), titles=events.title_id.nunique(),
-        completion_rate=events.completed.cast("float64").mean(), tv_minutes=on_tv.sum())
+def engagement(events, before: pd.Timestamp | None = None):
+    """Per ``user_id``: sessions, minutes, distinct titles, completion rate and minutes on TV over every event,
+    and, given ``before``, the same over the events before it (``*_before``), in one pass over the events (Ibis).
+
+    Distinct titles come from (user, title) pairs and their first session: on DuckDB that is about twice as fast
+    as two ``COUNT(DISTINCT ...)``, the costliest part of the scan."""
+    when = None if before is None else before.to_pydatetime()
+
+    def stats(where) -> dict:
+        on_tv = (events.device == "tv").ifelse(events.minutes_watched, 0.0)
+        return {"sessions": events.count(where=where), "minutes": events.minutes_watched.sum(where=where),
+                "completion": events.completed.cast("float64").mean(where=where), "tv_minutes": on_tv.sum(where=where)}
+
+    pairs = events.group_by(["user_id", "title_id"]).aggregate(first=events.started_at.min())
+    aggs, titles = stats(None), {"titles": pairs.count()}
+    if when is not None:
+        aggs |= {f"{k}_before": v for k, v in stats(events.started_at < when).items()}
+        titles["titles_before"] = (pairs.first < when).cast("int64").sum().cast("int64")
+    viewing = events.group_by("user_id").aggregate(**aggs)
+    return viewing.join(pairs.group_by("user_id").aggregate(**titles), "user_id")
 
 
-def as_of(subscribers, cutoff: pd.Timestamp, signup: str, churn: str):
-    """The subscribers active at ``cutoff`` (signed up before, not left before), tenure as of then (Ibis)."""
-    active = subscribers.filter((subscribers[signup] < cutoff.to_pydatetime())
-                                & (subscribers[churn].isnull() | (subscribers[churn] >= cutoff.to_pydatetime())))
-    seconds = pd.Timestamp(cutoff).tz_localize(None).timestamp()  # naive = UTC, as the engines read them
-    return active.mutate(tenure=(seconds - active[signup].epoch_seconds()) / (86_400 * MONTH_DAYS))
+def placed(subscribers, cutoff: pd.Timestamp, signup: str, churn: str):
+    """Every subscriber with ``active_then`` (signed up before ``cutoff``, not left before it) and
+    ``tenure_then`` (months from signup to the cutoff) (Ibis)."""
+    when = cutoff.to_pydatetime()
+    seconds = cutoff.timestamp()  # naive = UTC, as the engines read them
+    return subscribers.mutate(
+        active_then=(subscribers[signup] < when) & (subscribers[churn].isnull() | (subscribers[churn] >= when)),
+        tenure_then=(seconds - subscribers[signup].epoch_seconds()) / (86_400 * MONTH_DAYS))
 
 
 def subscriber_rows(subscribers, events, columns: list[str], before: pd.Timestamp | None = None):
-    """``columns`` of each subscriber with the ``ENGAGEMENT`` rates of their events (before ``before``) joined on
-    (Ibis; ``events`` may be None). No events: zero rates, completion rate and TV share missing."""
-    import ibis
-
+    """``columns`` of each subscriber, by id, with their ``engagement`` aggregates joined on (none without
+    events; ``events`` may be None) (Ibis)."""
     if events is None:
         return subscribers.select(*columns).order_by("subscriber_id")
-    if before is not None:
-        events = events.filter(events.started_at < before.to_pydatetime())
-    eng = engagement(events)
+    eng = engagement(events, before)
     joined = subscribers.left_join(eng, subscribers.subscriber_id == eng.user_id)
-    months = ibis.greatest(joined.tenure.fill_null(0), ibis.literal(MIN_MONTHS))
-    return joined.select(
-        *columns, sessions_per_month=joined.sessions.fill_null(0) / months,
-        minutes_per_month=joined.minutes.fill_null(0.0) / months, titles_per_month=joined.titles.fill_null(0) / months,
-        completion_rate=joined.completion_rate, tv_share=joined.tv_minutes / joined.minutes.nullif(0.0),
-    ).order_by("subscriber_id")
+    return joined.select(*columns, *[c for c in eng.columns if c != "user_id"]).order_by("subscriber_id")
+
+
+def rates(raw: pd.DataFrame, tenure: pd.Series, suffix: str = "") -> pd.DataFrame:
+    """The ``ENGAGEMENT`` inputs from ``engagement`` aggregates: counts per month subscribed (at least
+    ``MIN_MONTHS``), completion rate and share of minutes on TV; no viewing gives zero rates and missing shares."""
+    months = tenure.astype("float64").fillna(0).clip(lower=MIN_MONTHS)
+    get = lambda name: pd.to_numeric(raw[f"{name}{suffix}"], errors="coerce").astype("float64")  # noqa: E731
+    minutes = get("minutes").fillna(0.0)
+    return pd.DataFrame({"sessions_per_month": get("sessions").fillna(0) / months,
+                         "minutes_per_month": minutes / months, "titles_per_month": get("titles").fillna(0) / months,
+                         "completion_rate": get("completion"),
+                         "tv_share": get("tv_minutes") / minutes.where(minutes > 0)}, index=raw.index)
 
 
 def totals(subscribers) -> dict:
@@ -289,19 +308,32 @@ def load(source: str, con=None) -> PlatformData:
     signup, churn = _date_columns(schema)
     if signup and churn:
         snapshot = _snapshot(subs, events, signup, churn)
-        cutoff = snapshot - pd.Timedelta(days=HORIZON_MONTHS * MONTH_DAYS)
+        cutoff = (snapshot - pd.Timedelta(days=HORIZON_MONTHS * MONTH_DAYS)).floor("s")
         read, categorical, left_out = column_plan(schema, levels, cutoff=True)
-        rows = queries.collect(subscriber_rows(as_of(subs, cutoff, signup, churn), events, read, before=cutoff))
-        train = build_frame(rows, categorical, left_out, events is not None, cutoff=True)
+        raw = queries.collect(subscriber_rows(placed(subs, cutoff, signup, churn), events,
+                                              read + ["active_then", "tenure_then"], cutoff))
+        then = raw[raw["active_then"].fillna(False).astype(bool)]
+        then = then.assign(tenure=then["tenure_then"], **_viewing(then, then["tenure_then"], "_before", events))
+        train = build_frame(then[_keep(then, read)], categorical, left_out, events is not None, cutoff=True)
         if len(train.frame) >= MIN_POPULATION and MIN_CHURNERS <= train.y.sum() <= len(train.frame) - MIN_CHURNERS:
-            now = queries.collect(subscriber_rows(subs.filter(~subs.churned.cast("boolean")), events, read))
-            current = build_frame(now, categorical, left_out, events is not None, cutoff=True).frame
-            return PlatformData(train, current, Design("cutoff", snapshot, cutoff), totals(subs))
+            now = raw[_label_churn(raw["churned"]) == 0]
+            now = now.assign(**_viewing(now, now["tenure"], "", events))
+            current = build_frame(now[_keep(now, read)], categorical, left_out, events is not None, cutoff=True)
+            return PlatformData(train, current.frame, Design("cutoff", snapshot, cutoff), totals(subs))
     read, categorical, left_out = column_plan(schema, levels)
-    train = build_frame(queries.collect(subscriber_rows(subs, events, read)), categorical, left_out,
-                        events is not None)
+    raw = queries.collect(subscriber_rows(subs, events, read))
+    raw = raw.assign(**_viewing(raw, raw["tenure"], "", events))
+    train = build_frame(raw[_keep(raw, read)], categorical, left_out, events is not None)
     current = train.frame[train.frame["churn"] == 0].reset_index(drop=True)
     return PlatformData(train, current, Design("snapshot"), totals(subs))
+
+
+def _viewing(raw: pd.DataFrame, tenure: pd.Series, suffix: str, events) -> dict:
+    return rates(raw, tenure, suffix).to_dict("series") if events is not None else {}
+
+
+def _keep(raw: pd.DataFrame, read: list[str]) -> list[str]:
+    return read + [c for c in ENGAGEMENT if c in raw.columns]
 
 
 def sample_rows(y: pd.Series | np.ndarray, limit: int, random_state: int = 0) -> np.ndarray:

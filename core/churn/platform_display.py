@@ -93,6 +93,14 @@ def at_risk_note(design: str, horizon: int) -> str:
     return "scored out-of-sample (Scored by says which model): the probability of being a churner"
 
 
+def campaign_note(design, modelled: int) -> str:
+    """What the campaign figures count on a platform (``design``: ``core.churn.platform.Design``)."""
+    if design.kind == "cutoff":
+        return (f"Campaign figures replay a campaign run on {design.cutoff:%d %b %Y} on the {modelled:,} subscribers "
+                f"active then, judged against who actually left in the following {design.horizon_months} months.")
+    return f"Campaign figures count the {modelled:,} subscribers modelled, judged against who has left."
+
+
 def importance_caption(rows: int) -> str:
     return (f"Measured on {rows:,} held-out subscribers of the first fold (the model refitted on the other "
             "four fifths). Engagement rates are per month subscribed, over the subscription up to the cutoff.")

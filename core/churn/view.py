@@ -135,6 +135,8 @@ def _campaign(data: Filters, ov: dict, ev: dict) -> None:
 
 def _campaign_tab(data: Filters, ov: dict, ev: dict) -> None:
     st.subheader("Who to target, and what the campaign costs")
+    if "campaign_note" in ov:
+        st.caption(f":material/history: {ov['campaign_note']}")
     _campaign(data, ov, ev)
     st.subheader("Can the probabilities be taken at face value?")
     ui.chart(cc.reliability(ev["reliability"]), cc.HOW_TO_READ["reliability"], ev["reliability_insights"],

@@ -63,7 +63,8 @@ def _rows(tables, columns=("subscriber_id", "tenure"), before=None, subscribers=
 
 # ------------------------------------------------------------------ features built by the engine
 def test_viewing_rates_are_per_month_subscribed(tables):
-    rows = _rows(tables)
+    raw = _rows(tables)
+    rows = platform.rates(raw, raw["tenure"])
     a = rows.loc["a"]
     assert a["sessions_per_month"] == pytest.approx(3 / 2) and a["minutes_per_month"] == pytest.approx(60 / 2)
     assert a["titles_per_month"] == pytest.approx(2 / 2) and a["completion_rate"] == pytest.approx(2 / 3)
@@ -73,14 +74,16 @@ def test_viewing_rates_are_per_month_subscribed(tables):
     assert list(rows.index) == ["a", "b", "c", "d"]
 
 
-def test_as_of_a_cutoff_keeps_the_active_and_their_past_only(tables):
+def test_placed_at_a_cutoff_with_their_past_viewing_only(tables):
     cutoff = pd.Timestamp("2024-07-02")
-    active = platform.as_of(tables["subscribers"], cutoff, "signup_date", "churn_date")
-    rows = _rows(tables, ("subscriber_id", "tenure", "churned"), before=cutoff, subscribers=active)
-    assert list(rows.index) == ["c", "d"]  # a and b signed up later; d was still there on 2 July
-    assert rows.loc["d", "tenure"] == pytest.approx((cutoff - pd.Timestamp("2023-08-01")).days / 30.4375)
-    assert rows.loc["d", "sessions_per_month"] == pytest.approx(1 / rows.loc["d", "tenure"])  # July's not yet
-    assert bool(rows.loc["d", "churned"])  # left within the horizon: the label
+    placed = platform.placed(tables["subscribers"], cutoff, "signup_date", "churn_date")
+    raw = _rows(tables, ("subscriber_id", "churned", "active_then", "tenure_then"), cutoff, placed)
+    assert raw["active_then"].tolist() == [False, False, True, True]  # a and b signed up later; d left in August
+    d = raw.loc["d"]
+    assert d["tenure_then"] == pytest.approx((cutoff - pd.Timestamp("2023-08-01")).days / 30.4375)
+    then = platform.rates(raw, raw["tenure_then"], "_before").loc["d"]
+    assert then["sessions_per_month"] == pytest.approx(1 / d["tenure_then"])  # the July session is after it
+    assert d["sessions"] == 2 and bool(d["churned"])  # every session still counts for today's row
 
 
 def test_column_plan_leaves_out_what_gives_the_answer_away():
@@ -245,3 +248,19 @@ def test_headline_says_what_is_modelled():
                        "Monthly revenue lost to churn": "$5,000"}
     assert "stratified sample of 50,000" in platform_display.sample_note(80_000, 50_000, 70_000, "cutoff")
     assert "all 900 modelled" in platform_display.sample_note(900, 900, 700, "snapshot")
+
+
+def test_without_dates_the_snapshot_design_is_used_and_says_its_caveat(platform_home, tmp_path, monkeypatch):
+    folder = tmp_path / "platforms" / "nodates"
+    folder.mkdir(parents=True)
+    demo_dir = platform_home / "platforms" / "demo"
+    subscribers = pd.read_parquet(demo_dir / "subscribers.parquet").drop(columns=["signup_date", "churn_date"])
+    subscribers.to_parquet(folder / "subscribers.parquet")
+    (folder / "watch_events.parquet").write_bytes((demo_dir / "watch_events.parquet").read_bytes())
+    monkeypatch.setenv("MARQUEE_CACHE_DIR", str(tmp_path))
+    data = platform.load("syn:nodates")
+    assert data.design.kind == "snapshot" and len(data.train.frame) == len(subscribers)
+    assert "billed_ratio" in data.train.inputs and "watch_minutes_month" in data.train.left_out  # repeats minutes
+    assert data.train.y.mean() == pytest.approx(subscribers["churned"].mean())
+    assert (data.current["churn"] == 0).all() and len(data.current) == int((~subscribers["churned"]).sum())
+    assert "flatter" in data.design.describe(len(data.train.frame), 0.4)
