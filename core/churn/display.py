@@ -42,8 +42,8 @@ FEATURE_LABELS = {
 #: A platform's model inputs (``core.churn.platform``) beyond the Telco columns they share.
 PLATFORM_LABELS = {
     "plan": "Plan", "billed_ratio": "Billed vs tenure x price", "sessions_per_month": "Sessions per month",
-    "minutes_per_month": "Minutes watched per month", "titles_per_month": "Distinct titles per month",
-    "completion_rate": "Completion rate", "tv_share": "Share of minutes on TV", "age_band": "Age band",
+    "minutes_per_month": "Minutes watched per month", "completion_rate": "Completion rate",
+    "tv_share": "Share of minutes on TV", "age_band": "Age band",
 }
 _FLAGS = ("female", "senior_citizen", "partner", "dependents", "phone_service", "paperless_billing")
 
