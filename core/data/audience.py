@@ -67,13 +67,15 @@ def sample_share(total: int, limit: int = RATINGS_MAX) -> int:
     return max(1, -(-total // limit))
 
 
-def platform_ratings(source: str, limit: int = RATINGS_MAX, max_raters: int = RATERS_MAX, con=None) -> Audience:
+def platform_ratings(source: str, limit: int = RATINGS_MAX, max_raters: int = RATERS_MAX, con=None,
+                     titles: pd.DataFrame | None = None) -> Audience:
     """A platform's ratings, whole raters sampled in the engine down to about ``limit`` ratings and about
-    ``max_raters`` raters."""
+    ``max_raters`` raters; ``titles`` are its canonical titles when the caller has them already."""
     con = con or engine.connect()
     folder = platforms.platform_dir(source)
     ratings = engine.open_platform(con, folder, prefix="aud_")["ratings"]
-    return _sampled(source, ratings, platforms.titles_frame(folder, con), limit, max_raters)
+    titles = platforms.titles_frame(folder, con) if titles is None else titles
+    return _sampled(source, ratings, titles, limit, max_raters)
 
 
 def uploaded_ratings(source: str, limit: int = RATINGS_MAX, max_raters: int = RATERS_MAX) -> Audience:

@@ -226,7 +226,8 @@ def audience_ratings(source: str, version: str, max_raters: int = 0):  # 0: audi
     from core.data import audience
 
     if source.startswith("syn:"):
-        return audience.platform_ratings(source, max_raters=max_raters or audience.RATERS_MAX)
+        return audience.platform_ratings(source, max_raters=max_raters or audience.RATERS_MAX,
+                                         titles=platform_titles(source, version))
     if source.startswith("up:"):
         return audience.uploaded_ratings(source, max_raters=max_raters or audience.RATERS_MAX)
     data = embedded_data()

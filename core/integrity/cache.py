@@ -103,10 +103,12 @@ def integrity_planted(source: str, version: str, contamination: float) -> dict:
     flagged = set(labels[fit["features"].index[anomaly.flag_share(fit["scores"], contamination)]]) if fit else set()
     bots = truth.loc[truth["label"] == "bot_rater", "entity_id"]
     results = {"Suspicious raters": pl.precision_recall(flagged, bots, raters)}
-    if fit and len(bots):  # independent of the slider: flag exactly as many as were planted
-        top = labels[fit["features"].index[np.argsort(fit["scores"], kind="stable")[:len(bots)]]]
-        results[f"Suspicious raters, top {len(bots)}"] = pl.precision_recall(top, bots, raters)
-    bursts, farms = _platform_checks(source)
+    k = len(set(bots) & set(raters))
+    if fit and k:  # independent of the slider: flag exactly as many as were planted among the raters looked at
+        top = labels[fit["features"].index[np.argsort(fit["scores"], kind="stable")[:k]]]
+        results[f"Suspicious raters, top {k}"] = pl.precision_recall(top, bots, raters)
+    key = diskcache.fingerprint(version, diskcache.code_version("core.integrity.planted", "core.data.queries"))
+    bursts, farms = diskcache.load_or_build("integrity_platform_checks", key, lambda: _platform_checks(source))
     results["Rating bursts"] = pl.precision_recall(
         bursts.loc[bursts["burst"], "title_id"], truth.loc[truth["label"] == "rating_burst", "entity_id"],
         bursts["title_id"])
@@ -120,7 +122,6 @@ def integrity_planted(source: str, version: str, contamination: float) -> dict:
             "planted": truth.groupby("label").size().to_dict()}
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
 def _platform_checks(source: str):
     """Title burst scores of every title and near-duplicate scores of the top reviews (None: no reviews)."""
     from core.data import engine, platforms, queries
