@@ -293,7 +293,9 @@ def contract_overview() -> pd.DataFrame:
     return pd.DataFrame([{"table": t.name, "key": ", ".join(t.key), "required": ", ".join(t.required),
                           "optional": ", ".join(f.name for f in t.fields if not f.required),
                           "pages": ", ".join(p for p, tables in contract.PAGE_TABLES.items() if t.name in tables)
-                          or "-"} for t in contract.TABLES.values()])
+                          or "-",
+                          "also read by": ", ".join(p for p, tables in contract.PAGE_EXTRA_TABLES.items()
+                                                    if t.name in tables) or "-"} for t in contract.TABLES.values()])
 
 
 @st.cache_data(ttl=30, max_entries=1, show_spinner=False)

@@ -114,6 +114,14 @@ PAGE_TABLES: dict[str, tuple[str, ...]] = {
     "Churn": ("subscribers",), "Recommender": ("ratings", "titles"), "Integrity": ("ratings", "titles"),
 }
 
+#: Tables a page also reads when the source has them (a platform's event log, reviews).
+PAGE_EXTRA_TABLES: dict[str, tuple[str, ...]] = {
+    "Forecasting": ("watch_events",), "Churn": ("watch_events",), "Integrity": ("reviews",),
+    "Content Universe": ("watch_events",), "Performance Deep Dive": ("watch_events",),
+    "Market Opportunities": ("watch_events",), "Investment Copilot": ("watch_events",),
+    "Head-to-Head": ("watch_events",),
+}
+
 REASONS = {
     "missing": "missing required value", "unreadable_number": "not a number", "unreadable_date": "bad date",
     "out_of_range": "out of range", "not_allowed": "value not allowed", "duplicate_key": "duplicate key",
@@ -276,6 +284,7 @@ def markdown() -> str:
         refers = [f"`{c}` must name a `{target}` key" for c, target in t.refers_to.items()]
         lines += ([""] + [f"{r.capitalize()} (checked when that table is loaded)." for r in refers] if refers else [])
         lines.append("")
-    lines += ["### Which pages need which tables", "", "| page | tables |", "|---|---|"]
-    lines += [f"| {page} | {', '.join(tables)} |" for page, tables in PAGE_TABLES.items()]
+    lines += ["### Which pages need which tables", "", "| page | tables | also reads when present |", "|---|---|---|"]
+    lines += [f"| {page} | {', '.join(tables)} | {', '.join(PAGE_EXTRA_TABLES.get(page, ())) or '-'} |"
+              for page, tables in PAGE_TABLES.items()]
     return "\n".join(lines) + "\n"
