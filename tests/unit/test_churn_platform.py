@@ -264,3 +264,22 @@ def test_without_dates_the_snapshot_design_is_used_and_says_its_caveat(platform_
     assert data.train.y.mean() == pytest.approx(subscribers["churned"].mean())
     assert (data.current["churn"] == 0).all() and len(data.current) == int((~subscribers["churned"]).sum())
     assert "flatter" in data.design.describe(len(data.train.frame), 0.4)
+
+
+def test_the_churn_queries_give_the_same_rows_on_spark(tmp_path, spark):
+    import ibis
+
+    from core.data import queries
+
+    for name, frame in (("subscribers", _subscribers()), ("watch_events", _events())):
+        frame.to_parquet(tmp_path / f"{name}.parquet")
+    cutoff = pd.Timestamp("2024-07-02")
+    columns = ["subscriber_id", "tenure", "churned", "monthly_charges", "active_then", "tenure_then"]
+    out = []
+    for con, prefix in ((engine.connect(engine.setting("duckdb")), ""), (ibis.pyspark.connect(spark), "ch_")):
+        t = engine.open_platform(con, tmp_path, prefix=prefix)
+        placed = platform.placed(t["subscribers"], cutoff, "signup_date", "churn_date")
+        raw = queries.collect(platform.subscriber_rows(placed, t["watch_events"], columns, cutoff))
+        out.append((raw.set_index("subscriber_id").sort_index().astype("float64"), platform.totals(t["subscribers"])))
+    pd.testing.assert_frame_equal(out[0][0], out[1][0], check_like=True)
+    assert out[0][1] == pytest.approx(out[1][1])
