@@ -234,8 +234,11 @@ def test_estimators_follow_the_scikit_learn_contract(demo):
         make_platform_candidate("Magic")
 
 
-def test_always_stay_name_matches_the_telco_one():
-    assert ALWAYS_STAY == model_churn.BASELINE
+def test_names_repeated_for_light_imports_match_the_model_module():
+    from core.churn import view
+
+    assert ALWAYS_STAY == model_churn.BASELINE and view.PLATFORM_MODELS == (MODEL, BASELINE)
+    assert platform_eval.NAMES == (MODEL, BASELINE, ALWAYS_STAY)
 
 
 def test_headline_says_what_is_modelled():
