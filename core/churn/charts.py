@@ -33,6 +33,9 @@ HOW_TO_READ: dict[str, str] = {
                      "raise the risk, blue bars lower it (percentage points).",
     "segments": "Churn rate of each K-Means segment (bar) against the base rate (dashed); bar labels give the "
                 "segment's size.",
+    "planted": "Grey: each planted driver's true coefficient (log-odds per month of the generator's hazard). Purple: "
+               "the model's, from a linear fit of its honest scores' log-odds on the drivers read from the data "
+               "(log-odds of leaving over the whole horizon). Compare sign and order, not size: the scales differ.",
     "silhouette": "Silhouette score of K-Means for each number of segments (higher = better separated); the "
                   "marked k is the one used.",
 }

@@ -106,12 +106,6 @@ def importance_caption(rows: int) -> str:
             "four fifths). Engagement rates are per month subscribed, over the subscription up to the cutoff.")
 
 
-def planted_caption() -> str:
-    return ("Grey: each planted driver's true coefficient (log-odds per month of the generator's hazard). Purple: "
-            "the model's, from a linear fit of its honest scores' log-odds on the drivers read from the data "
-            "(log-odds of leaving over the whole horizon). Compare sign and order, not size: the scales differ.")
-
-
 def driver_words(importance: pd.DataFrame, n: int = 3) -> str:
     """The top drivers in plain words: 'Sessions per month, Plan and Monthly charge ($)'."""
     names = [label(f) for f in importance.sort_values("importance", ascending=False)["feature"].head(n)]

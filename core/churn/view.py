@@ -236,7 +236,7 @@ def _platform_drivers(data: Filters) -> None:
     if not found:
         st.caption("This platform's manifest records no planted churn drivers, so there is no truth to compare with.")
         return
-    ui.chart(cc.planted(found["table"]), pp.planted_caption(), found["insights"], key="ch_planted")
+    ui.chart(cc.planted(found["table"]), cc.HOW_TO_READ["planted"], found["insights"], key="ch_planted")
     ui.table(found["display"], "churn_planted_vs_recovered", key="ch_planted_dl")
 
 
