@@ -329,7 +329,9 @@ def test_charts_build_and_handle_empty(xy, fitted, comparison):
     typical = churn_scoring.explain_one(fitted, X, churn_scoring.reference_values(X))
     assert not cc.contributions(typical).data  # nothing moves: a message, not bars of rounding noise
     empty = pd.DataFrame()
-    for builder in (cc.reliability, cc.importance, cc.contributions):
+    for builder in (cc.reliability, cc.importance, cc.contributions, cc.planted):
         assert not builder(empty).data
+    planted = pd.DataFrame({"driver": ["a", "b"], "true_coefficient": [1.0, -0.5], "recovered": [0.7, -0.2]})
+    assert [len(t.x) for t in cc.planted(planted).data] == [2, 2]  # true and recovered bars per driver
     assert set(cc.HOW_TO_READ) == {"roc", "pr", "reliability", "campaign", "models", "importance",
-                                   "contributions", "segments", "silhouette"}
+                                   "contributions", "segments", "silhouette", "planted"}
