@@ -9,7 +9,9 @@ Two designs, by what the subscribers table holds:
 - **as of a cutoff** (the table has signup and churn dates, as a synthetic platform does): the subscribers
   active ``HORIZON_MONTHS`` months before the snapshot, described as they were on that day (tenure then, viewing
   before then), labelled by whether they left in the following ``HORIZON_MONTHS`` months; the current
-  subscribers are then scored as they are today. Every input predates the outcome.
+  subscribers are then scored as they are today. Tenure and viewing predate the outcome; plan, price and the
+  text extras are today's values, taken to be what they were at the cutoff (true of a synthetic platform; a real
+  one whose churners downgrade before leaving would need its plan history).
 - **snapshot** (contract columns only, like the embedded Telco table): everyone as they are today, labelled by
   whether they have left, as the Telco page does.
 
