@@ -1,8 +1,9 @@
-"""The one command line: ``python -m core sync | refresh | ingest | generate``.
+"""The one command line: ``python -m core sync | refresh | ingest | generate | api``.
 
 ``sync`` and ``refresh`` fetch TMDB into the local cache (``core.tmdb.cli``); ``ingest`` validates a data file
 against the data contract and stores it as a source (``core.data.ingest``); ``generate`` writes a synthetic
-streaming platform with planted, labelled fake engagement (``core.synth.cli``).
+streaming platform with planted, labelled fake engagement (``core.synth.cli``); ``api`` serves the JSON API
+(``core.api.server``).
 """
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ def main(argv: list[str] | None = None) -> int:
         from core.synth.cli import main as generate_main
 
         return generate_main(argv[1:])
+    if argv and argv[0] == "api":
+        from core.api.server import main as api_main
+
+        return api_main(argv[1:])
     from core.tmdb.cli import main as tmdb_main
 
     return tmdb_main(argv)
