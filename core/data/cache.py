@@ -270,6 +270,10 @@ def source_facets(source: str, version: str) -> dict:
     flt = features.Filters(source, version=version)
     if source == "embedded":
         found = embedded_snapshot("facets", lambda: features.facets(source_titles(flt)))
+    elif source.startswith("syn:"):  # a restart reads them, not 200,000 titles' genre lists
+        key = diskcache.fingerprint(version, diskcache.code_version("core.data.features"))
+        found = diskcache.load_or_build("platform_facets", key, lambda: features.facets(source_titles(flt)),
+                                        fmt="json")
     else:
         found = features.facets(source_titles(flt))
     # a platform's votes are its own ratings, far fewer per title than IMDb's or TMDB's votes
