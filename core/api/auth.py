@@ -7,7 +7,6 @@ it is never logged, echoed or put in a response.
 from __future__ import annotations
 
 import hmac
-import os
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -19,18 +18,10 @@ _bearer = HTTPBearer(auto_error=False, description=f"The token set in {TOKEN_NAM
 
 
 def configured_token() -> str:
-    """The API token: ``st.secrets`` (when a secrets file exists) over the environment; "" when none is set.
+    """The API token: the Streamlit secrets over the environment (``core.ui.settings.secret``); "" when unset."""
+    from core.ui.settings import secret
 
-    ``st.secrets`` raises even on ``in`` when no secrets file exists, hence the guard (as ``core.ui.settings``).
-    """
-    import streamlit as st
-
-    try:
-        if TOKEN_NAME in st.secrets:
-            return str(st.secrets[TOKEN_NAME])
-    except Exception:  # no secrets file, or a malformed one: the environment stands
-        pass
-    return os.environ.get(TOKEN_NAME, "")
+    return secret(TOKEN_NAME)
 
 
 def bind_problem(host: str, token: str) -> str:
