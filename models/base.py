@@ -1,4 +1,5 @@
-"""What every Marquee estimator shares: storing constructor parameters the scikit-learn way."""
+"""What Marquee estimators share: storing constructor parameters the scikit-learn way, and the probability
+methods of a classifier that wraps one fitted pipeline."""
 from __future__ import annotations
 
 
@@ -11,3 +12,27 @@ def store_params(estimator: object, params: dict) -> None:
     for name, value in params.items():
         if name not in ("self", "__class__"):
             setattr(estimator, name, value)
+
+
+class FittedPipelineClassifier:
+    """``predict_proba`` and ``predict`` of a binary classifier whose ``fit`` sets ``estimator_`` (a fitted
+    pipeline) and ``classes_``; mix in before ``ClassifierMixin, BaseEstimator``. ``score_threads`` caps the
+    BLAS/OpenMP threads while scoring (None: no cap)."""
+
+    score_threads: int | None = None
+
+    def predict_proba(self, X):
+        """Class probabilities, shape (n, 2); column 1 is the positive class."""
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "estimator_")
+        if self.score_threads is None:
+            return self.estimator_.predict_proba(X)
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(self.score_threads):
+            return self.estimator_.predict_proba(X)
+
+    def predict(self, X):
+        """Predicted class at probability threshold 0.5."""
+        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]

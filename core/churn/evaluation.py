@@ -77,8 +77,10 @@ def cv_folds(y, n_splits: int = 5, random_state: int = 0) -> list[tuple[np.ndarr
     return list(StratifiedKFold(n_splits, shuffle=True, random_state=random_state).split(np.zeros(len(y)), y))
 
 
-def fit_fold(name: str, X: pd.DataFrame, y, train: np.ndarray, test: np.ndarray, random_state: int = 0) -> dict:
-    """Fit one model on one fold's training rows (all preprocessing inside) and score its test rows.
+def fit_fold(name: str, X: pd.DataFrame, y, train: np.ndarray, test: np.ndarray, random_state: int = 0,
+             make=make_candidate) -> dict:
+    """Fit one model on one fold's training rows (all preprocessing inside) and score its test rows; ``make``
+    builds the model from its name (the Telco candidates; a platform passes its own).
 
     Returns:
         ``{"test": test positions, "proba": churn probabilities of those rows, "metrics": fold metrics at
@@ -87,7 +89,7 @@ def fit_fold(name: str, X: pd.DataFrame, y, train: np.ndarray, test: np.ndarray,
     y = np.asarray(y).astype(int)
     with threadpool_limits(1):  # small models: extra BLAS/OpenMP threads only oversubscribe 2 shared cores
         start = time.perf_counter()
-        model = make_candidate(name, random_state).fit(X.iloc[train], y[train])
+        model = make(name, random_state).fit(X.iloc[train], y[train])
         seconds = time.perf_counter() - start
         proba = model.predict_proba(X.iloc[test])[:, 1]
     return {"test": np.asarray(test), "proba": proba, "metrics": _fold_metrics(y[test], proba),

@@ -7,14 +7,12 @@ whole sample, which never saw them, so each subscriber's score is out-of-sample 
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from core.churn import evaluation
 from core.churn.display import VALUE_MONTHS, risk_band
-from core.churn.evaluation import _fold_metrics
 from models.churn_platform import ALWAYS_STAY, BASELINE, MODEL, make_platform_candidate
 
 #: Train on at most this many subscribers (a stratified sample above it); score everyone.
@@ -27,14 +25,8 @@ SCORED_BY = {True: "Fold model (out-of-fold)", False: "Sample model (not in the 
 
 
 def fit_fold(name: str, X: pd.DataFrame, y, train: np.ndarray, test: np.ndarray, random_state: int = 0) -> dict:
-    """Fit one model on one fold's training rows and score its test rows (``evaluation.fit_fold``'s shape)."""
-    y = np.asarray(y).astype(int)
-    start = time.perf_counter()
-    model = make_platform_candidate(name, random_state).fit(X.iloc[train], y[train])
-    seconds = time.perf_counter() - start
-    proba = model.predict_proba(X.iloc[test])[:, 1]
-    return {"test": np.asarray(test), "proba": proba, "metrics": _fold_metrics(y[test], proba),
-            "fit_seconds": seconds}
+    """``evaluation.fit_fold`` with a platform's models (``make_platform_candidate``)."""
+    return evaluation.fit_fold(name, X, y, train, test, random_state, make=make_platform_candidate)
 
 
 def score(model, X: pd.DataFrame, chunk: int = SCORE_CHUNK) -> np.ndarray:
