@@ -16,8 +16,12 @@ PAGE = ROOT / "pages" / "07_Churn.py"
 TABS = ("Campaign", "Model comparison", "Drivers", "What-if", "Segments", "At-risk list")
 
 
-def _open(tab: str = "Campaign") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+def _open(tab: str = "Campaign", source: str = "") -> AppTest:
+    """The Churn page opened through the app on ``tab``, with ``source`` in the URL when given."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    if source:
+        at.query_params["source"] = source
+    at.run()
     at.switch_page(str(PAGE.relative_to(ROOT)))
     if tab != "Campaign":
         at.session_state["ch_tab"] = tab
@@ -219,18 +223,6 @@ def _cache_dir(monkeypatch, folder: Path):
         cache.platform_sources.clear()
 
 
-def _open_source(source: str, tab: str = "Campaign") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params["source"] = source
-    at.run()
-    at.switch_page(str(PAGE.relative_to(ROOT)))
-    if tab != "Campaign":
-        at.session_state["ch_tab"] = tab
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def _platform_subscribers(home: Path):
     import pandas as pd
 
@@ -239,7 +231,7 @@ def _platform_subscribers(home: Path):
 
 def test_a_platform_shows_its_own_subscribers_and_an_honest_baseline(on_platform):
     subscribers = _platform_subscribers(on_platform)
-    at = _open_source("syn:demo")
+    at = _open(source="syn:demo")
     m = _metrics(at)
     assert m["Subscribers"] == f"{len(subscribers):,}" != f"{len(_subscribers()):,}"  # the platform's, not Telco's
     assert m["Have left"] == f"{subscribers['churned'].mean():.1%}"
@@ -255,7 +247,7 @@ def test_a_platform_shows_planted_vs_recovered_drivers(on_platform):
     import json
 
     manifest = json.loads((on_platform / "platforms" / "demo" / "manifest.json").read_text())
-    at = _open_source("syn:demo", "Drivers")
+    at = _open("Drivers", source="syn:demo")
     table = next(df.value for df in at.dataframe if "Planted driver" in df.value.columns)
     assert list(table["Planted driver"]) == [d["name"] for d in manifest["churn"]["drivers"]]
     assert list(table["True coefficient"]) == pytest.approx([d["coefficient"] for d in manifest["churn"]["drivers"]],
@@ -272,7 +264,7 @@ def test_a_platform_shows_planted_vs_recovered_drivers(on_platform):
 
 def test_a_platform_lists_its_own_ids_at_risk_and_says_which_tabs_do_not_apply(on_platform):
     subscribers = _platform_subscribers(on_platform)
-    at = _open_source("syn:demo", "At-risk list")
+    at = _open("At-risk list", source="syn:demo")
     table = at.dataframe[0].value
     current = set(subscribers.loc[~subscribers["churned"], "subscriber_id"])
     assert len(table) == 50 and set(table["Subscriber"]) <= current
@@ -292,7 +284,7 @@ def test_a_source_without_subscribers_says_so_and_models_the_telco_ones(platform
     shutil.copytree(platform_home / "platforms" / "demo", folder)
     (folder / "subscribers.parquet").unlink()
     with _cache_dir(monkeypatch, tmp_path):
-        at = _open_source("syn:nosubs")
+        at = _open(source="syn:nosubs")
     shown = _text(at)
     assert "This source has no subscribers table, so these are the embedded subscribers (Telco)" in shown
     assert _metrics(at)["Subscribers"] == f"{len(_subscribers()):,}"
