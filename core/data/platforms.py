@@ -63,11 +63,6 @@ def platform_stamp(source: str) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
-def is_synthetic(source: str) -> bool:
-    """A platform whose manifest says it was generated (every page showing it says so)."""
-    return source.startswith(PREFIX) and bool(manifest(source).get("synthetic", True))
-
-
 def row_counts(source: str) -> dict[str, int]:
     """Rows per table of a platform, from the Parquet footers (no table is read)."""
     import pyarrow.parquet as pq

@@ -11,12 +11,8 @@ import datetime as dt
 
 import pandas as pd
 
-from core.data import schema
-
 #: Sessions in the last this many days of the event log are a title's recent reach (its platform popularity).
 RECENT_DAYS = 90
-#: Days of viewing before the snapshot that count as a viewer's recent activity.
-ACTIVE_DAYS = 30
 
 
 def collect(expr) -> pd.DataFrame:
@@ -38,13 +34,6 @@ def event_span(events):
                             last=events.started_at.max())
 
 
-def _primary_genres(titles):
-    """title_id and primary genre (the first one listed; "Unclassified" when none). Genres are split on "," after
-    "|" is turned into ",": Spark's split takes a regular expression, in which "|" means "or"."""
-    first = titles.genres.replace("|", ",").split(",")[0].strip()
-    return titles.select("title_id", primary_genre=first.nullif("").fill_null(schema.NO_GENRE))
-
-
 def title_stats(events, recent_from: dt.datetime):
     """Per title: sessions, distinct viewers, minutes watched, completion rate, and sessions since
     ``recent_from`` (the title's recent reach)."""
@@ -59,13 +48,6 @@ def title_ratings(ratings):
     return ratings.group_by("title_id").aggregate(rating_count=ratings.count(), rating_mean=ratings.rating.mean())
 
 
-def monthly_sessions(events, titles):
-    """Per calendar month and primary genre: sessions, distinct viewers and minutes watched."""
-    joined = events.join(_primary_genres(titles), "title_id")
-    return joined.group_by(month=joined.started_at.truncate("M"), primary_genre=joined.primary_genre).aggregate(
-        sessions=joined.count(), viewers=joined.user_id.nunique(), minutes=joined.minutes_watched.sum())
-
-
 def monthly_genre_sessions(events, title_genres):
     """Sessions per calendar month and genre, a session counting toward every genre of its title.
 
@@ -75,37 +57,6 @@ def monthly_genre_sessions(events, title_genres):
     joined = events.join(title_genres, "title_id")
     return joined.group_by(month=joined.started_at.truncate("M"), genre=joined.genre).aggregate(
         sessions=joined.count())
-
-
-def viewer_features(events, as_of: dt.datetime):
-    """Per viewer, up to ``as_of``: sessions, minutes, distinct titles and days active, completion rate,
-    minutes in the last ``ACTIVE_DAYS`` days and days since the last session."""
-    import ibis
-
-    seen = events.filter(events.started_at <= as_of)
-    recent = seen.started_at >= ibis.literal(as_of) - ibis.interval(days=ACTIVE_DAYS)
-    grouped = seen.group_by("user_id").aggregate(
-        sessions=seen.count(), minutes=seen.minutes_watched.sum(), titles=seen.title_id.nunique(),
-        active_days=seen.started_at.date().nunique(), completion=seen.completed.cast("float64").mean(),
-        recent_minutes=recent.ifelse(seen.minutes_watched, 0.0).sum(), last_seen=seen.started_at.max())
-    return grouped.mutate(days_since_last=ibis.literal(as_of.date()).delta(grouped.last_seen.date(), unit="day"))
-
-
-def rater_features(ratings):
-    """Per rater: ratings given, their mean and spread, share at the scale's extremes (<= 1 or 5 stars),
-    distinct titles, and the hours between the first and the last rating."""
-    extreme = ((ratings.rating <= 1) | (ratings.rating >= 5)).cast("float64")
-    grouped = ratings.group_by("user_id").aggregate(
-        ratings=ratings.count(), mean=ratings.rating.mean(), spread=ratings.rating.std(), extreme=extreme.mean(),
-        titles=ratings.title_id.nunique(), first=ratings.timestamp.min(), last=ratings.timestamp.max())
-    # from epoch seconds: DuckDB's hour difference counts hour boundaries crossed, Spark's whole hours elapsed
-    return grouped.mutate(hours=(grouped.last.epoch_seconds() - grouped.first.epoch_seconds()) / 3600)
-
-
-def hour_weekday(events):
-    """Sessions by weekday (0 = Monday) and hour of the day (0-23)."""
-    return events.group_by(weekday=events.started_at.day_of_week.index(), hour=events.started_at.hour()).aggregate(
-        sessions=events.count())
 
 
 def title_high_peaks(ratings, high: float = 4.5):

@@ -9,12 +9,10 @@ import pytest
 
 from core.data import engine, queries
 
-AS_OF = dt.datetime(2024, 12, 1)
-
 
 def write_platform(folder, n_events: int = 3000, seed: int = 0) -> dict[str, pd.DataFrame]:
     """A small platform with awkward values on purpose: titles with no genre, "|" and "," separators, a
-    genre list with spaces, viewers with events after ``AS_OF``."""
+    genre list with spaces."""
     rng = np.random.default_rng(seed)
     events = pd.DataFrame({
         "user_id": [f"s{i}" for i in rng.integers(0, 60, n_events)],
@@ -76,55 +74,6 @@ def test_title_stats_match_pandas(platform):
     pd.testing.assert_frame_equal(out.sort_index()[want.columns], want.sort_index(), check_names=False)
 
 
-def test_monthly_sessions_use_the_first_genre_with_either_separator(platform):
-    frames, tables = platform
-    out = queries.collect(queries.monthly_sessions(tables["watch_events"], tables["titles"]))
-    assert set(out["primary_genre"]) == {"Drama", "Action", "Comedy", "Sci-Fi", "Unclassified"}
-    assert out["sessions"].sum() == len(frames["watch_events"])
-    ev = frames["watch_events"]
-    january = ev[ev["started_at"] < "2024-02-01"]
-    assert out.loc[out["month"] == pd.Timestamp("2024-01-01"), "sessions"].sum() == len(january)
-
-
-def test_viewer_features_stop_at_the_snapshot(platform):
-    frames, tables = platform
-    out = queries.collect(queries.viewer_features(tables["watch_events"], AS_OF)).set_index("user_id")
-    ev = frames["watch_events"]
-    seen = ev[ev["started_at"] <= AS_OF]
-    one = seen.groupby("user_id")
-    assert (out["sessions"].sort_index() == one.size().sort_index()).all()
-    assert np.allclose(out["minutes"].sort_index(), one["minutes_watched"].sum().sort_index())
-    assert (out["active_days"].sort_index() == one["started_at"].apply(lambda s: s.dt.date.nunique())
-            .sort_index()).all()
-    recent = seen[seen["started_at"] >= AS_OF - dt.timedelta(days=queries.ACTIVE_DAYS)]
-    want_recent = recent.groupby("user_id")["minutes_watched"].sum().reindex(out.index, fill_value=0.0)
-    assert np.allclose(out["recent_minutes"], want_recent)
-    want_days = (pd.Timestamp(AS_OF.date()) - one["started_at"].max().dt.normalize()).dt.days
-    assert (out["days_since_last"].sort_index() == want_days.sort_index()).all()
-    assert out["last_seen"].max() <= AS_OF
-
-
-def test_rater_features_match_pandas(platform):
-    frames, tables = platform
-    out = queries.collect(queries.rater_features(tables["ratings"])).set_index("user_id").sort_index()
-    r = frames["ratings"].groupby("user_id")
-    assert (out["ratings"] == r.size().sort_index()).all()
-    assert np.allclose(out["mean"], r["rating"].mean().sort_index())
-    assert np.allclose(out["spread"].fillna(-1), r["rating"].std().sort_index().fillna(-1))
-    extreme = frames["ratings"].assign(x=lambda d: (d["rating"] <= 1) | (d["rating"] >= 5)).groupby("user_id")["x"]
-    assert np.allclose(out["extreme"], extreme.mean().sort_index())
-    assert (out["hours"] >= 0).all()
-
-
-def test_hour_weekday_profile_counts_every_session(platform):
-    frames, tables = platform
-    out = queries.collect(queries.hour_weekday(tables["watch_events"]))
-    ev = frames["watch_events"]
-    assert out["sessions"].sum() == len(ev)
-    monday_9 = ((ev["started_at"].dt.day_of_week == 0) & (ev["started_at"].dt.hour == 9)).sum()
-    assert out.query("weekday == 0 and hour == 9")["sessions"].sum() == monday_9
-
-
 def test_event_span(platform):
     frames, tables = platform
     row = queries.collect(queries.event_span(tables["watch_events"])).iloc[0]
@@ -146,3 +95,23 @@ def test_monthly_genre_sessions_count_a_session_in_every_genre_of_its_title(plat
     march = ev[(ev["title_id"] == "t1") & (ev["started_at"].dt.month == 3)]
     action_march = (out["genre"] == "Action") & (out["month"] == pd.Timestamp("2024-03-01"))
     assert out.loc[action_march, "sessions"].sum() == len(march)
+
+
+def test_title_high_peaks_find_each_titles_busiest_top_rated_day(platform):
+    frames, tables = platform
+    out = queries.collect(queries.title_high_peaks(tables["ratings"])).set_index("title_id").sort_index()
+    top = frames["ratings"][frames["ratings"]["rating"] >= 4.5]
+    daily = top.groupby(["title_id", top["timestamp"].dt.date]).size()
+    assert (out["peak_day"] == daily.groupby(level=0).max().sort_index()).all()
+    assert (out["high_ratings"] == top.groupby("title_id").size().sort_index()).all()
+    assert (out["high_days"] == daily.groupby(level=0).size().sort_index()).all()
+
+
+def test_rating_totals_and_whole_rater_samples(platform):
+    frames, tables = platform
+    totals = queries.collect(queries.rating_totals(tables["ratings"])).iloc[0]
+    assert totals["n"] == len(frames["ratings"]) and totals["users"] == frames["ratings"]["user_id"].nunique()
+    kept = queries.collect(queries.sample_raters(tables["ratings"], 3))
+    per_user = frames["ratings"].groupby("user_id").size()
+    assert 0 < kept["user_id"].nunique() < per_user.size
+    assert (kept.groupby("user_id").size() == per_user.loc[kept["user_id"].unique()].sort_index()).all()
