@@ -44,22 +44,23 @@ class Audience:
         return len(self.ratings) < self.total_ratings
 
 
-def has_table(source: str, table: str) -> bool:
-    """Whether ``source`` holds ``table`` itself (an upload: titles, and ratings once a ratings file is loaded)."""
+def has_table(source: str, table: str, stored: pd.DataFrame | None = None) -> bool:
+    """Whether ``source`` holds ``table`` itself (an upload: titles, and ratings once a ratings file is loaded;
+    ``stored`` is ``ingest.stored_tables()`` when the caller has it, so a rerun does not open the store)."""
     if source == "embedded":
         return table in ("titles", "ratings", "subscribers")
     if source.startswith(platforms.PREFIX):
         return (platforms.platform_dir(source) / f"{table}.parquet").is_file()
     if source.startswith(ingest.UPLOADED_PREFIX) and table == "ratings":
-        stored = ingest.stored_tables()
+        stored = ingest.stored_tables() if stored is None else stored
         return bool(((stored["source"] == source.removeprefix(ingest.UPLOADED_PREFIX))
                      & (stored["table"] == "ratings")).any())
     return table == "titles"  # TMDB and uploaded title catalogues
 
 
-def resolve(source: str, table: str) -> str:
+def resolve(source: str, table: str, stored: pd.DataFrame | None = None) -> str:
     """The source whose ``table`` a page shows for ``source``: its own, else the embedded one."""
-    return source if has_table(source, table) else "embedded"
+    return source if has_table(source, table, stored) else "embedded"
 
 
 def sample_share(total: int, limit: int = RATINGS_MAX) -> int:

@@ -214,7 +214,8 @@ def audience_source(flt: features.Filters, table: str) -> tuple[str, str]:
     embedded one (``core.data.audience.resolve``)."""
     from core.data import audience
 
-    used = audience.resolve(flt.source, table)
+    stored = uploaded_tables() if flt.source.startswith("up:") else None  # cached: no store opened per rerun
+    used = audience.resolve(flt.source, table, stored)
     return used, (flt.version if used == flt.source else source_version(used))
 
 
