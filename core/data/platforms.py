@@ -105,7 +105,7 @@ def monthly_genre_sessions(source: str, view: pd.DataFrame, con=None) -> tuple[p
     pairs = pairs.rename(columns={"genres": "genre"}).astype({"title_id": "string", "genre": "string"})
     events = tables["watch_events"]
     out = queries.collect(queries.monthly_genre_sessions(events, ibis.memtable(pairs)))
-    last = queries.collect(queries.event_span(events))["last"].iloc[0]
+    last = queries.collect(queries.event_window(events))["last"].iloc[0]
     return out, pd.Timestamp(last)
 
 
@@ -124,7 +124,7 @@ def titles_frame(folder: Path, con=None) -> pd.DataFrame:
     raw = tables["titles"].to_pandas()
     stats = pd.DataFrame(columns=["title_id"])
     if "watch_events" in tables:
-        last = queries.collect(queries.event_span(tables["watch_events"]))["last"].iloc[0]
+        last = queries.collect(queries.event_window(tables["watch_events"]))["last"].iloc[0]
         recent_from = (pd.Timestamp(last) - dt.timedelta(days=queries.RECENT_DAYS)).to_pydatetime()
         stats = queries.collect(queries.title_stats(tables["watch_events"], recent_from))
     if "ratings" in tables:

@@ -13,7 +13,7 @@ from tests.unit.test_queries import write_platform
 
 RECENT_FROM = dt.datetime(2024, 10, 1)
 QUERIES = {
-    "event_span": lambda t: queries.event_span(t["watch_events"]),
+    "event_window": lambda t: queries.event_window(t["watch_events"]),
     "title_stats": lambda t: queries.title_stats(t["watch_events"], RECENT_FROM),
     "title_ratings": lambda t: queries.title_ratings(t["ratings"]),
     "title_high_peaks": lambda t: queries.title_high_peaks(t["ratings"]),
