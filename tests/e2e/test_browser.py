@@ -17,12 +17,6 @@ def app_url():
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with harness.chromium() as b:
-        yield b
-
-
 @pytest.fixture()
 def page(browser):
     with harness.new_page(browser) as pg:

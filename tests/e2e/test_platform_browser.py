@@ -17,12 +17,6 @@ def app(platform_home):
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with harness.chromium() as b:
-        yield b
-
-
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("page_file", harness.PAGES)
 def test_page_renders_on_the_synthetic_platform(app, browser, page_file):

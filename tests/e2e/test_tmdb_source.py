@@ -47,12 +47,6 @@ def tmdb_app(tmp_path_factory):
             yield url, synced
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with harness.chromium() as b:
-        yield b
-
-
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("page_file", harness.PAGES)
 def test_page_renders_on_the_tmdb_source(tmdb_app, browser, page_file):
