@@ -2,4 +2,5 @@
 from core import ui
 from core.home import view
 
-view.render(ui.page_setup("Marquee", "Content intelligence for what a streaming service makes, buys and promotes."))
+flt = ui.page_setup("Marquee", "Content intelligence for what a streaming service makes, buys and promotes.")
+ui.run(view.render, flt)

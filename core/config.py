@@ -45,3 +45,25 @@ def tmdb_max_retries() -> int:
         return max(0, int(os.environ.get("TMDB_MAX_RETRIES", 5)))
     except ValueError:
         return 5
+
+
+#: Rows the usage store keeps at most (``MARQUEE_USAGE_MAX_ROWS``); the oldest go first.
+USAGE_DEFAULT_MAX_ROWS = 1_000_000
+
+
+def usage_enabled() -> bool:
+    """Whether Marquee records its own usage: on unless ``MARQUEE_USAGE`` is off, 0, false or no."""
+    return os.environ.get("MARQUEE_USAGE", "on").strip().lower() not in ("off", "0", "false", "no")
+
+
+def usage_store_path() -> Path:
+    """The usage store: ``MARQUEE_USAGE_DB`` (the tests' own file) or ``<cache dir>/usage.duckdb``."""
+    return Path(os.environ.get("MARQUEE_USAGE_DB") or cache_dir() / "usage.duckdb")
+
+
+def usage_max_rows() -> int:
+    """Rows the usage store keeps (``MARQUEE_USAGE_MAX_ROWS``, default 1,000,000, at least 100)."""
+    try:
+        return max(100, int(os.environ.get("MARQUEE_USAGE_MAX_ROWS", USAGE_DEFAULT_MAX_ROWS)))
+    except ValueError:
+        return USAGE_DEFAULT_MAX_ROWS

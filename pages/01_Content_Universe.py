@@ -2,5 +2,6 @@
 from core import ui
 from core.explore import view
 
-view.render_universe(ui.page_setup("Content Universe", "What exists? Genres, quality against reach, engagement "
-                                                       "tiers and the titles that lead the view."))
+flt = ui.page_setup("Content Universe", "What exists? Genres, quality against reach, engagement "
+                                        "tiers and the titles that lead the view.")
+ui.run(view.render_universe, flt)

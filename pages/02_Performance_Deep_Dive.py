@@ -2,5 +2,6 @@
 from core import ui
 from core.explore import view
 
-view.render_deepdive(ui.page_setup("Performance Deep Dive", "What drives success? Correlations, drivers, timing, "
-                                   "outliers and segments, all computed on the titles in view."))
+flt = ui.page_setup("Performance Deep Dive", "What drives success? Correlations, drivers, timing, "
+                    "outliers and segments, all computed on the titles in view.")
+ui.run(view.render_deepdive, flt)

@@ -3,5 +3,6 @@ is engagement, which release windows work, and which genre pairings perform?"""
 from core import ui
 from core.explore import view
 
-view.render_market(ui.page_setup("Market Opportunities", "Where are the gaps? Saturation, concentration, release "
-                                                         "windows and genre pairings."))
+flt = ui.page_setup("Market Opportunities", "Where are the gaps? Saturation, concentration, release "
+                                            "windows and genre pairings.")
+ui.run(view.render_market, flt)

@@ -2,5 +2,6 @@
 from core import ui
 from core.decide import view
 
-view.render_copilot(ui.page_setup("Investment Copilot", "Should we invest in this title? Predicted popularity, hit "
-                                  "chance, risk and a plain call, from what a title has before it is made."))
+flt = ui.page_setup("Investment Copilot", "Should we invest in this title? Predicted popularity, hit "
+                    "chance, risk and a plain call, from what a title has before it is made.")
+ui.run(view.render_copilot, flt)

@@ -3,4 +3,5 @@ genres and titles are gaining speed?"""
 from core import ui
 from core.forecast import view
 
-view.render(ui.page_setup("Forecasting", view.question()))
+flt = ui.page_setup("Forecasting", view.question())
+ui.run(view.render, flt)

@@ -2,6 +2,7 @@
 from core import ui
 from core.decide import view
 
-view.render_h2h(ui.page_setup("Head-to-Head", "Which option is better? Two genres or two titles side by side, "
-                              "with a scored winner and what decided it. The pair is in the URL, so a comparison "
-                              "can be shared."))
+flt = ui.page_setup("Head-to-Head", "Which option is better? Two genres or two titles side by side, "
+                    "with a scored winner and what decided it. The pair is in the URL, so a comparison "
+                    "can be shared.")
+ui.run(view.render_h2h, flt)

@@ -2,5 +2,6 @@
 from core import ui
 from core.churn import view
 
-view.render(ui.page_setup("Churn", "Which subscribers are about to leave, why, and which retention campaign pays "
-                          "for itself?", filters="source"))
+flt = ui.page_setup("Churn", "Which subscribers are about to leave, why, and which retention campaign pays "
+                    "for itself?", filters="source")
+ui.run(view.render, flt)

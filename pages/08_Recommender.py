@@ -2,5 +2,6 @@
 from core import ui
 from core.recommend import view
 
-view.render(ui.page_setup("Recommender", "What should each viewer watch next, and why? A hybrid of content "
-                          "similarity and collaborative filtering, checked on held-out ratings.", filters="source"))
+flt = ui.page_setup("Recommender", "What should each viewer watch next, and why? A hybrid of content "
+                    "similarity and collaborative filtering, checked on held-out ratings.", filters="source")
+ui.run(view.render, flt)

@@ -2,4 +2,5 @@
 from core import ui
 from core.integrity import view
 
-view.render(ui.page_setup("Integrity", "Can we trust the engagement we see? Fake engagement and audience sentiment."))
+flt = ui.page_setup("Integrity", "Can we trust the engagement we see? Fake engagement and audience sentiment.")
+ui.run(view.render, flt)

@@ -4,4 +4,4 @@ from core.data import view
 
 ui.page_setup("Data", "Where do the numbers come from? Each source with its size and freshness, how every field "
               "is derived, what validation found, and the live TMDB sync.", filters=False)
-view.render()
+ui.run(view.render)

@@ -14,6 +14,16 @@ if str(ROOT) not in sys.path:
 from core.data import embedded, features, schema  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def usage_store(tmp_path_factory) -> Path:
+    """The usage events the suite's page runs record go to a file of this run (``MARQUEE_USAGE_DB``), not into
+    the developer's cache; tests of the store point it elsewhere themselves."""
+    path = tmp_path_factory.mktemp("usage") / "usage.duckdb"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MARQUEE_USAGE_DB", str(path))
+        yield path
+
+
 @pytest.fixture(scope="session")
 def embedded_data() -> embedded.EmbeddedData:
     """The real embedded tables (built once into the local cache)."""

@@ -10,6 +10,7 @@ import re
 
 import streamlit as st
 
+import core.ui.usage as usage
 from core import config
 from core.data import cache as data_cache
 from core.data.features import Filters
@@ -64,6 +65,7 @@ def from_url(qp) -> dict:
 
 def _keep(name: str) -> None:
     st.session_state[f"flt_{name}"] = st.session_state[f"w_flt_{name}"]
+    usage.filter_changed(name, st.session_state[f"flt_{name}"])
 
 
 def _init_from_url() -> None:

@@ -30,6 +30,7 @@ PAGES: tuple[Page, ...] = (
     Page("pages/08_Recommender.py", "Recommender", ":material/recommend:", "Audience"),
     Page("pages/09_Integrity.py", "Integrity", ":material/verified_user:", "Audience"),
     Page("pages/10_Data.py", "Data", ":material/database:", "Data"),
+    Page("pages/11_Usage.py", "Usage", ":material/monitoring:", "Admin"),
 )
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Callable
 import pandas as pd
 import streamlit as st
 
+import core.ui.usage as usage
 from core import config
 
 if TYPE_CHECKING:  # plotly is imported by the pages that draw charts, not on the home page's cold path
@@ -48,9 +49,9 @@ def bullets(lines: list[str] | None) -> None:
 
 
 def download(df: pd.DataFrame, name: str, key: str, label: str = "Download CSV") -> None:
-    """A CSV download of exactly the rows on screen (filters applied)."""
+    """A CSV download of exactly the rows on screen (filters applied); the download is recorded by its key."""
     st.download_button(label, df.to_csv(index=False).encode(), file_name=f"{name}.csv", mime="text/csv",
-                       key=key, icon=":material/download:")
+                       key=key, icon=":material/download:", on_click=usage.export_clicked, args=(key,))
 
 
 def table(df: pd.DataFrame, name: str = "", key: str = "", **kwargs) -> None:

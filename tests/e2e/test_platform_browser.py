@@ -7,8 +7,9 @@ import pytest
 
 from tests.e2e import harness
 
-#: The Data page shows every source's inventory, not one source's data, so it carries no banner.
-NO_SOURCE = {"pages/10_Data.py"}
+#: The Data page shows every source's inventory and the Usage page the app's own use, not one source's data, so
+#: they carry no banner.
+NO_SOURCE = {"pages/10_Data.py", "pages/11_Usage.py"}
 
 
 @pytest.fixture(scope="module")

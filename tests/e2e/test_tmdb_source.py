@@ -22,7 +22,7 @@ from tests.fake_tmdb import FakeTmdb
 KEY = "0123456789abcdef0123456789abcdef"
 ATTRIBUTION = "This product uses the TMDB API but is not endorsed or certified by TMDB."
 #: Pages drawn without the title filters (``page_setup(..., filters=False)``): they have no source to pick.
-NO_TITLE_FILTERS = {"pages/10_Data.py"}
+NO_TITLE_FILTERS = {"pages/10_Data.py", "pages/11_Usage.py"}
 #: Audience pages draw the source picker alone; TMDB has no audience tables, so they say they use embedded ones.
 SOURCE_ONLY = {"pages/07_Churn.py": "no subscribers table", "pages/08_Recommender.py": "no ratings table"}
 
@@ -62,7 +62,7 @@ def test_page_renders_on_the_tmdb_source(tmdb_app, browser, page_file):
         main = page.locator('[data-testid="stMain"]').inner_text()
         source = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text="Source")
         if page_file in NO_TITLE_FILTERS:
-            assert source.count() == 0  # the inventory of every source: no source to pick
+            assert source.count() == 0  # the inventory of every source, the app's own use: no source to pick
         elif page_file in SOURCE_ONLY:
             assert source.locator('input[role="combobox"]').input_value() == "Live TMDB"
             assert SOURCE_ONLY[page_file] in main and ATTRIBUTION not in main
