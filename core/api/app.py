@@ -57,6 +57,7 @@ def create_app() -> FastAPI:
     import core.api.routes_audience as routes_audience
     import core.api.routes_data as routes_data
     import core.api.routes_decide as routes_decide
+    import core.api.routes_usage as routes_usage
 
     app = FastAPI(title="Marquee API", version="1.0", openapi_url=f"{PREFIX}/openapi.json",
                   docs_url=f"{PREFIX}/docs", redoc_url=None,
@@ -69,7 +70,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _internal_error)
     app.include_router(routes_data.open_router, prefix=PREFIX)
-    for module in (routes_data, routes_decide, routes_audience):
+    for module in (routes_data, routes_decide, routes_audience, routes_usage):
         app.include_router(module.router, prefix=PREFIX)
     return app
 

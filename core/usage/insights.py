@@ -63,6 +63,7 @@ def empty() -> dict:
                "transitions": ["from", "to", "moves"],
                "render": ["page", "runs", "p50_ms", "p95_ms", "max_ms", "errors"]}
     out = {name: pd.DataFrame(columns=cols) for name, cols in columns.items()}
+    out["views_by_day"] = out["views_by_day"].assign(day=pd.to_datetime(out["views_by_day"]["day"]))
     return {**out, **headline(out["sessions"], 0), "first": None, "last": None}
 
 
