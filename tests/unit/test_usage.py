@@ -43,10 +43,11 @@ class FakeWriter:
     def __init__(self, fail: Exception | None = None):
         self.batches: list[list] = []
         self.threads: set[str] = set()
-        self.fail, self.release = fail, threading.Event()
+        self.fail, self.release, self.entered = fail, threading.Event(), threading.Event()
         self.release.set()
 
     def __call__(self, path, rows, max_rows):
+        self.entered.set()
         self.release.wait(10)
         self.threads.add(threading.current_thread().name)
         if self.fail is not None:
@@ -63,7 +64,7 @@ def test_the_default_store_lives_in_the_cache_folder(usage_db):
 
 def test_events_are_written_in_batches_by_a_daemon_thread(tmp_path):
     writer = FakeWriter()
-    rec = store.Recorder(writer, batch_size=3, interval=30)
+    rec = store.Recorder(writer, batch_size=3, interval=30, max_batch=3)
     for i in range(7):
         assert rec.record(tmp_path / "u.duckdb", store.event("s", "Home", "view", value=str(i)))
     assert rec.flush(5)
@@ -71,6 +72,19 @@ def test_events_are_written_in_batches_by_a_daemon_thread(tmp_path):
     assert [r[5] for b in writer.batches for r in b] == [str(i) for i in range(7)]  # in order
     assert writer.threads == {"marquee-usage-writer"} and rec._thread.daemon  # never the caller's, never blocks exit
     assert rec.counts()["written"] == 7
+
+
+def test_a_backlog_goes_in_larger_batches(tmp_path):
+    writer = FakeWriter()
+    writer.release.clear()
+    rec = store.Recorder(writer, batch_size=1, interval=30, max_batch=50)
+    rec.record(tmp_path / "u.duckdb", store.event("s", "Home", "view"))
+    assert writer.entered.wait(5)  # a write is under way while a burst of events comes in
+    for _ in range(101):
+        rec.record(tmp_path / "u.duckdb", store.event("s", "Home", "view"))
+    writer.release.set()
+    assert rec.flush(5)
+    assert [len(b) for b in writer.batches] == [1, 50, 50, 1]  # the backlog goes 50 at a time
 
 
 def test_a_batch_is_written_after_the_interval_without_a_flush(tmp_path):
