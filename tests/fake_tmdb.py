@@ -1,7 +1,8 @@
 """A fake TMDB v3 HTTP server on 127.0.0.1 for tests and benchmarks.
 
 Runs a stdlib ``ThreadingHTTPServer`` in a background thread on a free port and serves TMDB-shaped JSON
-generated from a seeded RNG (synthetic fixture data, not real titles). It can misbehave on purpose: latency,
+generated from a seeded RNG (synthetic fixture data, not real titles or reviews: review texts are stock phrases
+whose tone follows the review's rating). It can misbehave on purpose: latency,
 a server-side token-bucket rate limit (429 with ``Retry-After``), and random 5xx answers, truncated JSON and
 hung requests. Counters record what it served.
 
@@ -50,6 +51,16 @@ _WORDS_B = ("Harbor", "Kingdom", "Signal", "Garden", "Empire", "River", "Witness
 JUNK_RESULTS = ({"title": "No id"}, {"id": "12", "title": "String id"}, 7)
 _LANGS = ("en",) * 12 + ("fr", "es", "ja", "ko", "de", "hi", "it", "zh", "pt")
 _DETAIL = re.compile(r"^/(movie|tv)/(\d+)$")
+_REVIEWS = re.compile(r"^/(movie|tv)/(\d+)/reviews$")
+#: Stock review phrases by tone (synthetic: written for these tests, not taken from real reviews).
+REVIEW_PHRASES = {
+    "positive": ("A wonderful, moving film with superb acting.", "Loved every minute, brilliant and funny.",
+                 "Beautifully made and genuinely gripping. Highly recommended."),
+    "negative": ("A boring, badly written mess. Awful.", "Terrible pacing and wooden acting; a waste of time.",
+                 "Dull and disappointing from start to finish."),
+    "mixed": ("Some good scenes, some slow ones.", "The cast is fine, the script less so.",
+              "Watchable once, forgettable after."),
+}
 _GENRE_LIST = re.compile(r"^/genre/(movie|tv)/list$")
 
 
@@ -105,6 +116,7 @@ class FakeTmdb:
             or not answered for ``hang_seconds``.
         titles_per_list: titles in each big list (popular, top rated, discover); small lists get 1/25.
         omit_genres: genre ids left out of the genre lists (titles still carry them, as when TMDB adds a genre).
+        max_reviews: most reviews a title has (``/movie/{id}/reviews``, 20 a page); about 40% of titles have none.
         seed: RNG seed for the data and the faults.
 
     Attributes such as ``error_rate``, ``broken`` and ``junk`` may be changed while the server runs. Counters
@@ -115,11 +127,11 @@ class FakeTmdb:
                  latency: float = 0.0, rate_limit: float | None = None, burst: float | None = None,
                  retry_after: int | None = None, error_rate: float = 0.0, truncate_rate: float = 0.0,
                  hang_rate: float = 0.0, hang_seconds: float = 3.0, titles_per_list: int = 10_000,
-                 omit_genres: tuple[int, ...] = (), seed: int = 0) -> None:
+                 omit_genres: tuple[int, ...] = (), max_reviews: int = 45, seed: int = 0) -> None:
         self.api_key, self.bearer_token = api_key, bearer_token
         self.latency, self.retry_after, self.hang_seconds = latency, retry_after, hang_seconds
         self.error_rate, self.truncate_rate, self.hang_rate = error_rate, truncate_rate, hang_rate
-        self.seed = seed
+        self.seed, self.max_reviews = seed, max_reviews
         #: (path, page) pairs that always answer 503 (page None for details); tests may edit it.
         self.broken: set[tuple[str, int | None]] = set()
         #: (path, page) list pages that also carry malformed results (JUNK_RESULTS); tests may edit it.
@@ -191,7 +203,7 @@ class FakeTmdb:
         url = urlsplit(req.path)
         path = url.path[2:] if url.path.startswith("/3/") else url.path
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
-        page = _int(query.get("page"), 1) if path in LISTS else None
+        page = _int(query.get("page"), 1) if path in LISTS or _REVIEWS.match(path) else None
         self._count("requests", (path, page))
         if self.latency:
             time.sleep(self.latency)
@@ -228,6 +240,8 @@ class FakeTmdb:
         if m := _GENRE_LIST.match(path):
             return 200, {"genres": [{"id": i, "name": n} for i, n in GENRES[m.group(1)].items()
                                     if i not in self.omit_genres]}
+        if (m := _REVIEWS.match(path)) and int(m.group(2)) in self._known[m.group(1)]:
+            return self._review_page(path, m.group(1), int(m.group(2)), _int(query.get("page"), 1))
         if (m := _DETAIL.match(path)) and int(m.group(2)) in self._known[m.group(1)]:
             appended = [a for a in query.get("append_to_response", "").split(",") if a]
             return 200, self.details(m.group(1), int(m.group(2)), appended)
@@ -246,6 +260,34 @@ class FakeTmdb:
             results = results + [dict(r) if isinstance(r, dict) else r for r in JUNK_RESULTS]
         return 200, {"page": page, "results": results, "total_results": len(ids),
                      "total_pages": min(MAX_PAGES, math.ceil(len(ids) / PAGE_SIZE))}
+
+    def reviews(self, media: str, tid: int) -> list[dict]:
+        """Every review of a title, oldest first, deterministic from (seed, media, id)."""
+        rng = random.Random(f"{self.seed}:{media}:{tid}:reviews")
+        n = 0 if rng.random() < 0.4 else min(self.max_reviews, 1 + int(rng.expovariate(1 / 8)))
+        out = []
+        for i in range(n):
+            rating = None if rng.random() < 0.25 else float(rng.randint(1, 10))
+            stars = rating or rng.randint(1, 10)  # the tone of an unrated review still follows a hidden score
+            tone = "positive" if stars >= 7 else "negative" if stars <= 4 else "mixed"
+            day = f"20{rng.randint(15, 24)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+            author = f"critic{rng.randint(1, 500)}"
+            out.append({"author": author, "author_details": {"name": "", "username": author, "avatar_path": None,
+                                                             "rating": rating},
+                        "content": rng.choice(REVIEW_PHRASES[tone]), "created_at": f"{day}T12:{i % 60:02d}:00.000Z",
+                        "id": f"{rng.getrandbits(96):024x}", "updated_at": f"{day}T12:00:00.000Z",
+                        "url": f"https://example.invalid/review/{tid}/{i}"})
+        return sorted(out, key=lambda r: r["created_at"])
+
+    def _review_page(self, path: str, media: str, tid: int, page: int) -> tuple[int, dict]:
+        if page < 1:
+            return 400, {"status_code": 22, "status_message": "Invalid page.", "success": False}
+        every = self.reviews(media, tid)
+        results = every[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+        if (path, page) in self.junk:
+            results = results + [dict(r) if isinstance(r, dict) else r for r in JUNK_RESULTS]
+        return 200, {"id": tid, "page": page, "results": results, "total_results": len(every),
+                     "total_pages": math.ceil(len(every) / PAGE_SIZE)}
 
     def item(self, media: str, tid: int, with_media_type: bool = False) -> dict:
         """A list result for a title, deterministic from (seed, media, id)."""

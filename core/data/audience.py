@@ -45,16 +45,16 @@ class Audience:
 
 
 def has_table(source: str, table: str, stored: pd.DataFrame | None = None) -> bool:
-    """Whether ``source`` holds ``table`` itself (an upload: titles, and ratings once a ratings file is loaded;
-    ``stored`` is ``ingest.stored_tables()`` when the caller has it, so a rerun does not open the store)."""
+    """Whether ``source`` holds ``table`` itself (an upload: titles, and ratings or reviews once such a file is
+    loaded; ``stored`` is ``ingest.stored_tables()`` when the caller has it, so a rerun does not open the store)."""
     if source == "embedded":
         return table in ("titles", "ratings", "subscribers")
     if source.startswith(platforms.PREFIX):
         return (platforms.platform_dir(source) / f"{table}.parquet").is_file()
-    if source.startswith(ingest.UPLOADED_PREFIX) and table == "ratings":
+    if source.startswith(ingest.UPLOADED_PREFIX) and table in ("ratings", "reviews"):
         stored = ingest.stored_tables() if stored is None else stored
         return bool(((stored["source"] == source.removeprefix(ingest.UPLOADED_PREFIX))
-                     & (stored["table"] == "ratings")).any())
+                     & (stored["table"] == table)).any())
     return table == "titles"  # TMDB and uploaded title catalogues
 
 

@@ -62,7 +62,8 @@ def tmdb_freshness(status: dict) -> str:
     if attempt and not attempt.get("complete", True) and str(attempt.get("at", "")) > last:
         how = ("stopped early" if attempt.get("cancelled") else "ended by an error" if attempt.get("aborted")
                else f"partial: {attempt.get('pages_lost', 0)} list pages and {attempt.get('details_lost', 0)} "
-                    "details lost")
+                    "details lost" + (f", {attempt['review_pages_lost']} review pages" if attempt.get(
+                        "review_pages_lost") else ""))
         parts.append(f"a later run at {_minute(str(attempt['at']))} UTC {how}")
     return "; ".join(parts)
 

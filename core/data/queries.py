@@ -83,3 +83,42 @@ def sample_raters(ratings, every: int):
 def top_reviews(reviews, low: float = 9):
     """The reviews rated ``low`` (of 10) or more: ``review_id, user_id, title_id, text, created_at``."""
     return reviews.filter(reviews.rating >= low).select("review_id", "user_id", "title_id", "text", "created_at")
+
+
+#: The reviews table's columns (``core.data.contract``); an upload may lack the optional ``user_id`` and ``rating``.
+REVIEW_COLUMNS = ("review_id", "title_id", "user_id", "text", "created_at", "rating")
+
+
+def _review_columns(reviews) -> list[str]:
+    return [c for c in REVIEW_COLUMNS if c in reviews.columns]
+
+
+def review_totals(reviews):
+    """One row: reviews (``n``), titles reviewed and the mean text length in characters (``chars``: what scoring
+    them costs)."""
+    return reviews.aggregate(n=reviews.count(), titles=reviews.title_id.nunique(),
+                             chars=reviews.text.length().mean())
+
+
+def sample_reviews(reviews, every: int):
+    """About one review in ``every`` (by a hash of its id), with the reviews table's columns."""
+    import ibis
+
+    kept = reviews if every == 1 else reviews.filter(reviews.review_id.hash().abs() % every == ibis.literal(0))
+    return kept.select(*_review_columns(reviews))
+
+
+def title_reviews(reviews, title_id: str, limit: int):
+    """A title's ``limit`` newest reviews, with the reviews table's columns."""
+    one = reviews.filter(reviews.title_id == title_id)
+    return one.order_by([one.created_at.desc(), one.review_id]).limit(limit).select(*_review_columns(reviews))
+
+
+def reviews_of(reviews, title_ids: list[str]):
+    """Every review of the given titles, with the reviews table's columns."""
+    return reviews.filter(reviews.title_id.isin(list(title_ids))).select(*_review_columns(reviews))
+
+
+def review_days(reviews):
+    """Reviews per title and day (``title_id, day, n``): what review bursts are found from."""
+    return reviews.group_by("title_id", day=reviews.created_at.date()).aggregate(n=reviews.count())

@@ -1,7 +1,8 @@
 """The TMDB command line (``python -m core sync | refresh``).
 
-``python -m core sync [--base-url URL] [--target N] [--workers N] [--rps N] [--details]`` fetches at least
-N unique titles into the cache and prints one JSON report as its last line; ``refresh`` refetches stale data.
+``python -m core sync [--base-url URL] [--target N] [--workers N] [--rps N] [--details] [--reviews]`` fetches at
+least N unique titles (and, with ``--reviews``, every page of their reviews) into the cache and prints one JSON
+report as its last line; ``refresh`` refetches stale data.
 The client is in ``core.tmdb.client``, the sync in ``core.tmdb.sync``, the DuckDB store in ``core.tmdb.store``.
 """
 from __future__ import annotations
@@ -36,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--max-retries", type=int, default=config.tmdb_max_retries(),
                          help="retries per request (default TMDB_MAX_RETRIES, else 5)")
         cmd.add_argument("--details", action="store_true", help="also fetch runtime/budget/revenue")
+        cmd.add_argument("--reviews", action="store_true",
+                         help="also fetch every page of the titles' reviews (titles already complete are skipped)")
         cmd.add_argument("--cache-dir", default=None, help="directory of tmdb.duckdb (default: config)")
         cmd.add_argument("--move-damaged", action="store_true",
                          help="if the store is damaged, rename it to tmdb.duckdb.damaged-<time> and start a new one")
@@ -67,10 +70,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Moved the damaged store to {move_aside(path)}", file=sys.stderr)
         with TmdbStore(path) as store:
             if args.command == "sync":
-                report = sync(client, store, args.target, args.details, _printer(), cancel)
+                report = sync(client, store, args.target, args.details, _printer(), cancel, reviews=args.reviews)
             else:
                 report = refresh(client, store, timedelta(hours=args.max_age_hours), args.details, _printer(),
-                                 cancel)
+                                 cancel, reviews=args.reviews)
     except TmdbStoreDamaged as exc:
         print(json.dumps({"ok": False, "error": f"{exc} Run again with --move-damaged to keep it aside and start a "
                                                  "new cache.", "error_type": type(exc).__name__}))

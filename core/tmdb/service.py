@@ -103,25 +103,29 @@ def _outcome(report, verb: str) -> SyncOutcome:
     if report.cancelled:
         return SyncOutcome("warning", f"Stopped early: {done} What was fetched is kept; run the sync again to "
                                       "resume.", data, lost)
+    reviews = f" {report.reviews:,} reviews stored." if report.review_titles else ""
     if report.partial:
-        return SyncOutcome("warning", f"Partial sync: {done} {report.pages_lost} list pages and "
-                                      f"{report.details_lost} detail requests still failed after retries (listed "
-                                      "below). Run the sync again to fetch only what is missing.", data, lost)
-    extra = " Every list ran out before the target." if report.exhausted else ""
+        review_pages = f", {report.review_pages_lost} review pages" if report.review_pages_lost else ""
+        return SyncOutcome("warning", f"Partial sync: {done}{reviews} {report.pages_lost} list pages, "
+                                      f"{report.details_lost} detail requests{review_pages} still failed after "
+                                      "retries (listed below). Run the sync again to fetch only what is missing.",
+                           data, lost)
+    extra = reviews + (" Every list ran out before the target." if report.exhausted else "")
     return SyncOutcome("success", f"{done}{extra}", data, lost)
 
 
 def run_sync(credentials: Credentials, store_path: str | Path, target: int, details: bool = False,
              progress: Progress | None = None, base_url: str | None = None, rps: float | None = None,
-             max_age: timedelta | None = None) -> SyncOutcome:
-    """Check the key with one request, then sync ``target`` titles (or refresh what is older than ``max_age``)."""
+             max_age: timedelta | None = None, reviews: bool = False) -> SyncOutcome:
+    """Check the key with one request, then sync ``target`` titles (or refresh what is older than ``max_age``),
+    with their reviews when ``reviews`` is set."""
     client = make_client(credentials, base_url, rps)
     try:
         client.check()
         with TmdbStore(store_path) as store:
             if max_age is not None:
-                return _outcome(refresh(client, store, max_age, details, progress), "Refreshed")
-            return _outcome(sync(client, store, int(target), details, progress), "Synced")
+                return _outcome(refresh(client, store, max_age, details, progress, reviews=reviews), "Refreshed")
+            return _outcome(sync(client, store, int(target), details, progress, reviews=reviews), "Synced")
     except (TmdbError, OSError) as exc:
         return _failure(exc, client)
     except Exception as exc:  # duckdb errors and the like: a message, not a traceback

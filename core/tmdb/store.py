@@ -22,6 +22,7 @@ import pandas as pd
 
 from core import config
 from core.data import schema
+from core.tmdb.reviews import REVIEW_DDL, ReviewPages
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS pages (endpoint VARCHAR, page INTEGER, total_pages INTEGER, total_results BIGINT,
@@ -35,7 +36,7 @@ CREATE TABLE IF NOT EXISTS genres (media_type VARCHAR, genre_id INTEGER, name VA
     PRIMARY KEY (media_type, genre_id));
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 """
-_TABLES = ("pages", "titles", "details", "genres", "meta")
+_TABLES = ("pages", "titles", "details", "genres", "meta", "review_pages")
 
 
 def utcnow() -> datetime:
@@ -121,7 +122,7 @@ def problem(path: str | Path) -> str:
     return ""
 
 
-class TmdbStore:
+class TmdbStore(ReviewPages):
     """TMDB cache in a DuckDB file.
 
     Args:
@@ -154,7 +155,7 @@ class TmdbStore:
         db = None
         try:
             db = duckdb.connect(str(self.path))
-            db.execute(_DDL)
+            db.execute(_DDL + REVIEW_DDL)
             return db
         except duckdb.Error as exc:
             if db is not None:
@@ -322,13 +323,13 @@ class TmdbStore:
             cur.execute("INSERT OR REPLACE INTO details SELECT * FROM details_batch")
 
     def mark_synced(self, when: datetime, pages_lost: int = 0, details_lost: int = 0, cancelled: bool = False,
-                    aborted: bool = False) -> None:
+                    aborted: bool = False, review_pages_lost: int = 0) -> None:
         """Record the end of a sync or refresh. Only a complete one (nothing lost, not cancelled or aborted by
         an error) moves ``last_sync``; every one is kept as ``last_attempt`` with what it lost."""
-        complete = not (pages_lost or details_lost or cancelled or aborted)
+        complete = not (pages_lost or details_lost or review_pages_lost or cancelled or aborted)
         attempt = {"at": when.replace(tzinfo=timezone.utc).isoformat(), "complete": complete,
                    "pages_lost": int(pages_lost), "details_lost": int(details_lost), "cancelled": bool(cancelled),
-                   "aborted": bool(aborted)}
+                   "aborted": bool(aborted), "review_pages_lost": int(review_pages_lost)}
         with self._transaction() as cur:
             if complete:
                 cur.execute("INSERT OR REPLACE INTO meta VALUES ('last_sync', ?)", [when.isoformat()])

@@ -1,8 +1,9 @@
-"""Concurrent TMDB sync into ``TmdbStore``: list pages until a target of unique titles, then details.
+"""Concurrent TMDB sync into ``TmdbStore``: list pages until a target of unique titles, then details and reviews.
 
 The client's bounded thread pool only makes requests; the calling thread stores results and reports progress.
 A page that still fails after the client's retries is listed in the ``SyncReport`` (never silently dropped).
 Pages already stored are not refetched, so an interrupted sync resumes; ``refresh`` refetches only stale data.
+Reviews (optional) are paged per title (``core.tmdb.reviews``): page 1, then the pages it announces.
 """
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import json
 import logging
 import threading
 import time
+from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from core.tmdb import reviews as rv
 from core.tmdb.client import (
     Progress,
     TmdbAuthError,
@@ -25,14 +28,9 @@ from core.tmdb.client import (
     describe,
 )
 from core.tmdb.store import TmdbStore, page_items, split_page
+from core.tmdb.walk import Job, PageWalk
 
 log = logging.getLogger(__name__)
-#: List endpoints walked round-robin, page by page (trending/all covers trending movie and tv).
-LIST_ENDPOINTS = ("/movie/popular", "/tv/popular", "/movie/top_rated", "/tv/top_rated", "/discover/movie",
-                  "/discover/tv", "/movie/now_playing", "/tv/on_the_air", "/movie/upcoming", "/tv/airing_today",
-                  "/trending/all/week", "/trending/all/day")
-MAX_PAGES = 500  # TMDB serves no list page beyond 500
-PAGE_SIZE = 20
 DETAILS_APPEND = "keywords"
 _FLUSH_SECONDS = 0.5
 
@@ -60,10 +58,16 @@ class SyncReport:
     seconds: float = 0.0
     cancelled: bool = False
     exhausted: bool = False  # every list ran out before the target
+    review_titles: int = 0  # titles whose reviews were asked for (complete ones cost no request)
+    review_pages_requested: int = 0
+    review_pages_ok: int = 0
+    review_pages_lost: int = 0  # listed in lost_pages with their /movie/<id>/reviews endpoint
+    reviews: int = 0  # reviews stored, over every title
+    reviews_malformed: int = 0  # review results without an id or text: counted, not stored as reviews
 
     @property
     def partial(self) -> bool:
-        return bool(self.pages_lost or self.details_lost or self.cancelled)
+        return bool(self.pages_lost or self.details_lost or self.review_pages_lost or self.cancelled)
 
     def as_dict(self) -> dict:
         """Plain dict (JSON-ready), with ``partial`` and ``requests_per_second``."""
@@ -74,15 +78,6 @@ class SyncReport:
 
     def as_json(self) -> str:
         return json.dumps(self.as_dict())
-
-
-@dataclass
-class _Job:
-    path: str
-    page: int | None = None
-    key: str | None = None  # title key for a details job
-    seq: int = 0
-    params: dict = field(default_factory=dict)
 
 
 class _Run:
@@ -96,18 +91,19 @@ class _Run:
         self.client, self.store, self.report, self.progress, self.cancel = client, store, report, progress, cancel
         self.stop = threading.Event()  # set on cancel or abort; workers watch it
         self.pool = ThreadPoolExecutor(client.workers, thread_name_prefix="tmdb")
-        self.pending: dict[Future, _Job] = {}
+        self.pending: dict[Future, Job] = {}
         self.pages: list = []
         self.details: list = []
         self.genres: list = []
+        self.review_pages: list = []
         self.flushed_at = time.monotonic()
         self.failures_in_a_row = 0
         self.start_stats = client.stats
 
-    def submit(self, job: _Job) -> None:
+    def submit(self, job: Job) -> None:
         self.pending[self.pool.submit(self.client.get_json, job.path, job.params, self.stop)] = job
 
-    def outcomes(self) -> list[tuple[_Job, dict | TmdbError]]:
+    def outcomes(self) -> list[tuple[Job, dict | TmdbError]]:
         """Wait for at least one finished request; returns (job, payload or error). Raises TmdbAuthError."""
         if self.cancel is not None and self.cancel.is_set() and not self.stop.is_set():
             self.stop.set()
@@ -123,7 +119,7 @@ class _Run:
             out.append((job, error if error is not None else future.result()))
         return out
 
-    def lost(self, job: _Job, error: TmdbError) -> None:
+    def lost(self, job: Job, error: TmdbError) -> None:
         """Record a job that failed for good; abort if TMDB stopped answering altogether."""
         log.warning("TMDB %s lost: %s", describe(job.path, {"page": job.page}), error)
         self.report.lost_pages.append({"endpoint": job.path, "page": job.page, "error": str(error)})
@@ -139,7 +135,9 @@ class _Run:
                 self.store.save_genres(media, payload, fetched_at)
             self.store.save_pages(self.pages)
             self.store.save_details(self.details)
-            self.pages, self.details, self.genres, self.flushed_at = [], [], [], time.monotonic()
+            self.store.save_review_pages(self.review_pages)
+            self.pages, self.details, self.genres, self.review_pages = [], [], [], []
+            self.flushed_at = time.monotonic()
 
     def tell(self, done: int, total: int, message: str) -> None:
         if self.progress is not None:
@@ -155,6 +153,7 @@ class _Run:
             setattr(self.report, name, stats[name] - self.start_stats[name])
         self.report.titles = self.store.count()
         self.report.unnamed_genre_titles = self.store.unnamed_genre_titles() if self.report.titles else 0
+        self.report.reviews = self.store.review_count()
         self.report.seconds = time.monotonic() - started
         return self.report
 
@@ -163,7 +162,8 @@ class _Run:
         report = self.close(started)
         try:
             self.store.mark_synced(datetime.now(timezone.utc).replace(tzinfo=None), report.pages_lost,
-                                   report.details_lost, cancelled=report.cancelled, aborted=not ok)
+                                   report.details_lost, cancelled=report.cancelled, aborted=not ok,
+                                   review_pages_lost=report.review_pages_lost)
         except Exception:  # noqa: BLE001 - an aborted run re-raises its own error; do not mask it
             if ok:
                 raise
@@ -171,59 +171,9 @@ class _Run:
         return report
 
 
-class _PageWalk:
-    """Round-robin over the list endpoints, page by page, until ``target`` unique titles are seen.
-
-    Pages are accounted in the order they were planned and each new page is planned from the accounted
-    prefix only, so which pages a sync fetches depends on the data, never on timing: runs with and without
-    transient faults fetch the same pages.
-    """
-
-    def __init__(self, target: int, window: int) -> None:
-        self.target, self.window = target, window
-        self.next_page = {e: 1 for e in LIST_ENDPOINTS}
-        self.total: dict[str, int] = {}
-        self.seen: set[str] = set()
-        self.ready: dict[int, tuple[_Job, tuple[str, ...], int | None]] = {}
-        self.planned = self.accounted = self._turn = 0
-        self.finished = target <= 0
-        self.exhausted = False
-
-    def plan(self) -> _Job | None:
-        """The next page to fetch, or None when the window is full or the walk is over."""
-        outstanding = self.planned - self.accounted
-        # Stop planning when the pages out would reach the target even if every title on them were new.
-        if self.finished or outstanding >= self.window or len(self.seen) + PAGE_SIZE * outstanding >= self.target:
-            return None
-        for _ in LIST_ENDPOINTS:
-            endpoint = LIST_ENDPOINTS[self._turn % len(LIST_ENDPOINTS)]
-            self._turn += 1
-            page = self.next_page[endpoint]
-            if page <= min(self.total.get(endpoint, MAX_PAGES), MAX_PAGES):
-                self.next_page[endpoint] = page + 1
-                self.planned += 1
-                return _Job(endpoint, page, seq=self.planned - 1, params={"page": page})
-        self.finished = self.exhausted = True
-        return None
-
-    def complete(self, job: _Job, keys: tuple[str, ...], total_pages: int | None) -> None:
-        self.ready[job.seq] = (job, keys, total_pages)
-
-    def account(self) -> _Job | None:
-        """Account the next planned page if it is back; returns it, or None."""
-        if self.accounted not in self.ready:
-            return None
-        job, keys, total_pages = self.ready.pop(self.accounted)
-        self.accounted += 1
-        self.seen.update(keys)
-        if total_pages is not None:
-            self.total[job.path] = total_pages
-        self.finished = self.finished or len(self.seen) >= self.target
-        return job
-
-
 def sync(client: TmdbClient, store: TmdbStore, target: int = 10_000, details: bool = False,
-         progress: Progress | None = None, cancel: threading.Event | None = None) -> SyncReport:
+         progress: Progress | None = None, cancel: threading.Event | None = None,
+         reviews: bool = False) -> SyncReport:
     """Fetch list pages until ``target`` unique titles are stored (resuming from the store), then details.
 
     Args:
@@ -233,6 +183,7 @@ def sync(client: TmdbClient, store: TmdbStore, target: int = 10_000, details: bo
         details: also fetch details (runtime, budget, revenue) for titles that have none.
         progress: ``progress(done, total, message)``, called from this thread only.
         cancel: set it to stop early; the report then says ``cancelled`` and what was fetched is kept.
+        reviews: also fetch every stored title's reviews, skipping titles whose review pages are all stored.
 
     Returns:
         The report; ``report.partial`` is True if pages were lost or the sync was cancelled. Only a complete
@@ -245,10 +196,12 @@ def sync(client: TmdbClient, store: TmdbStore, target: int = 10_000, details: bo
     run = _Run(client, store, SyncReport(target=target), progress, cancel)
     try:
         for media in store.stale_genres(datetime.min):  # fetched alongside the first pages
-            run.submit(_Job(f"/genre/{media}/list", key=media))
+            run.submit(Job(f"/genre/{media}/list", key=media))
         _walk_pages(run, target)
         if details and not run.stop.is_set():
             _fetch_details(run, store.detail_keys())
+        if reviews and not run.stop.is_set():
+            _fetch_reviews(run, store.review_title_keys())
         ok = True
     finally:
         report = run.finish(started, ok)
@@ -256,8 +209,10 @@ def sync(client: TmdbClient, store: TmdbStore, target: int = 10_000, details: bo
 
 
 def refresh(client: TmdbClient, store: TmdbStore, max_age: timedelta, details: bool = False,
-            progress: Progress | None = None, cancel: threading.Event | None = None) -> SyncReport:
-    """Refetch only what is older than ``max_age``: genre lists, list pages and (with ``details``) details.
+            progress: Progress | None = None, cancel: threading.Event | None = None,
+            reviews: bool = False) -> SyncReport:
+    """Refetch only what is older than ``max_age``: genre lists, list pages and (with ``details``, ``reviews``)
+    details and review pages.
 
     Args and raises as ``sync``.
     """
@@ -265,11 +220,13 @@ def refresh(client: TmdbClient, store: TmdbStore, max_age: timedelta, details: b
     cutoff = datetime.now(timezone.utc).replace(tzinfo=None) - max_age
     run = _Run(client, store, SyncReport(), progress, cancel)
     try:
-        jobs = [_Job(f"/genre/{media}/list", key=media) for media in store.stale_genres(cutoff)]
-        jobs += [_Job(e, p, params={"page": p}) for e, p in store.stale_pages(cutoff)]
+        jobs = [Job(f"/genre/{media}/list", key=media) for media in store.stale_genres(cutoff)]
+        jobs += [Job(e, p, params={"page": p}) for e, p in store.stale_pages(cutoff)]
         _run_unordered(run, jobs)
         if details and not run.stop.is_set():
             _fetch_details(run, store.detail_keys(before=cutoff))
+        if reviews and not run.stop.is_set():
+            _fetch_reviews(run, store.review_title_keys(), stale=store.stale_review_pages(cutoff))
         ok = True
     finally:
         report = run.finish(started, ok)
@@ -277,9 +234,9 @@ def refresh(client: TmdbClient, store: TmdbStore, max_age: timedelta, details: b
 
 
 def _walk_pages(run: _Run, target: int) -> None:
-    """Plan, fetch and account list pages (see ``_PageWalk``); stored pages count without a request."""
+    """Plan, fetch and account list pages (see ``PageWalk``); stored pages count without a request."""
     stored = run.store.page_index()
-    walk = _PageWalk(target, window=4 * run.client.workers)
+    walk = PageWalk(target, window=4 * run.client.workers)
     while True:
         while True:  # plan up to the window first, then account one page: keeps planning timing-free
             while not run.stop.is_set() and (job := walk.plan()) is not None:
@@ -303,15 +260,18 @@ def _walk_pages(run: _Run, target: int) -> None:
     run.report.exhausted = walk.exhausted and len(walk.seen) < target
 
 
-def _on_outcome(run: _Run, job: _Job, outcome: dict | TmdbError) -> None:
+def _on_outcome(run: _Run, job: Job, outcome: dict | TmdbError) -> None:
     """Record one finished request (caller thread): buffer it for the store, or count it as lost.
 
-    Job kinds: list page (``page`` set), genre list (``key`` = media type), details (``key`` = "movie:550").
+    Job kinds: list page (``page`` set), genre list (``key`` = media type), details (``key`` = "movie:550"),
+    a page of reviews (``kind`` "reviews"; a 404 is stored as a title without reviews).
     """
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     is_details = job.page is None and ":" in (job.key or "")
     if isinstance(outcome, TmdbCancelled):
         return
+    if job.kind == "reviews":
+        return _on_review_page(run, job, outcome, now)
     if isinstance(outcome, TmdbError) and not (is_details and isinstance(outcome, TmdbNotFound)):
         setattr(run.report, "details_lost" if is_details else "pages_lost",
                 getattr(run.report, "details_lost" if is_details else "pages_lost") + 1)
@@ -332,7 +292,19 @@ def _on_outcome(run: _Run, job: _Job, outcome: dict | TmdbError) -> None:
         run.genres.append((job.key, outcome, now))
 
 
-def _page_keys(job: _Job, outcome: dict | TmdbError) -> tuple[tuple[str, ...], int | None]:
+def _on_review_page(run: _Run, job: Job, outcome: dict | TmdbError, now: datetime) -> None:
+    if isinstance(outcome, TmdbError) and not isinstance(outcome, TmdbNotFound):
+        run.report.review_pages_lost += 1
+        run.lost(job, outcome)
+        return
+    run.failures_in_a_row = 0
+    run.report.review_pages_ok += 1
+    payload = None if isinstance(outcome, TmdbNotFound) else outcome
+    run.report.reviews_malformed += rv.records(job.key, payload)[1]
+    run.review_pages.append((job.key, job.page, payload, now))
+
+
+def _page_keys(job: Job, outcome: dict | TmdbError) -> tuple[tuple[str, ...], int | None]:
     if isinstance(outcome, TmdbError):
         return (), None
     items = page_items(job.path, outcome)
@@ -341,24 +313,54 @@ def _page_keys(job: _Job, outcome: dict | TmdbError) -> tuple[tuple[str, ...], i
 
 def _fetch_details(run: _Run, keys: list[str]) -> None:
     """Details (``append_to_response``) for the given title keys; 404 is stored as not found."""
-    jobs = [_Job(f"/{key.replace(':', '/')}", key=key, params={"append_to_response": DETAILS_APPEND})
+    jobs = [Job(f"/{key.replace(':', '/')}", key=key, params={"append_to_response": DETAILS_APPEND})
             for key in keys]
     run.report.details_requested += len(jobs)
     _run_unordered(run, jobs)
 
 
-def _run_unordered(run: _Run, jobs: list[_Job]) -> None:
-    """Fetch ``jobs`` with at most ``2 * workers`` in flight; outcomes are recorded in this thread."""
-    queue, done, limit = iter(jobs), 0, 2 * run.client.workers
+def _fetch_reviews(run: _Run, keys: list[str], stale: list[tuple[str, int]] = ()) -> None:
+    """The review pages of ``keys`` not yet stored (``reviews.missing``) and the ``stale`` ones; a first page
+    announces the title's other pages, fetched next unless stored. A page lost stays missing for the next run."""
+    index = run.store.review_index()
+    todo = list(dict.fromkeys([*rv.missing(index, keys), *stale]))
+    planned = set(todo)
+    run.report.review_titles += len({key for key, _ in todo})
+
+    def follow(job: Job, outcome: dict | TmdbError) -> list[Job]:
+        if job.kind != "reviews" or job.page != 1 or isinstance(outcome, TmdbError):
+            return []
+        have = index[job.key].pages if job.key in index else frozenset()
+        more = [(job.key, p) for p in rv.wanted(rv.total_pages(outcome))[1:]
+                if p not in have and (job.key, p) not in planned]
+        planned.update(more)
+        run.report.review_pages_requested += len(more)
+        return [_review_job(key, page) for key, page in more]
+
+    run.report.review_pages_requested += len(todo)
+    _run_unordered(run, [_review_job(key, page) for key, page in todo], follow)
+
+
+def _review_job(key: str, page: int) -> Job:
+    return Job(rv.path(key), page, key=key, params={"page": page}, kind="reviews")
+
+
+def _run_unordered(run: _Run, jobs: list[Job], follow=None) -> None:
+    """Fetch ``jobs`` with at most ``2 * workers`` in flight; outcomes are recorded in this thread, and
+    ``follow(job, outcome)`` may add jobs (a title's further review pages)."""
+    queue, done, limit = deque(jobs), 0, 2 * run.client.workers
+    total = len(queue)
     while True:
-        while not run.stop.is_set() and len(run.pending) < limit and (job := next(queue, None)) is not None:
-            run.submit(job)
+        while not run.stop.is_set() and len(run.pending) < limit and queue:
+            run.submit(queue.popleft())
         if not run.pending:
             return
         for job, outcome in run.outcomes():
             _on_outcome(run, job, outcome)
-            done += 1
-            run.tell(done, len(jobs), job.path if job.page is None else f"{job.path} page {job.page}")
+            more = follow(job, outcome) if follow else []
+            queue.extend(more)
+            total, done = total + len(more), done + 1
+            run.tell(done, total, job.path if job.page is None else f"{job.path} page {job.page}")
         run.flush()
 
 
