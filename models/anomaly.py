@@ -27,11 +27,12 @@ SHAPES = ("One-sided: panned", "One-sided: beloved", "Two-sided: polarised", "No
           "No vote shares")
 
 
-class AnomalyModel(BaseEstimator, OutlierMixin):
+class AnomalyModel(OutlierMixin, BaseEstimator):
     """Isolation Forest on numeric title features; missing values are filled with training medians.
 
     Input: a frame of numeric feature columns (e.g. ``vote_average, log_votes, runtime, r1, r10``); the columns
-    seen in ``fit`` are the ones ``score_samples``/``predict``/``explain`` read.
+    seen in ``fit`` are the ones ``score_samples``/``predict``/``explain`` read (a wider frame is fine). A plain
+    2-D array works too (columns ``x0, x1, ...``), so scikit-learn's own estimator checks run on this class.
     """
 
     def __init__(self, contamination: float = CONTAMINATION, n_estimators: int = N_ESTIMATORS,
@@ -40,17 +41,38 @@ class AnomalyModel(BaseEstimator, OutlierMixin):
         self.n_estimators = n_estimators
         self.random_state = random_state
 
-    def _matrix(self, X: pd.DataFrame) -> np.ndarray:
-        return X[self.feature_names_].astype("float64").fillna(self.medians_).to_numpy()
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # filled with the training medians
+        return tags
+
+    def _frame(self, X, reset: bool) -> pd.DataFrame:
+        """``X`` as a float frame of the fitted columns, checked by scikit-learn (shape, dtype, no inf)."""
+        from sklearn.utils.validation import check_is_fitted, validate_data
+
+        if not reset:
+            check_is_fitted(self, "estimator_")
+        if isinstance(X, pd.DataFrame):
+            frame = X if reset else X[self.feature_names_]
+            values = validate_data(self, frame, reset=reset, dtype="float64", ensure_all_finite="allow-nan",
+                                   ensure_min_samples=2 if reset else 1)
+            return pd.DataFrame(values, columns=list(frame.columns), index=X.index)
+        values = validate_data(self, X, reset=reset, dtype="float64", ensure_all_finite="allow-nan",
+                               ensure_min_samples=2 if reset else 1)
+        return pd.DataFrame(values, columns=[f"x{j}" for j in range(values.shape[1])])
+
+    def _matrix(self, data: pd.DataFrame) -> np.ndarray:
+        return data[self.feature_names_].fillna(self.medians_).to_numpy()
 
     def fit(self, X: pd.DataFrame, y=None) -> "AnomalyModel":
         """Fit the forest and the flag threshold on ``X``."""
         if not 0 < self.contamination <= 0.5:
             raise ValueError("contamination must be in (0, 0.5]")
-        data = X.astype("float64")
-        if len(data) < 2 or data.shape[1] == 0:
-            raise ValueError(f"anomaly detection needs at least 2 rows and 1 feature (got {data.shape[0]} x "
-                             f"{data.shape[1]})")
+        shape = getattr(X, "shape", ())  # np.shape would convert a list or array-like first
+        if len(shape) == 2 and shape[0] < 2:
+            raise ValueError(f"anomaly detection needs at least 2 rows and 1 feature (got {shape[0]} sample(s) "
+                             f"of {shape[1]} feature(s))")
+        data = self._frame(X, reset=True)  # 2-D, numeric, at least 1 feature, or a ValueError that says so
         self.feature_names_ = list(data.columns)
         self.medians_ = data.median().fillna(0.0)
         self.means_ = data.mean().fillna(0.0)
@@ -66,7 +88,12 @@ class AnomalyModel(BaseEstimator, OutlierMixin):
 
     def score_samples(self, X: pd.DataFrame) -> np.ndarray:
         """Isolation Forest scores: the lower, the more abnormal."""
-        return self.estimator_.score_samples(self._matrix(X))
+        matrix = self._matrix(self._frame(X, reset=False))  # NotFittedError before fit
+        return self.estimator_.score_samples(matrix)
+
+    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
+        """Score minus the flag threshold: negative for anomalies (scikit-learn's outlier convention)."""
+        return self.score_samples(X) - self.offset_
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """-1 for anomalies, 1 for normal titles (scikit-learn's outlier convention)."""
@@ -74,7 +101,7 @@ class AnomalyModel(BaseEstimator, OutlierMixin):
 
     def explain(self, X: pd.DataFrame) -> pd.DataFrame:
         """Per-feature z-scores against the training data, plus the most extreme feature of each row."""
-        z = (X[self.feature_names_].astype("float64") - self.means_) / self.stds_
+        z = (self._frame(X, reset=False) - self.means_) / self.stds_
         pos = z.abs().fillna(0.0).to_numpy().argmax(axis=1) if len(z) else np.zeros(0, dtype=int)
         top_z = z.to_numpy()[np.arange(len(z)), pos] if len(z) else np.zeros(0)
         return z.add_prefix("z_").assign(top_feature=np.asarray(self.feature_names_, dtype=object)[pos],

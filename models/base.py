@@ -14,6 +14,17 @@ def store_params(estimator: object, params: dict) -> None:
             setattr(estimator, name, value)
 
 
+def require_fitted(estimator: object, attribute: str) -> None:
+    """Raise scikit-learn's ``NotFittedError`` when ``fit`` has not set ``attribute`` yet.
+
+    scikit-learn is imported only on that path, so a module that loads fast (the recommender's content
+    index) stays fast."""
+    if not hasattr(estimator, attribute):
+        from sklearn.exceptions import NotFittedError
+
+        raise NotFittedError(f"This {type(estimator).__name__} instance is not fitted yet; call fit first.")
+
+
 class FittedPipelineClassifier:
     """``predict_proba`` and ``predict`` of a binary classifier whose ``fit`` sets ``estimator_`` (a fitted
     pipeline) and ``classes_``; mix in before ``ClassifierMixin, BaseEstimator``. ``score_threads`` caps the

@@ -20,6 +20,8 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 
+from models.base import require_fitted
+
 GENRE_PREFIX = "g_"
 BOOSTERS = ("lightgbm", "xgboost")
 
@@ -64,7 +66,7 @@ def _check_training(X: pd.DataFrame, y: np.ndarray, what: str) -> None:
         raise ValueError(f"the {what} got {len(X)} rows of features but {len(y)} targets")
 
 
-class PopularityModel(BaseEstimator, RegressorMixin):
+class PopularityModel(RegressorMixin, BaseEstimator):
     """Predicts log10 popularity; LightGBM with an automatic XGBoost fallback."""
 
     def __init__(self, booster: str = "lightgbm", n_estimators: int = 200, learning_rate: float = 0.05,
@@ -95,10 +97,11 @@ class PopularityModel(BaseEstimator, RegressorMixin):
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """Predicted log10 popularity."""
+        require_fitted(self, "estimator_")
         return np.asarray(self.estimator_.predict(_as_float(X[self.feature_names_])), dtype="float64")
 
 
-class HitModel(BaseEstimator, ClassifierMixin):
+class HitModel(ClassifierMixin, BaseEstimator):
     """Probability that a title is a hit: Random Forest with balanced class weights after median imputation."""
 
     def __init__(self, n_estimators: int = 100, min_samples_leaf: int = 10, random_state: int = 0):
@@ -125,6 +128,7 @@ class HitModel(BaseEstimator, ClassifierMixin):
         tree's leaf class fractions: the what-if sliders score 10 rows per move, and the forest's per-call
         validation and joblib overhead (about 30 ms) would dominate a sub-millisecond computation.
         """
+        require_fitted(self, "estimator_")
         imputer, forest = self.estimator_[0], self.estimator_[-1]
         values = X[self.feature_names_].to_numpy(dtype="float64")
         values = np.where(np.isnan(values), imputer.statistics_, values).astype(np.float32)
@@ -146,7 +150,7 @@ def genre_key(X: pd.DataFrame) -> pd.Series:
     return pd.Series(flags @ (2 ** np.arange(len(cols), dtype="int64")), index=X.index, dtype="int64")
 
 
-class GenreMedianRegressor(BaseEstimator, RegressorMixin):
+class GenreMedianRegressor(RegressorMixin, BaseEstimator):
     """Baseline: the training median of titles with the same genre combination (else the overall median)."""
 
     def fit(self, X: pd.DataFrame, y) -> "GenreMedianRegressor":
@@ -156,10 +160,11 @@ class GenreMedianRegressor(BaseEstimator, RegressorMixin):
         return self
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
+        require_fitted(self, "table_")
         return genre_key(X).map(self.table_).fillna(self.default_).to_numpy(dtype="float64")
 
 
-class GenreRateClassifier(BaseEstimator, ClassifierMixin):
+class GenreRateClassifier(ClassifierMixin, BaseEstimator):
     """Baseline: the training hit rate of titles with the same genre combination (else the overall rate)."""
 
     def fit(self, X: pd.DataFrame, y) -> "GenreRateClassifier":
@@ -170,6 +175,7 @@ class GenreRateClassifier(BaseEstimator, ClassifierMixin):
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        require_fitted(self, "table_")
         p = genre_key(X).map(self.table_).fillna(self.default_).to_numpy(dtype="float64")
         return np.column_stack([1 - p, p])
 

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
+from models.base import require_fitted
 from models.timeseries import momentum, monthly_series, seasonal_profile  # noqa: F401  (re-exported)
 
 SEASON = 12
@@ -112,8 +113,7 @@ class _MonthlyForecaster(BaseEstimator):
         Returns:
             Frame ``ds, yhat, yhat_lower, yhat_upper`` with ``yhat_lower <= yhat <= yhat_upper``.
         """
-        if not hasattr(self, "last_ds_"):
-            raise RuntimeError(f"{type(self).__name__} is not fitted; call fit(history) first")
+        require_fitted(self, "last_ds_")
         horizon = int(horizon)
         if horizon < 1:
             raise ValueError("horizon must be at least 1")

@@ -18,12 +18,13 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from models.base import store_params
+from models import ids as id_index
+from models.base import require_fitted, store_params
 
 LOVE_RATING = 4.0
 
 
-class LoveModel(BaseEstimator, ClassifierMixin):
+class LoveModel(ClassifierMixin, BaseEstimator):
     """XGBoost "will they love it?" classifier fitted on canonical ratings and titles frames.
 
     Args:
@@ -77,8 +78,9 @@ class LoveModel(BaseEstimator, ClassifierMixin):
         return pd.concat(parts).sort_index().set_axis(ratings.index)
 
     def _fit_stats(self, ratings: pd.DataFrame, titles: pd.DataFrame, genres: list | None = None) -> None:
-        ids = pd.Index(pd.unique(pd.concat([titles["title_id"].astype(str), ratings["title_id"].astype(str)])))
-        genres_of = titles.assign(title_id=titles["title_id"].astype(str)).set_index("title_id")["genres"]
+        rated = id_index.like(ratings["title_id"], titles["title_id"].to_numpy())
+        ids = pd.Index(pd.unique(pd.concat([titles["title_id"], rated], ignore_index=True)))
+        genres_of = titles.set_index("title_id")["genres"]
         genres_of = genres_of[~genres_of.index.duplicated()].reindex(ids)
         genres_of = genres_of.map(lambda g: list(g) if isinstance(g, (list, tuple, np.ndarray)) else [])
         if genres is None:
@@ -87,13 +89,13 @@ class LoveModel(BaseEstimator, ClassifierMixin):
         self.genres_ = list(genres)
         genres = genres_of
         flags = np.array([[g in gs for g in self.genres_] for gs in genres], dtype=float).reshape(len(ids), -1)
-        year = titles.assign(title_id=titles["title_id"].astype(str)).drop_duplicates("title_id")
+        year = titles.drop_duplicates("title_id")
         self.title_index_, self.user_index_ = ids, pd.Index(np.unique(ratings["user_id"].to_numpy()))
         self.title_year_ = pd.to_numeric(year.set_index("title_id").get("year", pd.Series(dtype=float))
                                          .reindex(ids), errors="coerce").to_numpy(float)
         self.title_genres_ = flags
         u = self.user_index_.get_indexer(ratings["user_id"].to_numpy())
-        t = ids.get_indexer(ratings["title_id"].astype(str).to_numpy())
+        t = ids.get_indexer(rated.to_numpy())
         r = ratings["rating"].to_numpy(float)
         love = (r >= LOVE_RATING).astype(float)
         self.global_mean_, self.global_love_ = float(r.mean()), float(love.mean())
@@ -108,8 +110,9 @@ class LoveModel(BaseEstimator, ClassifierMixin):
 
     def features(self, pairs: pd.DataFrame) -> pd.DataFrame:
         """Feature frame for ``user_id, title_id`` pairs from the fitted statistics (unknown ids: priors)."""
-        u = self.user_index_.get_indexer(pairs["user_id"].to_numpy())
-        t = self.title_index_.get_indexer(pairs["title_id"].astype(str).to_numpy())
+        require_fitted(self, "user_stats_")
+        u = id_index.positions(self.user_index_, pairs["user_id"].to_numpy())
+        t = id_index.positions(self.title_index_, pairs["title_id"].to_numpy())
         uk, tk = u >= 0, t >= 0
         us, ts, a, mu, lv = np.where(uk, u, 0), np.where(tk, t, 0), self.prior, self.global_mean_, self.global_love_
         U = np.where(uk[:, None], self.user_stats_[us], 0)
@@ -133,6 +136,7 @@ class LoveModel(BaseEstimator, ClassifierMixin):
 
     def predict_proba(self, pairs: pd.DataFrame) -> np.ndarray:
         """``(n, 2)`` probabilities of [not love, love] for ``user_id, title_id`` pairs."""
+        require_fitted(self, "estimator_")
         return self.estimator_.predict_proba(self.features(pairs)[self.feature_names_])
 
     def predict(self, pairs: pd.DataFrame) -> np.ndarray:

@@ -36,7 +36,8 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
-from models.base import store_params
+from models import ids
+from models.base import require_fitted, store_params
 from models.recommend_algos import als_baselines, als_mf, ease_weights, knn_residual_mean, pearson_baseline
 from models.recommend_content import ContentIndex, UnknownIdError, UnknownTitleError, UnknownUserError  # noqa: F401 (re-export)
 
@@ -87,6 +88,7 @@ class HybridRecommender(ContentIndex, BaseEstimator):
         return self
 
     def _require(self, attribute: str, part: str) -> None:
+        require_fitted(self, "item_index_")
         if not hasattr(self, attribute):
             raise RuntimeError(f"HybridRecommender was fitted with parts={self.parts!r}: no {part} model")
 
@@ -128,10 +130,9 @@ class HybridRecommender(ContentIndex, BaseEstimator):
     # --- rating prediction -----------------------------------------------------------------------------------
 
     def _user_pos(self, user_id) -> int:
-        pos = self.user_index_.get_indexer([user_id])[0] if user_id is not None else -1
-        return int(pos)
+        return ids.position(self.user_index_, user_id) if user_id is not None else -1
 
-    def predict(self, user_id: int, title_id: str) -> float:
+    def predict(self, user_id, title_id) -> float:
         """Predicted rating (0.5-5). Unknown user: ``mu + b_i``; unrated title: ``mu + b_u``.
 
         Raises:
@@ -143,8 +144,8 @@ class HybridRecommender(ContentIndex, BaseEstimator):
     def predict_ratings(self, pairs: pd.DataFrame) -> np.ndarray:
         """Vectorised :meth:`predict` for a frame with ``user_id, title_id`` (unknown titles: ``mu + b_u``)."""
         self._require("knn_similarity_", "rating")
-        u = self.user_index_.get_indexer(pairs["user_id"].to_numpy())
-        i = self.item_index_.get_indexer(pairs["title_id"].astype(str).to_numpy())
+        u = ids.positions(self.user_index_, pairs["user_id"].to_numpy())
+        i = ids.positions(self.item_index_, pairs["title_id"].to_numpy())
         uk, ik = u >= 0, i >= 0
         us, it = np.where(uk, u, 0), np.where(ik, i, 0)
         base = self.global_mean_ + np.where(uk, self.user_bias_[us], 0) + np.where(ik, self.item_bias_[it], 0)
@@ -158,7 +159,7 @@ class HybridRecommender(ContentIndex, BaseEstimator):
         cols = np.where(ok, self._knn_col[i], -1)
         return knn_residual_mean(self.knn_similarity_, self._knn_resid, self._knn_mask, u, cols, self.knn_k)
 
-    def rated_neighbours(self, title_id: str, k: int = 10) -> pd.DataFrame:
+    def rated_neighbours(self, title_id, k: int = 10) -> pd.DataFrame:
         """Collaborative neighbours: the titles whose ratings move most with this one's.
 
         Item-kNN pearson-baseline similarity (shrunk by the number of co-raters), positive only, with
@@ -235,7 +236,7 @@ class HybridRecommender(ContentIndex, BaseEstimator):
         return pos, top[np.isfinite(score[top])], w, score, c_n, t_n
 
     def recommend(self, user_id, k: int = 10, exclude_seen: bool = True, content_weight: float | None = None,
-                  genres=None) -> list[str]:
+                  genres=None) -> list:
         """Top-``k`` title ids for a user; unknown users get :meth:`popular_titles` (in ``genres``).
 
         Args:
@@ -249,7 +250,7 @@ class HybridRecommender(ContentIndex, BaseEstimator):
         return ranked[1] if ranked[0] < 0 else self.item_index_[ranked[1]].tolist()
 
     def recommend_blends(self, user_id, weights, k: int = 10, exclude_seen: bool = True,
-                         genres=None) -> dict[float, list[str]]:
+                         genres=None) -> dict[float, list]:
         """:meth:`recommend` at several content weights from one scoring pass: ``weight -> top-k title ids``.
 
         The same lists as one :meth:`recommend` call per weight, for about the cost of one (the evaluation
@@ -293,9 +294,10 @@ class HybridRecommender(ContentIndex, BaseEstimator):
         link[ratings < ratings.mean()] -= 1e3
         return items[np.argmax(link, axis=0)]
 
-    def _explain_popular(self, ids: list[str]) -> pd.DataFrame:
-        pos = self.item_index_.get_indexer(ids)
+    def _explain_popular(self, title_ids: list) -> pd.DataFrame:
+        pos = ids.positions(self.item_index_, title_ids)
         pop = self.popularity_[pos] / max(self.popularity_.max(), 1)
-        return pd.DataFrame({"title_id": ids, "title": self.catalogue_["title"].to_numpy()[pos], "score": pop,
-                             "content_score": 0.0, "collaborative_score": pop, "because_title_id": "",
+        return pd.DataFrame({"title_id": pd.Series(title_ids, dtype=self.item_index_.dtype),
+                             "title": self.catalogue_["title"].to_numpy()[pos], "score": pop,
+                             "content_score": 0.0, "collaborative_score": pop, "because_title_id": None,
                              "because_title": ""})

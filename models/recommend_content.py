@@ -17,6 +17,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from models import ids
+from models.base import require_fitted
+
 
 class UnknownIdError(KeyError):
     """An id the fitted recommender has never seen (the message says which)."""
@@ -77,13 +80,18 @@ class ContentIndex:
 
     def _fit_catalogue(self, ratings: pd.DataFrame, titles: pd.DataFrame) -> pd.DataFrame:
         """Set the catalogue, popularity and content matrices; return the deduplicated ratings."""
-        r = ratings.assign(title_id=ratings["title_id"].astype(str))
+        r = ratings.assign(title_id=ids.like(ratings["title_id"], titles["title_id"].to_numpy()).to_numpy())
         if "timestamp" not in r.columns:  # no times: row order stands for time
             r = r.assign(timestamp=np.arange(len(r)))
         r = r.drop_duplicates(["user_id", "title_id"], keep="last")
-        cat = titles.assign(title_id=titles["title_id"].astype(str)).drop_duplicates("title_id")
-        extra = pd.DataFrame({"title_id": sorted(set(r["title_id"]) - set(cat["title_id"]))})
-        cat = pd.concat([cat, extra], ignore_index=True)
+        cat = titles.drop_duplicates("title_id")
+        missing = pd.unique(r["title_id"][~r["title_id"].isin(cat["title_id"])])
+        try:
+            missing = sorted(missing)
+        except TypeError:  # ids of mixed types: first-seen order
+            pass
+        extra = pd.DataFrame({"title_id": missing if len(missing) else cat["title_id"].iloc[:0]})
+        cat = pd.concat([cat, extra], ignore_index=True) if len(extra) else cat.reset_index(drop=True)
         for col, empty in (("title", ""), ("genres", None), ("year", np.nan), ("overview", "")):
             if col not in cat.columns:
                 cat[col] = empty
@@ -112,7 +120,8 @@ class ContentIndex:
         self.content_matrix_ = vec.fit_transform(docs).tocsr().astype(np.float32)
 
     def _item_pos(self, title_id) -> int:
-        pos = self.item_index_.get_indexer([str(title_id)])[0]
+        require_fitted(self, "item_index_")
+        pos = ids.position(self.item_index_, title_id)
         if pos < 0:
             raise UnknownTitleError(f"unknown title_id {title_id!r}: not in the titles or ratings fitted on")
         return int(pos)
@@ -125,19 +134,27 @@ class ContentIndex:
         wanted = wanted[wanted >= 0]
         return np.asarray(self.genre_matrix_[:, wanted].sum(1)).ravel() > 0
 
-    def popular_titles(self, k: int = 10, genres=None, exclude=()) -> list[str]:
+    def popular_titles(self, k: int = 10, genres=None, exclude=()) -> list:
         """Cold start: the most-rated titles (ties: title id), restricted to ``genres`` when given.
 
         Titles nobody rated are never "popular": the list can be shorter than ``k``.
         """
+        require_fitted(self, "item_index_")
         mask = self._genre_mask(genres) & (self.popularity_ > 0)
         if len(exclude):
-            drop = self.item_index_.get_indexer([str(t) for t in exclude])
+            drop = ids.positions(self.item_index_, list(exclude))
             mask[drop[drop >= 0]] = False
-        order = np.lexsort((self.item_index_.to_numpy(), -self.popularity_))
-        return [self.item_index_[j] for j in order if mask[j]][:k]
+        order = np.lexsort((np.arange(len(self.item_index_)), self._id_rank(), -self.popularity_))
+        return self.item_index_[order[mask[order]][:k]].tolist()
 
-    def similar_titles(self, title_id: str, k: int = 10) -> pd.DataFrame:
+    def _id_rank(self) -> np.ndarray:
+        """Each title's rank in id order (ties of popularity go to the smaller id), for ids of any type."""
+        try:
+            return self.item_index_.argsort().argsort()
+        except TypeError:  # ids of mixed types: compare their text
+            return self.item_index_.astype(str).argsort().argsort()
+
+    def similar_titles(self, title_id, k: int = 10) -> pd.DataFrame:
         """Content neighbours (``title_id, title, similarity``), also for titles nobody has rated.
 
         Raises:

@@ -32,6 +32,8 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from models.base import require_fitted
+
 #: Clustering features: reach, quality and attention (see the module docstring).
 FEATURES = ("log_votes", "vote_average", "log_popularity")
 #: How the pages name each feature.
@@ -100,7 +102,7 @@ def name_segments(center_z: pd.DataFrame) -> list[str]:
     return out
 
 
-class SegmentModel(BaseEstimator, ClusterMixin):
+class SegmentModel(ClusterMixin, BaseEstimator):
     """K-Means segments with k picked by the best silhouette over ``k_min..k_max``.
 
     Input: a frame with the ``features`` columns (rows missing any are skipped in ``fit`` and get -1 from
@@ -188,6 +190,7 @@ class SegmentModel(BaseEstimator, ClusterMixin):
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         """Standardised features (NaN rows stay NaN)."""
+        require_fitted(self, "scaler_")
         return self.scaler_.transform(X[self.feature_names_].astype("float64"))
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:

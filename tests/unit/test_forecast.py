@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, clone
+from sklearn.exceptions import NotFittedError
 
 from models import backtest
 from models import forecast as fc
@@ -144,7 +145,7 @@ def test_forecasters_follow_the_sklearn_contract():
     assert not hasattr(est, "estimators_")  # __init__ only stores
     with pytest.raises(ValueError, match="members"):
         fc.EnsembleForecaster(members=("arima",)).fit(noisy())
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         fc.MeanForecaster().predict(12)
 
 
