@@ -22,7 +22,7 @@ from sklearn.utils import estimator_checks as checks
 from core.churn import evaluation as churn_eval
 from core.data import features, schema
 from core.decide import copilot
-from models import anomaly, churn, churn_platform, forecast, love, recommend, recommend_content, segment
+from models import anomaly, churn, churn_platform, forecast, love, recommend, recommend_content, segment, text_sentiment
 from models import copilot as mc
 
 
@@ -76,6 +76,8 @@ CASES = {
                               lambda est, d: est.fit(d["ratings"], d["titles"]),
                               lambda est, d: [est.recommend(u, 5) for u in (1, 2, 3)]
                               + [est.predict_ratings(d["ratings"].head(50)).round(10).tolist()]),
+    "TextSentimentModel": Case(text_sentiment.TextSentimentModel, lambda est, d: est.fit(d["reviews"]),
+                               lambda est, d: est.decision_function(d["reviews"]), seeded=False),
 }
 
 
@@ -111,6 +113,7 @@ def inputs(strategy_frame) -> dict:
         "history": pd.DataFrame({"ds": months, "y": 100 + 10 * np.sin(np.arange(60) * np.pi / 6)
                                  + rng.normal(0, 3, 60) + np.arange(60)}),
         "ratings": ratings, "titles": titles,
+        "reviews": ["A wonderful, moving film.", "Dull and far too long.", "It exists."],
     }
 
 
