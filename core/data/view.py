@@ -104,11 +104,14 @@ def _tmdb_panel(status: dict) -> None:
                                       key="dt_target")
         details = cols[1].checkbox("Fetch details (runtime, budget, revenue)", key="dt_details",
                                    help="One extra request per title.")
+        reviews = cols[1].checkbox("Fetch reviews (review-text sentiment on the Integrity page)", key="dt_reviews",
+                                   help="One request per 20 reviews of each title; titles already fetched are "
+                                        "skipped, and a page that fails is fetched by the next sync.")
         action = cols[2].radio("Action", ("Sync", "Refresh stale (older than 24 h)"), key="dt_action")
         go = st.form_submit_button("Run", type="primary", icon=":material/sync:")
 
     if go:
-        _run_sync(secret, session_key or configured, int(target), details, action)
+        _run_sync(secret, session_key or configured, int(target), details, action, reviews)
     _outcome()
     _damaged_store()
     if status:
@@ -119,7 +122,7 @@ def _tmdb_panel(status: dict) -> None:
             st.rerun()
 
 
-def _run_sync(secret: str, fallback, target: int, details: bool, action: str) -> None:
+def _run_sync(secret: str, fallback, target: int, details: bool, action: str, reviews: bool = False) -> None:
     """Run a sync or refresh with progress, keep its outcome for the next run and redraw."""
     credentials, problem = datasync.parse_secret(secret) if secret else (fallback, "")
     if credentials is None:
@@ -132,7 +135,8 @@ def _run_sync(secret: str, fallback, target: int, details: bool, action: str) ->
             bar.progress(min(done / max(total, 1), 1.0), text=f"{done:,} of {total:,}: {message}")
 
         outcome = datasync.run_sync(credentials, cache.tmdb_store_path(), target, details, progress,
-                                    max_age=timedelta(hours=24) if action.startswith("Refresh") else None)
+                                    max_age=timedelta(hours=24) if action.startswith("Refresh") else None,
+                                    reviews=reviews)
         box.update(label=outcome.message.split(". ")[0], expanded=False,
                    state={"success": "complete", "warning": "complete", "error": "error"}[outcome.level])
     cache.forget_tmdb()

@@ -4,7 +4,8 @@ The rater analysis reads the active source's own ratings (a platform's, sampled 
 large), else the embedded MovieLens ratings; on a synthetic platform its detectors are scored against the planted
 truth. The vote patterns and sentiment read the filtered title view. The rater forest is persisted
 (``core.diskcache``) under a key of the ratings and the source of the modules that fit it, so only a machine's
-first run fits it (about 5 s).
+first run fits it (about 5 s). Review text is the active source's own (``core.data.reviews``): a bounded sample
+is scored once per data version and persisted, one title's reviews are scored when it is picked.
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from core.data.features import Filters
 
 FRAME_ENTRIES = data_cache.FRAME_ENTRIES
 RATER_CODE = ("core.integrity.raters", "models.anomaly")
+REVIEW_CODE = ("core.integrity.reviews", "core.integrity.planted", "core.data.reviews", "core.data.queries",
+               "models.text_sentiment")
 
 
 
@@ -109,6 +112,7 @@ def integrity_planted(source: str, version: str, contamination: float) -> dict:
         results[f"Suspicious raters, top {k}"] = pl.precision_recall(top, bots, raters)
     key = diskcache.fingerprint(version, diskcache.code_version("core.integrity.planted", "core.data.queries"))
     bursts, farms = diskcache.load_or_build("integrity_platform_checks", key, lambda: _platform_checks(source))
+    review_bursts = review_burst_checks(source, version)
     results["Rating bursts"] = pl.precision_recall(
         bursts.loc[bursts["burst"], "title_id"], truth.loc[truth["label"] == "rating_burst", "entity_id"],
         bursts["title_id"])
@@ -116,6 +120,12 @@ def integrity_planted(source: str, version: str, contamination: float) -> dict:
         results["Review farms"] = pl.precision_recall(
             farms.loc[farms["farm"], "review_id"], truth.loc[truth["entity_type"] == "review", "entity_id"],
             farms["review_id"])
+    if len(review_bursts["windows"]):
+        near = review_bursts["near"]
+        results["Review bursts"] = pl.precision_recall(
+            near.loc[near["fake"], "title_id"], truth.loc[(truth["entity_type"] == "title")
+                                                          & (truth["label"] == "review_farm"), "entity_id"],
+            review_bursts["windows"]["title_id"])
     card = pl.scorecard(results)
     return {"card": card, "insights": pl.insights(card), "bursts": bursts.head(200),
             "farms": None if farms is None else farms.sort_values("similarity", ascending=False).head(200),
@@ -177,3 +187,116 @@ def integrity_sentiment(flt: Filters) -> dict:
             "display": display.sentiment(by_genre, basis),
             "genre_insights": ii.genre_sentiment_insights(by_genre, basis),
             "decade_insights": ii.decade_sentiment_insights(by_decade, basis)}
+
+
+@st.cache_data(ttl=30, max_entries=8, show_spinner=False)
+def review_available(source: str, version: str) -> bool:
+    """Whether ``source`` holds review text at ``version``."""
+    from core.data import reviews
+
+    return reviews.has_reviews(source, data_cache.uploaded_tables() if source.startswith("up:") else None)
+
+
+def _scored_sample(source: str, version: str) -> dict:
+    """The scored review sample of a source (``scored``, ``total``, ``titles``), persisted per data version."""
+    from core.data import reviews as dr
+    from core.integrity import reviews as ir
+
+    def build() -> dict:
+        found = dr.sample(source)
+        return {"scored": ir.score(found.reviews), "total": found.total, "titles": found.titles}
+
+    key = diskcache.fingerprint(source, version, diskcache.code_version(*REVIEW_CODE))
+    return diskcache.load_or_build("integrity_review_scores", key, build)
+
+
+@st.cache_data(max_entries=FRAME_ENTRIES, show_spinner="Scoring the review texts (first run only)...")
+def integrity_reviews(flt: Filters) -> dict:
+    """Text sentiment of the reviews of the titles in view: headline, months, genres, titles, disagreements and
+    insights; ``{"available": False}`` when the source has no review text."""
+    from core.integrity import display
+    from core.integrity import insights as ii
+    from core.integrity import reviews as ir
+
+    if not review_available(flt.source, flt.version):
+        return {"available": False}
+    sample = _scored_sample(flt.source, flt.version)
+    view = data_cache.strategy_frame(flt)
+    scored = sample["scored"][sample["scored"]["title_id"].isin(view["title_id"].astype("string"))]
+    months, genres, titles = ir.by_month(scored), ir.by_genre(scored, view), ir.by_title(scored, view)
+    ranked = titles[titles["reviews"] >= 1].head(200)
+    return {"available": True, "total": sample["total"], "sampled": len(sample["scored"]),
+            "source_titles": sample["titles"], "headline": ir.headline(scored), "months": months,
+            "genres": genres, "titles": display.review_titles(titles), "disagreements":
+            display.review_disagreements(ir.disagreements(scored), view),
+            "labels": display.review_labels(ranked), "trend_insights": ii.review_trend_insights(months),
+            "genre_insights": ii.review_genre_insights(genres)}
+
+
+@st.cache_data(max_entries=FRAME_ENTRIES, show_spinner="Scoring this title's reviews...")
+def integrity_title_reviews(flt: Filters, title_id: str) -> dict:
+    """One title's newest reviews (up to ``core.data.reviews.TITLE_MAX``), scored: headline, its most positive and
+    most negative reviews, and insights."""
+    from core.data import reviews as dr
+    from core.integrity import display
+    from core.integrity import insights as ii
+    from core.integrity import reviews as ir
+
+    scored = ir.score(dr.of_title(flt.source, title_id))
+    top, bottom = ir.extremes(scored)
+    head = ir.headline(scored)
+    return {"headline": head, "positive": display.review_quotes(top), "negative": display.review_quotes(bottom),
+            "limit": dr.TITLE_MAX,
+            "volatility": display.volatility_note(ir.volatility(scored)),
+            "insights": ii.title_review_insights(head, top, bottom)}
+
+
+@st.cache_data(max_entries=8, show_spinner="Looking for review bursts...")
+def review_burst_checks(source: str, version: str) -> dict:
+    """Review bursts over every review of a source: per-title peak ``windows`` and the burst titles' ``near``
+    duplicates (``core.integrity.reviews``), persisted per data version."""
+    from core.data import reviews as dr
+    from core.integrity import reviews as ir
+
+    def build() -> dict:
+        windows = ir.burst_windows(dr.daily(source))
+        checked = windows[windows["burst"]].head(ir.BURSTS_CHECKED)
+        return {"windows": windows, "near": ir.near_duplicates(checked, dr.of_titles(source, checked["title_id"]))}
+
+    key = diskcache.fingerprint(source, version, diskcache.code_version(*REVIEW_CODE))
+    return diskcache.load_or_build("integrity_review_bursts", key, build)
+
+
+@st.cache_data(max_entries=FRAME_ENTRIES, show_spinner=False)
+def integrity_review_bursts(flt: Filters) -> dict:
+    """The source's review bursts for display, with insights, and scored against its planted truth when it is a
+    synthetic platform (``score``: precision and recall, else None)."""
+    from core.data import platforms
+    from core.integrity import display
+    from core.integrity import insights as ii
+    from core.integrity import planted as pl
+
+    found = review_burst_checks(flt.source, flt.version)
+    truth = platforms.truth(flt.source) if flt.source.startswith("syn:") else None
+    score = None
+    if truth is not None and not truth.empty and len(found["windows"]):
+        planted = truth.loc[(truth["entity_type"] == "title") & (truth["label"] == "review_farm"), "entity_id"]
+        score = pl.precision_recall(found["near"].loc[found["near"]["fake"], "title_id"], planted,
+                                    found["windows"]["title_id"])
+    return {"titles": len(found["windows"]), "table": display.review_bursts(found["near"],
+                                                                          data_cache.source_titles(flt)),
+            "score": score, "insights": ii.review_burst_insights(found["windows"], found["near"], score)}
+
+
+@st.cache_data(max_entries=1, show_spinner="Checking the scorer on real reviews (first run only)...")
+def scorer_check() -> dict:
+    """How well the text scorer matches real people's verdicts (``core.integrity.reviews.scorer_check`` on the
+    reference reviews), persisted under the scorer's code."""
+    from core.data import reviews as dr
+    from core.integrity import insights as ii
+    from core.integrity import reviews as ir
+
+    key = diskcache.fingerprint(dr.REFERENCE, diskcache.code_version("core.integrity.reviews",
+                                                                     "models.text_sentiment"))
+    check = diskcache.load_or_build("integrity_scorer_check", key, lambda: ir.scorer_check(dr.reference()))
+    return {**check, "insights": ii.scorer_insights(check)}

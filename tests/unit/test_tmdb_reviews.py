@@ -18,21 +18,11 @@ from core.tmdb import service as datasync
 from core.tmdb.store import TmdbStore, utcnow
 from core.tmdb.sync import refresh, sync
 from tests.fake_tmdb import JUNK_RESULTS, PAGE_SIZE, FakeTmdb
+from tests.unit import test_tmdb
 from tests.unit.test_tmdb import SECRET, make_client
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture()
-def server():
-    with FakeTmdb(api_key=SECRET, titles_per_list=1000) as fake:
-        yield fake
-
-
-@pytest.fixture()
-def store(tmp_path):
-    with TmdbStore(tmp_path / "tmdb.duckdb") as db:
-        yield db
+server, store = test_tmdb.server, test_tmdb.store  # the same fake TMDB (1,000 titles a list) and empty store
 
 
 def _expected(server: FakeTmdb, keys: list[str]) -> dict[str, list[dict]]:
