@@ -23,6 +23,10 @@ HOW_TO_READ: dict[str, str] = {
 }
 
 
+def _sessions(n: int) -> str:
+    return f"{n:,} session" + ("" if n == 1 else "s")
+
+
 def page_colors(pages: list[str]) -> dict[str, str]:
     """One colour per page, in nav order (``pages``), so a page looks the same in every chart."""
     return {p: PALETTE[i % len(PALETTE)] for i, p in enumerate(pages)}
@@ -35,7 +39,7 @@ def views_by_page(views: pd.DataFrame, colors: dict[str, str]) -> go.Figure:
     rows = views.iloc[::-1]
     fig = go.Figure(go.Bar(x=rows["views"], y=rows["page"], orientation="h",
                            marker_color=[colors.get(p, "#9E9E9E") for p in rows["page"]],
-                           text=[f"{s:,} sessions" for s in rows["sessions"]], textposition="auto",
+                           text=[_sessions(s) for s in rows["sessions"]], textposition="auto",
                            hovertemplate="%{y}: %{x:,} views<extra></extra>"))
     fig.update_xaxes(title="page views")
     return style(fig, height=max(240, 34 * len(rows) + 80), legend=False)
@@ -50,7 +54,8 @@ def views_by_day(by_day: pd.DataFrame, colors: dict[str, str]) -> go.Figure:
         fig.add_trace(go.Bar(x=rows["day"], y=rows["views"], name=page, marker_color=colors.get(page, "#9E9E9E"),
                              hovertemplate=f"{page}: %{{y:,}} views on %{{x|%Y-%m-%d}}<extra></extra>"))
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(title="day (UTC)", type="date")
+    fig.update_xaxes(title="day (UTC)", type="date", tickformat="%Y-%m-%d",
+                     dtick=86_400_000 if by_day["day"].nunique() <= 14 else None)  # a tick a day for short spans
     fig.update_yaxes(title="page views")
     return style(fig)
 
@@ -94,7 +99,7 @@ def filters(changes: pd.DataFrame) -> go.Figure:
     if changes.empty:
         return empty_figure("No filter changes in this period.")
     fig = go.Figure(go.Bar(x=changes["filter"], y=changes["changes"], marker_color=PALETTE[0],
-                           text=[f"{s:,} sessions" for s in changes["sessions"]], textposition="auto",
+                           text=[_sessions(s) for s in changes["sessions"]], textposition="auto",
                            hovertemplate="%{x}: %{y:,} changes<extra></extra>"))
     fig.update_yaxes(title="changes")
     return style(fig, height=320, legend=False)
