@@ -195,3 +195,31 @@ def integrity_titles(threshold: float = Query(3.0, ge=2, le=6, description="Gap 
         return {**out, "insights": [], "page": {"total": 0, **page._asdict()}, "items": []}
     info, rows = frames.window(found["table"], *page)
     return {**out, "insights": found["insights"], "page": info, "items": frames.records(rows)}
+
+
+def _finite(figures: dict) -> dict:
+    """A headline with NaN (nothing to average) as null."""
+    return {k: None if isinstance(v, float) and v != v else v for k, v in figures.items()}
+
+
+@router.get("/integrity/reviews", response_model=sa.ReviewText, tags=["integrity"],
+            summary="Sentiment of review text", responses=NOT_FOUND)
+def integrity_reviews(title_id: str | None = Query(None, description="Also score this title's newest reviews."),
+                      flt: Filters = Depends(title_filters)) -> dict:
+    """Text sentiment (VADER) of the source's own reviews of the titles in view; with ``title_id`` that title's
+    figures and its highest- and lowest-scoring reviews. The same cached functions as the Integrity page."""
+    from core.data import reviews
+
+    found = integrity_cache.integrity_reviews(flt)
+    out = {"filters": applied(flt), "available": found["available"]}
+    if not found["available"]:
+        return {**out, "note": reviews.missing_note(flt.source)}
+    title = None
+    if title_id:
+        one = integrity_cache.integrity_title_reviews(flt, title_id)
+        if not one["headline"]["reviews"]:
+            raise HTTPException(404, "No review of a title with this id in this source.")
+        title = {"title_id": title_id, "headline": _finite(one["headline"]), "volatility": one["volatility"],
+                 "most_positive": one["positive"], "most_negative": one["negative"], "insights": one["insights"]}
+    return {**out, "total": found["total"], "scored": found["sampled"], "headline": _finite(found["headline"]),
+            "title": title, "insights": found["trend_insights"] + found["genre_insights"]}

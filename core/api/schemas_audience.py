@@ -228,3 +228,38 @@ class VoteFlags(BaseModel):
     insights: list[str]
     page: PageInfo
     items: list[VoteFlag]
+
+
+class ReviewQuote(BaseModel):
+    head: str = Field(description="Text sentiment, rating and date, e.g. '+0.93 · 8/10 · 2024-03-01'.")
+    text: str
+
+
+class ReviewSentiment(BaseModel):
+    reviews: int
+    titles: int
+    sentiment: float | None = Field(description="Mean VADER compound score of the texts (-1 .. +1).")
+    positive: float | None = Field(description="Share of texts scoring +0.05 or more.")
+    negative: float | None = Field(description="Share of texts scoring -0.05 or less.")
+    rated: int = Field(description="Reviews that carry a rating.")
+    disagree: float | None = Field(description="Share of the rated reviews whose text says the opposite of the stars.")
+
+
+class TitleReviews(BaseModel):
+    title_id: str
+    headline: ReviewSentiment
+    volatility: str = Field(description="Rolling sd of sentiment over 5 consecutive reviews ('n/a' with fewer).")
+    most_positive: list[ReviewQuote]
+    most_negative: list[ReviewQuote]
+    insights: list[str]
+
+
+class ReviewText(BaseModel):
+    filters: AppliedFilters
+    available: bool = Field(description="False when the source has no review text (``note`` says why).")
+    note: str = ""
+    total: int = Field(0, description="Reviews the source holds.")
+    scored: int = Field(0, description="Reviews scored: all of them, or a sample drawn by review id.")
+    headline: ReviewSentiment | None = Field(None, description="Over the scored reviews of the titles in view.")
+    title: TitleReviews | None = Field(None, description="The title asked for with ``title_id``.")
+    insights: list[str] = []

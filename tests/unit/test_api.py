@@ -35,6 +35,7 @@ CALLS = [
     ("GET", "/recommendations/titles/gm:18642/neighbours", {}, None),
     ("GET", "/integrity/raters", {}, None),
     ("GET", "/integrity/titles", {}, None),
+    ("GET", "/integrity/reviews", {}, None),  # its answers: tests/unit/test_api_reviews.py
     ("GET", "/usage", {}, None),  # its answers: tests/unit/test_api_usage.py
 ]
 
