@@ -29,7 +29,14 @@ def write_platform(folder, n_events: int = 3000, seed: int = 0) -> dict[str, pd.
         "user_id": [f"s{i}" for i in rng.integers(0, 60, n)], "title_id": [f"t{i}" for i in rng.integers(0, 24, n)],
         "rating": rng.integers(1, 11, n) / 2,
         "timestamp": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 10**6, n), unit="min")})
-    tables = {"watch_events": events, "titles": titles, "ratings": ratings}
+    text_rng, k = np.random.default_rng(seed + 1), 300  # reviews drawn apart: the other tables stay as they were
+    reviews = pd.DataFrame({
+        "review_id": [f"r{i:04d}" for i in range(k)], "title_id": [f"t{i}" for i in text_rng.integers(0, 24, k)],
+        "user_id": [f"s{i}" for i in text_rng.integers(0, 60, k)],
+        "text": text_rng.choice(["Loved it.", "Dull and slow.", "Fine, I suppose."], k),
+        "created_at": pd.Timestamp("2024-01-01") + pd.to_timedelta(text_rng.integers(0, 10**6, k), unit="min"),
+        "rating": text_rng.integers(1, 11, k).astype(float)})
+    tables = {"watch_events": events, "titles": titles, "ratings": ratings, "reviews": reviews}
     for name, frame in tables.items():
         frame.to_parquet(folder / f"{name}.parquet")
     return tables
@@ -60,7 +67,7 @@ def test_engine_label_never_shows_a_url_with_credentials():
 
 def test_open_platform_leaves_out_missing_tables(platform):
     _, tables = platform
-    assert set(tables) == {"watch_events", "titles", "ratings"}
+    assert set(tables) == {"watch_events", "titles", "ratings", "reviews"}  # no subscribers file
 
 
 def test_title_stats_match_pandas(platform):
@@ -114,3 +121,20 @@ def test_rating_totals_and_whole_rater_samples(platform):
     per_user = frames["ratings"].groupby("user_id").size()
     assert 0 < kept["user_id"].nunique() < per_user.size
     assert (kept.groupby("user_id").size() == per_user.loc[kept["user_id"].unique()].sort_index()).all()
+
+
+def test_review_queries_count_sample_and_pick_in_the_engine(platform):
+    frames, tables = platform
+    reviews = frames["reviews"]
+    totals = queries.collect(queries.review_totals(tables["reviews"])).iloc[0]
+    assert totals["n"] == len(reviews) and totals["titles"] == reviews["title_id"].nunique()
+    assert totals["chars"] == pytest.approx(reviews["text"].str.len().mean())
+    kept = queries.collect(queries.sample_reviews(tables["reviews"], 3))
+    assert 0 < len(kept) < len(reviews) and set(kept["review_id"]) <= set(reviews["review_id"])
+    days = queries.collect(queries.review_days(tables["reviews"]))
+    assert days["n"].sum() == len(reviews)
+    newest = queries.collect(queries.title_reviews(tables["reviews"], "t3", 4))
+    expected = reviews[reviews["title_id"] == "t3"].sort_values("created_at", ascending=False).head(4)
+    assert list(newest["review_id"]) == list(expected["review_id"])
+    some = queries.collect(queries.reviews_of(tables["reviews"], ["t1", "t2"]))
+    assert len(some) == reviews["title_id"].isin(["t1", "t2"]).sum()

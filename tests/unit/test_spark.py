@@ -18,6 +18,9 @@ QUERIES = {
     "title_ratings": lambda t: queries.title_ratings(t["ratings"]),
     "title_high_peaks": lambda t: queries.title_high_peaks(t["ratings"]),
     "rating_totals": lambda t: queries.rating_totals(t["ratings"]),
+    "review_totals": lambda t: queries.review_totals(t["reviews"]),
+    "review_days": lambda t: queries.review_days(t["reviews"]),
+    "title_reviews": lambda t: queries.title_reviews(t["reviews"], "t3", 5),
     "monthly_genre_sessions": lambda t: queries.monthly_genre_sessions(t["watch_events"], ibis.memtable(
         pd.DataFrame({"title_id": ["t0", "t0", "t1", "t5"], "genre": ["Drama", "Comedy", "Action", "Sci-Fi"]}))),
 }
@@ -34,7 +37,7 @@ def both(tmp_path_factory, spark):
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
     keys = [c for c in frame.columns if frame[c].dtype == object or str(frame[c].dtype) in ("str", "string")
-            or c in ("month", "genre")]
+            or c in ("month", "genre", "day")]
     return frame.sort_values(keys or list(frame.columns)).reset_index(drop=True)
 
 
