@@ -38,7 +38,7 @@ HOW_TO_READ: dict[str, str] = {
     "decades": "Vote-weighted sentiment of titles released in each decade: the white line is all titles, the "
                "coloured lines the genres with the most votes.",
     "review_trend": "Each month: the white line is the mean sentiment of its review texts (-1 to +1, left), the "
-                    "orange dots their volatility (sd over the trailing 3 months, left), grey bars the reviews "
+                    "orange dotted line their volatility (sd over the trailing 3 months, left), grey bars the reviews "
                     "(right axis).",
     "review_genres": "Each row is a genre: the bar is the mean sentiment of its review texts (-1 to +1), the white "
                      "dot the mean rating of the same reviews on that scale ((stars - 5) / 5); a dot far from its "
@@ -218,7 +218,8 @@ def review_trend(months: pd.DataFrame) -> go.Figure:
                              line=dict(color="#F3A712", width=2, dash="dot"),
                              hovertemplate="%{x|%b %Y}: sd %{y:.2f}<extra></extra>"))
     fig.update_layout(yaxis=dict(title="Text sentiment (-1 to +1)"),
-                      yaxis2=dict(overlaying="y", side="right", title="Reviews", showgrid=False, rangemode="tozero"))
+                      yaxis2=dict(overlaying="y", side="right", title="Reviews", showgrid=False, rangemode="tozero",
+                                  tickformat=",d"))
     fig.update_xaxes(title="Month written")
     return style(fig, height=400)
 

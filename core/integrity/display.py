@@ -96,7 +96,8 @@ def review_bursts(near: pd.DataFrame, titles: pd.DataFrame) -> pd.DataFrame:
     names = titles[["title_id", "title"]].drop_duplicates("title_id").astype({"title_id": "string"})
     out = near.astype({"title_id": "string"}).merge(names, on="title_id", how="left")
     out = _percent(out.reindex(columns=list(BURST_COLUMNS)), ("near_share",))
-    return out.assign(p=out["p"].map("{:.1e}".format)).rename(columns=BURST_COLUMNS)
+    return out.assign(p=out["p"].map("{:.1e}".format), peak_start=pd.to_datetime(out["peak_start"]).dt.strftime(
+        "%Y-%m-%d")).rename(columns=BURST_COLUMNS)
 
 
 def review_quotes(reviews: pd.DataFrame) -> list[dict[str, str]]:

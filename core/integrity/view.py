@@ -223,6 +223,8 @@ def _review_text(flt: Filters) -> None:
         ui.table(found["titles"], "integrity_review_titles", "ig_dl_rv_titles")
         _title_reviews(flt, found["labels"])
         st.markdown("**Where text and stars disagree most**")
+        st.caption("A reviewer who says the opposite of their stars, or the scorer misreading the words (irony, "
+                   "'I wanted to like this'): read a few before trusting the share above.")
         ui.table(found["disagreements"], "integrity_review_disagreements", "ig_dl_rv_disagree")
     else:
         st.info("None of this source's reviews are of the titles in view: widen the filters in the sidebar.",
