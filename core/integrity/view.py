@@ -2,6 +2,8 @@
 audience sentiment, and sentiment of the source's own review text with review bursts."""
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from core import ui
@@ -16,6 +18,7 @@ from core.integrity import reviews as rv
 from core.integrity import sentiment as se
 from core.integrity import votes as iv
 
+log = logging.getLogger(__name__)
 DEFAULT_CONTAMINATION = 2.0  # % of raters flagged
 TABS = ("Suspicious raters", "Effect on ratings", "Vote patterns", "Sentiment", "Review text")
 
@@ -197,7 +200,17 @@ def _sentiment(flt: Filters) -> None:
 
 
 def _review_text(flt: Filters) -> None:
-    """Sentiment of the source's own review text beside the rating-based one, a title's extremes, bursts."""
+    """Sentiment of the source's own review text beside the rating-based one, a title's extremes, bursts; a
+    reviews table that cannot be read is said so in one sentence, never as a traceback."""
+    try:
+        _review_sections(flt)
+    except Exception as exc:  # noqa: BLE001 - an engine's or a file's own error, whatever its type
+        log.warning("review text of %s could not be read: %s", flt.source, exc)
+        ui.error_state(f"This source's reviews could not be read ({type(exc).__name__}). The other tabs are "
+                       "unaffected; reload the reviews table on the Data page or sync TMDB again.")
+
+
+def _review_sections(flt: Filters) -> None:
     found = cache.integrity_reviews(flt)
     if not found["available"]:
         st.info(reviews.missing_note(flt.source), icon=":material/info:")

@@ -132,3 +132,17 @@ def test_a_tmdb_cache_synced_with_reviews_feeds_the_tab(home):
     body = text(at)
     assert f"all {report.reviews:,} of its reviews" in body and "Reviews scored" in metrics(at)
     assert len(at.get("plotly_chart")) == 2
+
+
+def test_a_reviews_table_that_cannot_be_read_is_one_sentence_not_a_traceback(uploaded, monkeypatch):
+    import duckdb
+
+    from core.data import reviews
+
+    def broken(source):
+        raise duckdb.IOException("file cut short")
+
+    monkeypatch.setattr(reviews, "table", broken)
+    at = open_tab(source=uploaded, **WIDE)
+    assert any("reviews could not be read (IOException)" in e.value for e in at.error)
+    assert "file cut short" not in text(at)
