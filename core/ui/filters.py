@@ -134,7 +134,9 @@ def sidebar(source_only: bool = False) -> Filters:
                        args=("media",), help="Movies, TV or both, where the source has both.")
         st.multiselect("Genres", facets["genres"], key="w_flt_genres", on_change=_keep, args=("genres",),
                        placeholder="All genres")
-        st.slider("Release years", facets["year_min"], facets["year_max"], key="w_flt_years",
+        # one release year only (a small upload): a slider needs min < max, so it spans that year and the next
+        st.slider("Release years", facets["year_min"], max(facets["year_max"], facets["year_min"] + 1),
+                  key="w_flt_years",
                   on_change=_keep, args=("years",))
         st.number_input("Minimum votes", 0, MAX_MIN_VOTES, step=50, key="w_flt_min_votes", on_change=_keep,
                         args=("min_votes",), help="Titles with fewer votes are mostly obscure films and shorts.")

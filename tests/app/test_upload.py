@@ -175,3 +175,25 @@ def test_uploaded_ratings_feed_the_audience_pages(uploaded, page_file):
     assert "this source's own ratings" in shown and "no ratings table" not in shown
     if page_file.endswith("Recommender.py"):
         assert "1,500 ratings by 60 users" in shown
+
+
+def test_a_catalogue_from_a_single_release_year_gets_a_working_year_filter(tmp_path, monkeypatch):
+    import streamlit as st
+
+    from core.data import ingest
+
+    monkeypatch.setenv("MARQUEE_CACHE_DIR", str(tmp_path))
+    header, *rows = _catalogue(60).splitlines()
+    one_year = b"\n".join([header] + [row.replace(row.split(b",")[4], b"2019-06-01") for row in rows])
+    ingest.ingest("one_year.csv", one_year, "titles", "One year")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(PAGE.parents[1] / "pages" / "01_Content_Universe.py"), default_timeout=120)
+    at.query_params.update({"source": "up:one_year", "min_votes": "0"})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    slider = at.sidebar.slider(key="w_flt_years")
+    assert slider.min == 2019 and tuple(slider.value) == (2019, 2019)
+    assert next(m.value for m in at.metric if m.label == "Titles") == "60"
+    st.cache_data.clear()
+    st.cache_resource.clear()
