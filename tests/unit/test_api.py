@@ -41,15 +41,6 @@ CALLS = [
 
 
 @pytest.fixture(scope="module")
-def app():
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MARQUEE_API_TOKEN", TOKEN)
-        from core.api import app
-
-        yield app
-
-
-@pytest.fixture(scope="module")
 def api(app):
     return TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"})
 

@@ -11,15 +11,6 @@ from tests.unit.test_api import TOKEN, get
 WIDE = {"years": "1900-2100", "min_votes": "0"}
 
 
-@pytest.fixture(scope="module")
-def app():
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MARQUEE_API_TOKEN", TOKEN)
-        from core.api import app
-
-        yield app
-
-
 @pytest.fixture()
 def api(app):
     import streamlit as st

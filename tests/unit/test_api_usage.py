@@ -12,15 +12,6 @@ from tests.unit.test_api import TOKEN, V1, get
 from tests.unit.test_usage import lock_held
 
 
-@pytest.fixture(scope="module")
-def app():
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MARQUEE_API_TOKEN", TOKEN)
-        from core.api import app
-
-        yield app
-
-
 @pytest.fixture()
 def api(app, tmp_path, monkeypatch):
     path = tmp_path / "usage.duckdb"
