@@ -120,12 +120,8 @@ def integrity_planted(source: str, version: str, contamination: float) -> dict:
         results["Review farms"] = pl.precision_recall(
             farms.loc[farms["farm"], "review_id"], truth.loc[truth["entity_type"] == "review", "entity_id"],
             farms["review_id"])
-    if len(review_bursts["windows"]):
-        near = review_bursts["near"]
-        results["Review bursts"] = pl.precision_recall(
-            near.loc[near["fake"], "title_id"], truth.loc[(truth["entity_type"] == "title")
-                                                          & (truth["label"] == "review_farm"), "entity_id"],
-            review_bursts["windows"]["title_id"])
+    if (review_score := pl.review_burst_score(review_bursts, truth)) is not None:
+        results["Review bursts"] = review_score
     card = pl.scorecard(results)
     return {"card": card, "insights": pl.insights(card), "bursts": bursts.head(200),
             "farms": None if farms is None else farms.sort_values("similarity", ascending=False).head(200),
@@ -278,11 +274,7 @@ def integrity_review_bursts(flt: Filters) -> dict:
 
     found = review_burst_checks(flt.source, flt.version)
     truth = platforms.truth(flt.source) if flt.source.startswith("syn:") else None
-    score = None
-    if truth is not None and not truth.empty and len(found["windows"]):
-        planted = truth.loc[(truth["entity_type"] == "title") & (truth["label"] == "review_farm"), "entity_id"]
-        score = pl.precision_recall(found["near"].loc[found["near"]["fake"], "title_id"], planted,
-                                    found["windows"]["title_id"])
+    score = pl.review_burst_score(found, truth)
     return {"titles": len(found["windows"]), "table": display.review_bursts(found["near"],
                                                                           data_cache.source_titles(flt)),
             "score": score, "insights": ii.review_burst_insights(found["windows"], found["near"], score)}

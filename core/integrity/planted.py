@@ -45,6 +45,16 @@ def precision_recall(flagged, planted, population) -> dict:
             "recall": found / len(planted) if planted else float("nan")}
 
 
+def review_burst_score(found: dict, truth: pd.DataFrame | None) -> dict | None:
+    """Precision and recall of the review-burst titles (``found``: ``windows`` of every reviewed title, ``near``
+    with ``fake`` per burst title) against the titles planted as review farms; None without truth or reviews."""
+    if truth is None or truth.empty or not len(found["windows"]):
+        return None
+    planted = truth.loc[(truth["entity_type"] == "title") & (truth["label"] == "review_farm"), "entity_id"]
+    near = found["near"]
+    return precision_recall(near.loc[near["fake"], "title_id"], planted, found["windows"]["title_id"])
+
+
 def burst_scores(peaks: pd.DataFrame) -> pd.DataFrame:
     """``title_id, high_ratings, peak_day, z, burst``: the robust z-score of each title's peak day."""
     logs = np.log1p(peaks["peak_day"].astype("float64"))
