@@ -145,8 +145,8 @@ def session_insights(figs: dict) -> list[str]:
     """Median session length and how many sessions stopped at one page."""
     if not figs["sessions_n"]:
         return []
-    return [f"The median session lasts **{duration(figs['median_session_s'])}** over {figs['sessions_n']:,} "
-            f"sessions; {figs['one_page_share']:.0%} of them saw one page only."]
+    return [f"The median session lasts **{duration(figs['median_session_s'])}** over "
+            f"{plural(int(figs['sessions_n']), 'session')}; {figs['one_page_share']:.0%} of them saw one page only."]
 
 
 def flow_insights(moves: pd.DataFrame) -> list[str]:
