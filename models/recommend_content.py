@@ -101,6 +101,8 @@ class ContentIndex:
         self.item_index_ = pd.Index(self.catalogue_["title_id"])
         self.popularity_ = np.bincount(self.item_index_.get_indexer(r["title_id"]),
                                        minlength=len(self.item_index_)).astype(float)
+        # most rated first, ties by id: sorted once here, not on every cold-start call
+        self._popular_order = np.lexsort((np.arange(len(self.item_index_)), self._id_rank(), -self.popularity_))
         self._fit_content(cat)
         return r
 
@@ -144,7 +146,7 @@ class ContentIndex:
         if len(exclude):
             drop = ids.positions(self.item_index_, list(exclude))
             mask[drop[drop >= 0]] = False
-        order = np.lexsort((np.arange(len(self.item_index_)), self._id_rank(), -self.popularity_))
+        order = self._popular_order
         return self.item_index_[order[mask[order]][:k]].tolist()
 
     def _id_rank(self) -> np.ndarray:

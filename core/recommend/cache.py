@@ -25,7 +25,7 @@ def _ratings(src: tuple[str, str]):
     return data_cache.audience_ratings(*src, max_raters=audience.RECOMMENDER_RATERS)
 
 
-MODEL_CODE = ("models.recommend", "models.recommend_content", "models.recommend_algos", "models.love",
+MODEL_CODE = ("models.recommend", "models.recommend_content", "models.recommend_algos", "models.love", "models.ids",
               "core.recommend.evaluation")
 
 
