@@ -10,6 +10,11 @@ then a rename) with a header that names them and a SHA-256 checksum of the paylo
 damaged, truncated or tampered-with file counts as missing and is rebuilt. A read-only or full cache dir costs
 speed, never a page: values are computed in memory and ``writable()`` says why nothing is kept. The folder is
 pruned to a size cap.
+
+Several processes (the replicas of ``python -m core serve``) share one cache dir. Writes are atomic renames, so
+a reader never sees half a file, and ``load_or_build`` holds a per-entry file lock while it builds: the first
+replica that needs a model trains it, the others wait for the lock and read the stored result instead of
+training it again.
 """
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ import logging
 import os
 import tempfile
 import types
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Callable
 
@@ -181,13 +187,54 @@ def writable() -> tuple[bool, str]:
     return True, ""
 
 
+def lock_timeout() -> float:
+    """Seconds a process waits for another one's build of the same entry (``MARQUEE_LOCK_TIMEOUT``, default
+    600) before it builds the entry itself."""
+    try:
+        return float(os.environ.get("MARQUEE_LOCK_TIMEOUT", 600))
+    except ValueError:
+        return 600.0
+
+
+@contextmanager
+def build_lock(name: str, key: str = ""):
+    """Hold the cross-process lock of one entry (a file lock under ``<cache>/locks``) while building it.
+
+    Other processes and threads asking for the same entry wait here. The lock is released when its holder
+    exits, even when killed (an OS file lock). A cache dir that cannot hold a lock file, or a wait longer than
+    ``lock_timeout()``, builds without it: that costs duplicate work, never a page.
+    """
+    from filelock import FileLock, Timeout
+
+    folder = config.cache_dir() / "locks"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(folder / f"{name}-{key}.lock", timeout=lock_timeout())
+        lock.acquire()
+    except Timeout:
+        log.warning("Waited %.0f s for another process to build %s; building it here too", lock_timeout(), name)
+        lock = None
+    except OSError as exc:
+        _warn_unwritable(str(config.cache_dir()), exc.strerror or type(exc).__name__)
+        lock = None
+    try:
+        yield
+    finally:
+        if lock is not None:
+            lock.release()
+
+
 def load_or_build(name: str, key: str, build: Callable[[], Any], fmt: str = "joblib") -> Any:
     """The stored value for (name, key), or ``build()`` stored under it (kept in memory only when the cache dir
-    cannot be written)."""
+    cannot be written). Only one process builds a given entry at a time; the others read its result."""
     value = load(name, key, fmt)
-    if value is None:
-        value = build()
-        save(name, key, value, fmt)
+    if value is not None:
+        return value
+    with build_lock(name, key) if writable()[0] else nullcontext():
+        value = load(name, key, fmt)  # built by another process while this one waited
+        if value is None:
+            value = build()
+            save(name, key, value, fmt)
     return value
 
 
@@ -206,15 +253,24 @@ def prune(limit: int | None = None) -> list[str]:
     Returns the names of the deleted files.
     """
     limit = max_bytes() if limit is None else limit
-    files = [p for fmt, folder in _FOLDERS.items() if (config.cache_dir() / folder).exists()
-             for p in (config.cache_dir() / folder).glob(f"*.{fmt}")]
-    files.sort(key=lambda p: p.stat().st_mtime)
-    total, removed = sum(p.stat().st_size for p in files), []
-    for path in files:
+    files = []
+    for fmt, folder in _FOLDERS.items():
+        for path in (config.cache_dir() / folder).glob(f"*.{fmt}"):
+            try:  # another process may prune or replace the same file meanwhile
+                stat = path.stat()
+            except OSError:
+                continue
+            files.append((stat.st_mtime, stat.st_size, path))
+    files.sort()
+    total, removed = sum(size for _, size, _ in files), []
+    for _, size, path in files:
         if total <= limit:
             break
-        total -= path.stat().st_size
-        path.unlink(missing_ok=True)
+        total -= size
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            continue
         removed.append(path.name)
     return removed
 

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from core import config
+from core import config, diskcache
 from core.data import schema
 
 log = logging.getLogger(__name__)
@@ -189,17 +192,46 @@ def read(path: Path) -> EmbeddedData:
     return EmbeddedData(**frames, built_at=built)
 
 
-def load(rebuild: bool = False) -> EmbeddedData:
-    """The embedded tables: read from the local cache, building them first if absent or outdated."""
-    path = _cache_path()
-    if not rebuild and (path / "manifest.json").exists():
-        try:
-            return read(path)
-        except (OSError, ValueError, KeyError):
-            pass  # a damaged cache is rebuilt below
-    data = build()
+def _read_built(path: Path) -> EmbeddedData | None:
+    if not (path / "manifest.json").exists():
+        return None
     try:
-        save(data, path)
-    except OSError as exc:  # a read-only or full cache dir: serve the tables from memory, rebuild next start
-        log.warning("Cannot save the embedded cache in %s (%s); using it from memory", path, exc.strerror or exc)
+        return read(path)
+    except (OSError, ValueError, KeyError):
+        return None  # a damaged cache is rebuilt
+
+
+def load(rebuild: bool = False) -> EmbeddedData:
+    """The embedded tables: read from the local cache, building them first if absent or outdated.
+
+    Replicas starting together on one cache dir build it once: the builder holds a file lock, writes into a
+    temporary folder and renames it into place, so the others wait and then read a complete cache.
+    """
+    path = _cache_path()
+    if not rebuild and (found := _read_built(path)) is not None:
+        return found
+    with diskcache.build_lock("embedded", f"v{BUILD_VERSION}"):
+        if not rebuild and (found := _read_built(path)) is not None:
+            return found  # built by another process while this one waited
+        data = build()
+        try:
+            _save_atomically(data, path)
+        except OSError as exc:  # a read-only or full cache dir: serve the tables from memory, rebuild next start
+            log.warning("Cannot save the embedded cache in %s (%s); using it from memory", path,
+                        exc.strerror or exc)
     return data
+
+
+def _save_atomically(data: EmbeddedData, path: Path) -> None:
+    """``save`` into a sibling temp folder, then swap it in with renames (a reader sees the old or the new)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
+    old = path.with_name(f".{path.name}-old-{os.getpid()}")
+    try:
+        save(data, staging)
+        if path.exists():
+            path.rename(old)
+        staging.rename(path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)

@@ -152,3 +152,64 @@ def test_a_frame_round_trips_through_parquet_with_its_dtypes_and_list_columns(ca
     raw[-20] ^= 0xFF  # a flipped byte in the payload fails the checksum
     path.write_bytes(bytes(raw))
     assert diskcache.load("frame", "k", "parquet") is None
+
+
+_BUILDER = """
+import sys, time
+from pathlib import Path
+from core import diskcache
+
+def build():
+    with open(sys.argv[1], "a") as fh:
+        fh.write("built\\n")
+    time.sleep(0.5)
+    return {"model": 42}
+
+print(diskcache.load_or_build("shared_model", "k", build)["model"])
+"""
+
+
+def test_processes_sharing_a_cache_dir_build_an_entry_once(tmp_path):
+    """Replicas that need the same model together: one trains it, the others wait and read it."""
+    import subprocess
+    import sys
+
+    log = tmp_path / "builds.log"
+    procs = [subprocess.Popen([sys.executable, "-c", _BUILDER, str(log)], cwd=config.ROOT, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]
+    outputs = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], outputs
+    assert [out.strip() for out, _ in outputs] == ["42", "42", "42"]
+    assert log.read_text().count("built") == 1
+
+
+def test_threads_wait_for_the_builder_of_the_same_entry():
+    from concurrent.futures import ThreadPoolExecutor
+
+    calls = []
+
+    def build():
+        calls.append(1)
+        time.sleep(0.3)
+        return [1, 2, 3]
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: diskcache.load_or_build("t", "shared", build), range(4)))
+    assert results == [[1, 2, 3]] * 4
+    assert len(calls) == 1
+
+
+def test_prune_survives_files_removed_by_another_process(monkeypatch):
+    for i in range(3):
+        diskcache.save("t", f"k{i}", list(range(500)))
+    real_stat = type(config.cache_dir()).stat
+    victim = diskcache._path("t", "k1", "joblib")
+
+    def flaky_stat(self, *args, **kwargs):
+        if self == victim:
+            raise FileNotFoundError(self)
+        return real_stat(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(victim), "stat", flaky_stat)
+    removed = diskcache.prune(limit=0)
+    assert "t-k0.joblib" in removed and "t-k2.joblib" in removed
