@@ -15,8 +15,10 @@ agent, a key or any other text a user typed.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import errno
 import logging
+import os
 import queue
 import threading
 import time
@@ -63,20 +65,26 @@ def write(path: Path, rows: list[Row], max_rows: int) -> None:
     """
     import duckdb
     import pyarrow as pa
+    from filelock import FileLock
 
     path.parent.mkdir(parents=True, exist_ok=True)
     batch = pa.table({c: [r[i] for r in rows] for i, c in enumerate(COLUMNS)},
                      schema=pa.schema([("ts", pa.timestamp("us")), ("session", pa.string()), ("page", pa.string()),
                                        ("kind", pa.string()), ("name", pa.string()), ("value", pa.string()),
                                        ("ms", pa.float64())]))
-    con = duckdb.connect(str(path))
-    try:
-        con.execute(DDL)
-        con.register("usage_batch", batch)
-        con.execute("INSERT INTO events SELECT * FROM usage_batch")
-        trim(con, max_rows)
-    finally:
-        con.close()
+    # replicas of one deployment share the file: their writers take turns on a file lock instead of colliding on
+    # DuckDB's own (a timeout reads as "locked" and is counted)
+    turn = FileLock(path.with_name(path.name + ".lock"), timeout=2) if os.access(path.parent, os.W_OK) \
+        else contextlib.nullcontext()  # a read-only folder: DuckDB says so below (counted as read_only)
+    with turn:
+        con = duckdb.connect(str(path))
+        try:
+            con.execute(DDL)
+            con.register("usage_batch", batch)
+            con.execute("INSERT INTO events SELECT * FROM usage_batch")
+            trim(con, max_rows)
+        finally:
+            con.close()
 
 
 def trim(con, max_rows: int) -> int:

@@ -336,3 +336,26 @@ def test_an_unwritten_store_has_empty_figures(tmp_path):
     figs = insights.from_store(tmp_path / "none.duckdb", 30)
     assert figs["events"] == 0 and figs["sessions_n"] == 0 and figs["views_by_page"].empty
     assert not (tmp_path / "none.duckdb").exists()  # reading never creates the store
+
+
+_REPLICA_WRITER = """
+import sys
+from pathlib import Path
+from core.usage import store
+path = Path(sys.argv[1])
+for batch in range(25):
+    store.write(path, [store.event(sys.argv[2], "Home", "view") for _ in range(8)], 1_000_000)
+"""
+
+
+def test_replicas_writing_one_store_take_turns_and_lose_nothing(tmp_path):
+    """Two processes (replicas of one deployment) flushing to the same file at once: every event lands."""
+    path = tmp_path / "usage.duckdb"
+    root = Path(__file__).resolve().parents[2]
+    procs = [subprocess.Popen([sys.executable, "-c", _REPLICA_WRITER, str(path), f"s{i}"], cwd=root,
+                              stderr=subprocess.PIPE, text=True) for i in range(2)]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], errors
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert con.execute("SELECT session, count(*) FROM events GROUP BY 1 ORDER BY 1").fetchall() == [
+            ("s0", 200), ("s1", 200)]
