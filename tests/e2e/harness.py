@@ -74,6 +74,47 @@ def running_server(env: dict | None = None, health_timeout: float = 60):
 
 
 @contextmanager
+def running_deployment(replicas: int = 2, env: dict | None = None, timeout: float = 180):
+    """Run ``python -m core serve --replicas N`` (nginx in front) on a free loopback port; yield a function that
+    reads its current ``serve.json`` (url, proxy and replica ports, pids, restarts); stop it by PID."""
+    import json
+    import tempfile
+
+    run_dir = Path(tempfile.mkdtemp(prefix="marquee-serve-test-"))
+    cmd = [sys.executable, "-m", "core", "serve", "--replicas", str(replicas), "--host", "127.0.0.1",
+           "--port", "0", "--run-dir", str(run_dir)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+    def state() -> dict:
+        return json.loads((run_dir / "serve.json").read_text())
+
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"core serve exited with {proc.returncode}: {proc.stderr.read()[-2000:]}")
+            try:
+                current = state()
+                if current["proxy"]["pid"] and all(r["ready"] for r in current["replicas"]):
+                    wait_healthy(current["url"], 30)
+                    break
+            except (OSError, ValueError, KeyError):
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"core serve not ready after {timeout} s")
+            time.sleep(0.2)
+        yield state
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+@contextmanager
 def running_app(env: dict | None = None):
     """``running_server`` yielding (url, start_time)."""
     with running_server(env) as (url, started, _):
