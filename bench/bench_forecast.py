@@ -8,6 +8,10 @@ holdout of 6 correlated genres is too noisy to pick a model from.
 Rule: the default is the method with the lowest MASE averaged over all origins among those that also beat
 the mean-of-last-12 baseline on the last-12 holdout.
 
+``--nested`` scores the selection rule honestly: for each target holdout (the last 12 months, then the 12 before),
+the method is chosen on the ``--inner`` older 12-month holdouts only (globally, and per genre) and scored on the
+target; it needs ``inner + targets`` origins and prints what hindsight would have picked beside it.
+
 ``--page`` prints the Forecasting page's own figures instead: the default view's top genres and series
 (``core.forecast.engine.build_inputs``: MovieLens ratings of the IMDb films in view, complete months only), the
 page's backtest MASE per genre and model on the last 12 months and on earlier rolling 12-month holdouts,
@@ -15,6 +19,7 @@ fit times, and the page's cold (no in-process or disk cache), restart (fits read
 times under AppTest (which adds its own polling, ~0.4 s), plus the warm page script alone in bare mode.
 
     python bench/bench_forecast.py [--origins 5] [--genres 6]
+    python bench/bench_forecast.py --nested [--inner 4] [--targets 3]
     python bench/bench_forecast.py --page [--origins 4] [--repeats 5]
 """
 from __future__ import annotations
@@ -162,15 +167,48 @@ def page_main(origins: int, repeats: int) -> None:
                       "median_seconds": fit.round(4).to_dict(), **{k: round(v, 3) for k, v in timings.items()}}))
 
 
+def nested(res: pd.DataFrame, inner: int, targets: int) -> dict:
+    """Outer MASE of 'pick the method with the lowest mean MASE on the ``inner`` holdouts before the target'.
+
+    Origin ``k`` is the 12-month holdout ending ``12 k`` months before the newest month; for target ``k`` the
+    choice sees origins ``k + 1 .. k + inner`` only (every one ends before the target starts), globally (one
+    method for every genre) and per genre. Hindsight (the best method on the target itself) is printed beside.
+    """
+    mase = res.pivot_table(index=["origin", "genre"], columns="method", values="mase")
+    out = {}
+    for k in range(targets):
+        window = mase.loc[k + 1: k + inner]
+        pick = window.mean().idxmin()
+        target = mase.loc[k]
+        per_genre = window.groupby(level="genre").mean().idxmin(axis=1)
+        per_genre_score = float(np.mean([target.loc[g, m] for g, m in per_genre.items()]))
+        out[k] = {"holdout_end": res.loc[res["origin"] == k, "holdout_end"].iloc[0], "global_pick": pick,
+                  "global_mase": float(target[pick].mean()), "per_genre_mase": per_genre_score,
+                  "hindsight": target.mean().idxmin(), "hindsight_mase": float(target.mean().min()),
+                  "default_mase": float(target["ens_default"].mean())}
+        print(f"target holdout ending {out[k]['holdout_end']}: chosen on the {inner} older holdouts {pick} -> "
+              f"{out[k]['global_mase']:.3f}; per-genre choice {per_genre_score:.3f}; EnsembleForecaster() default "
+              f"{out[k]['default_mase']:.3f}; hindsight best {out[k]['hindsight']} {out[k]['hindsight_mase']:.3f}")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--origins", type=int, default=5, help="12-month holdouts, newest first")
     parser.add_argument("--genres", type=int, default=6)
     parser.add_argument("--page", action="store_true", help="the Forecasting page's own figures and timings")
     parser.add_argument("--repeats", type=int, default=5, help="warm AppTest reruns (--page)")
+    parser.add_argument("--nested", action="store_true", help="score the choice made on older holdouts only")
+    parser.add_argument("--inner", type=int, default=4, help="older holdouts the choice sees (--nested)")
+    parser.add_argument("--targets", type=int, default=3, help="target holdouts, newest first (--nested)")
     args = parser.parse_args()
     if args.page:
         page_main(args.origins, args.repeats)
+        return
+    if args.nested:
+        res = run(genre_series(args.genres), candidates(), args.inner + args.targets)
+        print(json.dumps({"bench": "forecast_nested", "inner": args.inner,
+                          "targets": nested(res, args.inner, args.targets)}))
         return
 
     series = genre_series(args.genres)
