@@ -4,7 +4,9 @@ Runs a stdlib ``ThreadingHTTPServer`` in a background thread on a free port and 
 generated from a seeded RNG (synthetic fixture data, not real titles or reviews: review texts are stock phrases
 whose tone follows the review's rating). It can misbehave on purpose: latency,
 a server-side token-bucket rate limit (429 with ``Retry-After``), and random 5xx answers, truncated JSON and
-hung requests. Counters record what it served.
+hung requests (``hang_seconds`` without an answer, then the connection is closed), drawn from an RNG seeded with
+``seed`` so a run's fault sequence is reproducible. Counters record what it served: every request, the useful
+ones (a complete 200 body) and which (path, page) pairs were never answered usefully (``never_useful``).
 
 Example:
     with FakeTmdb(latency=0.05, rate_limit=40) as server:
@@ -113,14 +115,17 @@ class FakeTmdb:
         burst: bucket size; default max(1, rate_limit / 10).
         retry_after: fixed ``Retry-After`` seconds; default the time to the next token, rounded up (>= 1).
         error_rate, truncate_rate, hang_rate: fractions of requests answered 5xx, with truncated JSON,
-            or not answered for ``hang_seconds``.
+            or not answered for ``hang_seconds`` (then closed without an answer, so a hang is never counted as
+            answered even when the client has long given up on it). Drawn after the rate limit: a fault uses a
+            token, as it would on a real server.
         titles_per_list: titles in each big list (popular, top rated, discover); small lists get 1/25.
         omit_genres: genre ids left out of the genre lists (titles still carry them, as when TMDB adds a genre).
         max_reviews: most reviews a title has (``/movie/{id}/reviews``, 20 a page); about 40% of titles have none.
         seed: RNG seed for the data and the faults.
 
     Attributes such as ``error_rate``, ``broken`` and ``junk`` may be changed while the server runs. Counters
-    include ``rate_limited``: the 429s served.
+    include ``rate_limited`` (the 429s served), ``ok`` (200s, truncated ones included) and ``useful`` (200s with
+    a complete body).
     """
 
     def __init__(self, *, api_key: str = "fake-api-key", bearer_token: str = "fake-bearer-token",
@@ -138,10 +143,10 @@ class FakeTmdb:
         self.junk: set[tuple[str, int]] = set()
         self.omit_genres = set(omit_genres)
         self.bucket = TokenBucket(rate_limit, burst or max(1.0, rate_limit / 10)) if rate_limit else None
-        self._fault_rng = random.Random(seed + 1)
         self._lock = threading.Lock()
         self._counters: Counter = Counter()
         self._hits: Counter = Counter()
+        self._useful: set[tuple[str, int | None]] = set()  # (path, page) answered at least once with a full 200
         self._stopped = threading.Event()
         self.lists = _build_lists(seed, titles_per_list)
         self._known = {m: set().union(*(ids for p, ids in self.lists.items() if LISTS[p][0] == m))
@@ -164,7 +169,7 @@ class FakeTmdb:
 
     @property
     def counters(self) -> dict[str, int]:
-        """Snapshot: requests, ok, rate_limited, server_errors, truncated, hung, unauthorized, not_found."""
+        """Snapshot: requests, ok, useful, rate_limited, server_errors, truncated, hung, unauthorized, not_found."""
         with self._lock:
             return dict(self._counters)
 
@@ -178,10 +183,17 @@ class FakeTmdb:
         with self._lock:
             return dict(self._hits)
 
+    def never_useful(self) -> list[tuple[str, int | None]]:
+        """(path, page) pairs requested but never answered with a complete 200 (404s and other final answers
+        included: a client must report those it gave up on)."""
+        with self._lock:
+            return sorted((k for k in self._hits if k not in self._useful), key=lambda k: (k[0], k[1] or 0))
+
     def reset_counters(self) -> None:
         with self._lock:
             self._counters.clear()
             self._hits.clear()
+            self._useful.clear()
 
     def stop(self) -> None:
         """Stop serving (idempotent); hung requests are released."""
@@ -204,7 +216,7 @@ class FakeTmdb:
         path = url.path[2:] if url.path.startswith("/3/") else url.path
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         page = _int(query.get("page"), 1) if path in LISTS or _REVIEWS.match(path) else None
-        self._count("requests", (path, page))
+        attempt = self._count("requests", (path, page))
         if self.latency:
             time.sleep(self.latency)
         if not self._authorized(query, req.headers.get("Authorization", "")):
@@ -216,7 +228,7 @@ class FakeTmdb:
             return _send(req, 429, {"status_code": 25, "status_message": "Your request count is over the "
                                     "allowed limit.", "success": False}, {"Retry-After": str(seconds)})
         broken = (path, page) in self.broken
-        fault = "error" if broken else self._draw_fault()
+        fault = "error" if broken else self._draw_fault(path, page, attempt)
         if fault == "hang":
             self._count("hung")
             self._stopped.wait(self.hang_seconds)
@@ -231,7 +243,11 @@ class FakeTmdb:
         if fault == "truncate" and status == 200:
             self._count("truncated")
             return _send(req, status, payload, truncate=True)
-        return _send(req, status, payload)
+        if _send(req, status, payload) and status == 200:
+            with self._lock:
+                self._counters["useful"] += 1
+                self._useful.add((path, page))
+        return None
 
     def route(self, path: str, query: dict[str, str]) -> tuple[int, dict]:
         """Status and JSON body for a path (no faults)."""
@@ -337,20 +353,23 @@ class FakeTmdb:
             return True
         return bool(self.bearer_token) and authorization == f"Bearer {self.bearer_token}"
 
-    def _draw_fault(self) -> str | None:
-        with self._lock:
-            r = self._fault_rng.random()
+    def _draw_fault(self, path: str, page: int | None, attempt: int) -> str | None:
+        """The fault of the ``attempt``-th request for (path, page): drawn from (seed, path, page, attempt), so
+        a run's faults do not depend on the order in which concurrent requests arrive."""
+        r = random.Random(f"{self.seed}:fault:{path}:{page}:{attempt}").random()
         for name, rate in (("error", self.error_rate), ("truncate", self.truncate_rate), ("hang", self.hang_rate)):
             if r < rate:
                 return name
             r -= rate
         return None
 
-    def _count(self, name: str, hit: tuple | None = None) -> None:
+    def _count(self, name: str, hit: tuple | None = None) -> int:
+        """Count ``name`` (and a request for ``hit``); returns how many requests ``hit`` has had."""
         with self._lock:
             self._counters[name] += 1
             if hit is not None:
                 self._hits[hit] += 1
+            return self._hits[hit] if hit is not None else 0
 
 
 def _build_lists(seed: int, titles_per_list: int) -> dict[str, list]:
@@ -381,7 +400,8 @@ def _int(value: str | None, default: int) -> int:
 
 
 def _send(req: BaseHTTPRequestHandler, status: int, payload: dict, headers: dict | None = None,
-          truncate: bool = False) -> None:
+          truncate: bool = False) -> bool:
+    """Write the answer; False when the client had already hung up."""
     body = json.dumps(payload).encode()
     if truncate:
         body = body[: len(body) // 2]
@@ -393,5 +413,8 @@ def _send(req: BaseHTTPRequestHandler, status: int, payload: dict, headers: dict
             req.send_header(name, value)
         req.end_headers()
         req.wfile.write(body)
+        req.wfile.flush()
     except (BrokenPipeError, ConnectionResetError):
         req.close_connection = True
+        return False
+    return True

@@ -31,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     for name in ("sync", "refresh"):
         cmd = commands.add_parser(name)
         cmd.add_argument("--base-url", default=config.tmdb_base_url())
-        cmd.add_argument("--workers", type=int, default=8)
+        cmd.add_argument("--workers", type=int, default=16)
         cmd.add_argument("--rps", type=float, default=config.tmdb_rps(), help="client requests/s (all workers)")
         cmd.add_argument("--timeout", type=float, default=10.0)
         cmd.add_argument("--max-retries", type=int, default=config.tmdb_max_retries(),

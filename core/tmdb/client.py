@@ -1,8 +1,12 @@
-"""TMDB (v3 API) HTTP client: credentials, a shared rate limiter, retries with backoff and jitter.
+"""TMDB (v3 API) HTTP client: credentials, a shared rate limiter, retries, adaptive read timeouts.
 
 A bad key raises ``TmdbAuthError`` at once and an unreachable server ``TmdbUnavailable``; transient failures
-(429 with ``Retry-After``, 5xx, timeouts, broken JSON) are retried. The key never appears in logs, exceptions or
-reprs. The sync that uses this client lives in ``core.tmdb.sync``; ``core.tmdb.cli`` is the public facade and CLI.
+(429 with ``Retry-After``, 5xx, timeouts, broken JSON) are retried. A retry takes its turn in the shared rate
+limiter like any request instead of sleeping its worker: only a 429 (or any answer with ``Retry-After``) pauses
+every worker, and only a 429 without it or a server that refuses connections backs off. A request that hangs is
+given up after a read timeout a few times the recent latency (``read_timeout`` at most) and sent again, so one
+hung answer costs a fraction of a second instead of the server's whole hang. The key never appears in logs,
+exceptions or reprs. The sync that uses this client lives in ``core.tmdb.sync``; ``core.tmdb.cli`` is the CLI.
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import random
 import re
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Callable, Mapping
@@ -177,32 +182,45 @@ class _Failure:
     reason: str
     retry_after: float | None = None
     connect: bool = False  # could not connect at all
+    timed_out: bool = False  # no answer within the read timeout
+    rate_limited: bool = False  # HTTP 429
 
 
 class TmdbClient:
-    """TMDB v3 client: shared rate limiter, retries with backoff and jitter, a bounded worker pool.
+    """TMDB v3 client: shared rate limiter, retries through that limiter, adaptive read timeouts, a worker pool.
 
     Args:
         session: HTTP session (see ``make_session``); the test seam together with ``base_url``.
         base_url: API root, e.g. ``config.tmdb_base_url()`` or a fake server's URL.
         credentials: sent with every request (also fine if the session already carries them).
         rps: requests a second for all workers together; default ``config.tmdb_rps()``.
-        workers: threads making requests.
-        timeout: seconds per request (connect and read).
+        workers: threads making requests (enough to cover latency and the odd hung request at ``rps``).
+        timeout: connect timeout in seconds, and the longest a request may wait for its answer.
+        read_timeout: the longest an attempt waits for an answer before it is sent again; the timeout actually
+            used is ``LATENCY_FACTOR`` times the recent 95th-percentile latency (``MIN_READ_TIMEOUT`` at least),
+            doubled for each timeout of the same request, never above ``read_timeout`` or ``timeout``.
         max_retries: retries after the first attempt (429, 5xx, timeouts, connection errors, broken JSON).
-        backoff: first backoff in seconds, doubled each retry, with jitter, capped at ``max_backoff``.
+        backoff: first backoff in seconds (429 without ``Retry-After``, refused connections, a request failing
+            twice in a row), doubled each retry, with jitter, capped at ``max_backoff``.
     """
 
+    LATENCY_FACTOR = 4.0
+    MIN_READ_TIMEOUT = 0.25
+    _LATENCY_SAMPLES = 200
+
     def __init__(self, session: requests.Session, base_url: str, credentials: Credentials | None = None, *,
-                 rps: float | None = None, workers: int = 8, timeout: float = 10.0, max_retries: int = 5,
-                 backoff: float = 0.5, max_backoff: float = 30.0) -> None:
+                 rps: float | None = None, workers: int = 16, timeout: float = 10.0, read_timeout: float = 2.0,
+                 max_retries: int = 5, backoff: float = 0.5, max_backoff: float = 30.0) -> None:
         self.session, self.base_url, self.credentials = session, base_url.rstrip("/"), credentials
         self.rps = config.tmdb_rps() if rps is None else float(rps)
         self.workers, self.timeout, self.max_retries = max(1, int(workers)), timeout, max(0, int(max_retries))
+        self.read_timeout = min(read_timeout, timeout)
         self.backoff, self.max_backoff = backoff, max_backoff
         self.limiter = RateLimiter(self.rps)
-        self._stats = {"requests": 0, "retries": 0, "rate_limited": 0}
+        self._stats = {"requests": 0, "retries": 0, "rate_limited": 0, "timeouts": 0}
         self._stats_lock = threading.Lock()
+        self._latencies: deque[float] = deque(maxlen=self._LATENCY_SAMPLES)
+        self._timeout_cache = (0, self.read_timeout)  # (samples when computed, timeout)
         _install_redaction()
 
     def __repr__(self) -> str:
@@ -216,7 +234,7 @@ class TmdbClient:
 
     @property
     def stats(self) -> dict[str, int]:
-        """Counters since creation: requests (attempts), retries, rate_limited (429s)."""
+        """Counters since creation: requests (attempts), retries, rate_limited (429s), timeouts."""
         with self._stats_lock:
             return dict(self._stats)
 
@@ -242,14 +260,15 @@ class TmdbClient:
             TmdbUnavailable: still failing after the retries. TmdbCancelled: ``cancel`` was set.
         """
         retries = self.max_retries if retries is None else retries
-        what = describe(path, params)
+        what, timeouts, failure = describe(path, params), 0, None
         for attempt in range(retries + 1):
             if cancel is not None and cancel.is_set():
                 raise TmdbCancelled("cancelled")
             self.limiter.acquire(cancel)
-            data, failure = self._attempt(path, params, what)
+            data, failure = self._attempt(path, params, what, self._read_timeout(timeouts))
             if failure is None:
                 return data
+            timeouts += failure.timed_out
             if attempt == retries:
                 break
             self._count("retries")
@@ -260,18 +279,32 @@ class TmdbClient:
             raise TmdbUnavailable(f"TMDB is unreachable at {self.host}: {failure.reason}")
         raise TmdbUnavailable(f"TMDB {what} failed after {retries + 1} attempts: {failure.reason}")
 
-    def _attempt(self, path: str, params: Mapping[str, object] | None, what: str) -> tuple[dict | None,
-                                                                                           _Failure | None]:
+    def _read_timeout(self, timeouts: int) -> float:
+        """Read timeout of an attempt after ``timeouts`` timeouts of the same request (see the class doc)."""
+        with self._stats_lock:
+            samples, cached = self._timeout_cache
+            if len(self._latencies) >= 20 and self._stats["requests"] - samples >= 20:
+                ordered = sorted(self._latencies)
+                p95 = ordered[int(0.95 * (len(ordered) - 1))]
+                cached = min(self.read_timeout, max(self.MIN_READ_TIMEOUT, self.LATENCY_FACTOR * p95))
+                self._timeout_cache = (self._stats["requests"], cached)
+        return min(self.read_timeout, cached * 2 ** timeouts)
+
+    def _attempt(self, path: str, params: Mapping[str, object] | None, what: str,
+                 read_timeout: float) -> tuple[dict | None, _Failure | None]:
         """One request. Returns (data, None) or (None, retryable failure); raises on final answers."""
         query = {**(self.credentials.params() if self.credentials else {}), **(params or {})}
         headers = self.credentials.headers() if self.credentials else {}
         self._count("requests")
+        started = time.monotonic()
         try:
-            resp = self.session.get(self.base_url + path, params=query, headers=headers, timeout=self.timeout)
+            resp = self.session.get(self.base_url + path, params=query, headers=headers,
+                                    timeout=(self.timeout, read_timeout))
         except requests.ConnectTimeout:
             return None, _Failure("connect timed out", connect=True)
         except requests.Timeout:
-            return None, _Failure("timed out")
+            self._count("timeouts")
+            return None, _Failure(f"no answer within {read_timeout:.2f} s", timed_out=True)
         except requests.ConnectionError as exc:
             refused = "Failed to establish a new connection" in str(exc) or "NameResolution" in str(exc)
             return None, _Failure(_cause(exc), connect=refused)
@@ -282,6 +315,8 @@ class TmdbClient:
                 data = resp.json()
             except ValueError:
                 return None, _Failure("broken JSON")
+            with self._stats_lock:
+                self._latencies.append(time.monotonic() - started)
             return (data, None) if isinstance(data, dict) else (None, _Failure("JSON is not an object"))
         return None, self._http_failure(resp, what)
 
@@ -290,9 +325,9 @@ class TmdbClient:
         status = resp.status_code
         if status == 429:
             self._count("rate_limited")
-            return _Failure("HTTP 429 (rate limited)", retry_after=_retry_after(resp))
+            return _Failure("HTTP 429 (rate limited)", retry_after=_retry_after(resp), rate_limited=True)
         if status >= 500:
-            return _Failure(f"HTTP {status}")
+            return _Failure(f"HTTP {status}", retry_after=_retry_after(resp))
         message = _status_message(resp)
         if status == 401:
             raise TmdbAuthError(f"TMDB rejected the credentials (HTTP 401: {message}). "
@@ -302,10 +337,17 @@ class TmdbClient:
         raise TmdbError(f"TMDB {what}: HTTP {status}: {message}")
 
     def _delay(self, attempt: int, failure: _Failure) -> float:
-        """Seconds to wait before the next attempt: ``Retry-After`` (shared by all workers) or backoff."""
+        """Seconds this worker sleeps before its next attempt (which then waits for a slot in the limiter).
+
+        ``Retry-After`` pauses the shared limiter, so every worker waits and this one needs no sleep of its own.
+        Only a 429 without it and a refused connection back off; any other failure (5xx, a timeout, a cut-off
+        body) is retried at once, in the limiter's next slot, so it costs one slot and never an idle worker.
+        """
         if failure.retry_after is not None:
-            self.limiter.pause(failure.retry_after)
-            return failure.retry_after * random.uniform(1.0, 1.1)
+            self.limiter.pause(failure.retry_after * random.uniform(1.0, 1.1))
+            return 0.0
+        if not (failure.rate_limited or failure.connect):
+            return 0.0
         cap = min(self.max_backoff, self.backoff * 2 ** attempt)
         return random.uniform(cap / 2, cap)
 

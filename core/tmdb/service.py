@@ -72,7 +72,7 @@ def server_label(base_url: str | None = None) -> str:
 
 
 def make_client(credentials: Credentials, base_url: str | None = None, rps: float | None = None,
-                workers: int = 8, timeout: float = 10.0, max_retries: int | None = None) -> TmdbClient:
+                workers: int = 16, timeout: float = 10.0, max_retries: int | None = None) -> TmdbClient:
     """A client with its own pooled session (retries default to ``config.tmdb_max_retries()``)."""
     retries = config.tmdb_max_retries() if max_retries is None else max_retries
     return TmdbClient(make_session(credentials, workers), base_url or config.tmdb_base_url(), credentials,

@@ -1,7 +1,9 @@
 """Concurrent TMDB sync into ``TmdbStore``: list pages until a target of unique titles, then details and reviews.
 
 The client's bounded thread pool only makes requests; the calling thread stores results and reports progress.
-A page that still fails after the client's retries is listed in the ``SyncReport`` (never silently dropped).
+Every request the sync gives up on (failed after the client's retries, cancelled, or still out when an error
+aborts the run) is listed in the ``SyncReport``, never silently dropped, and every page the report counts as
+fetched is in the store.
 Pages already stored are not refetched, so an interrupted sync resumes; ``refresh`` refetches only stale data.
 Reviews (optional) are paged per title (``core.tmdb.reviews``): page 1, then the pages it announces.
 """
@@ -26,6 +28,7 @@ from core.tmdb.client import (
     TmdbNotFound,
     TmdbUnavailable,
     describe,
+    redact,
 )
 from core.tmdb.store import TmdbStore, page_items, split_page
 from core.tmdb.walk import Job, PageWalk
@@ -33,6 +36,9 @@ from core.tmdb.walk import Job, PageWalk
 log = logging.getLogger(__name__)
 DETAILS_APPEND = "keywords"
 _FLUSH_SECONDS = 0.5
+#: Fewest list pages planned ahead: covers a hung page's read timeout at TMDB's rate (independent of the rate,
+#: so that which pages a sync fetches stays a function of the data).
+_MIN_WINDOW = 64
 
 
 @dataclass
@@ -44,7 +50,7 @@ class SyncReport:
     pages_ok: int = 0
     pages_lost: int = 0
     pages_cached: int = 0
-    lost_pages: list[dict] = field(default_factory=list)  # {"endpoint", "page", "error"}; details: page None
+    lost_pages: list[dict] = field(default_factory=list)  # {"endpoint", "page", "error"}: every request given up
     details_requested: int = 0
     details_ok: int = 0
     details_lost: int = 0
@@ -98,6 +104,7 @@ class _Run:
         self.review_pages: list = []
         self.flushed_at = time.monotonic()
         self.failures_in_a_row = 0
+        self.closing = False  # set once the run is over: no more aborts, only accounting
         self.start_stats = client.stats
 
     def submit(self, job: Job) -> None:
@@ -123,7 +130,9 @@ class _Run:
         """Record a job that failed for good; abort if TMDB stopped answering altogether."""
         log.warning("TMDB %s lost: %s", describe(job.path, {"page": job.page}), error)
         self.report.lost_pages.append({"endpoint": job.path, "page": job.page, "error": str(error)})
-        self.failures_in_a_row += 1
+        self.failures_in_a_row += not isinstance(error, TmdbCancelled)
+        if self.closing:
+            return
         if isinstance(error, TmdbUnavailable) and self.failures_in_a_row >= max(8, 2 * self.client.workers):
             raise TmdbUnavailable(f"TMDB stopped answering ({self.failures_in_a_row} requests in a row failed; "
                                   f"last: {error}). What was fetched is saved; run the sync again to resume.")
@@ -144,9 +153,17 @@ class _Run:
             self.progress(done, total, message)
 
     def close(self, started: float) -> SyncReport:
-        """Stop the pool, write what is buffered and fill in the totals."""
+        """Stop the pool, account what was still out (an abort leaves requests behind), write what is buffered
+        and fill in the totals."""
         self.stop.set()
+        self.closing = True
         self.pool.shutdown(wait=True, cancel_futures=True)
+        for future, job in list(self.pending.items()):
+            error = TmdbCancelled("not sent: the sync stopped") if future.cancelled() else future.exception()
+            if error is not None and not isinstance(error, TmdbError):
+                error = TmdbError(f"{type(error).__name__}: {redact(error)}")
+            _on_outcome(self, job, error if error is not None else future.result())
+        self.pending.clear()
         self.flush(force=True)
         stats = self.client.stats
         for name in ("requests", "retries", "rate_limited"):
@@ -236,7 +253,7 @@ def refresh(client: TmdbClient, store: TmdbStore, max_age: timedelta, details: b
 def _walk_pages(run: _Run, target: int) -> None:
     """Plan, fetch and account list pages (see ``PageWalk``); stored pages count without a request."""
     stored = run.store.page_index()
-    walk = PageWalk(target, window=4 * run.client.workers)
+    walk = PageWalk(target, window=max(_MIN_WINDOW, 4 * run.client.workers))
     while True:
         while True:  # plan up to the window first, then account one page: keeps planning timing-free
             while not run.stop.is_set() and (job := walk.plan()) is not None:
@@ -268,8 +285,6 @@ def _on_outcome(run: _Run, job: Job, outcome: dict | TmdbError) -> None:
     """
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     is_details = job.page is None and ":" in (job.key or "")
-    if isinstance(outcome, TmdbCancelled):
-        return
     if job.kind == "reviews":
         return _on_review_page(run, job, outcome, now)
     if isinstance(outcome, TmdbError) and not (is_details and isinstance(outcome, TmdbNotFound)):

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 #: List endpoints walked round-robin, page by page (trending/all covers trending movie and tv).
@@ -13,6 +14,8 @@ LIST_ENDPOINTS = ("/movie/popular", "/tv/popular", "/movie/top_rated", "/tv/top_
                   "/trending/all/week", "/trending/all/day")
 MAX_PAGES = 500  # TMDB serves no list page beyond 500
 PAGE_SIZE = 20
+#: Accounted pages whose new titles estimate what a page still out will add (two rounds of the endpoints).
+YIELD_PAGES = 2 * len(LIST_ENDPOINTS)
 
 
 @dataclass
@@ -30,7 +33,10 @@ class PageWalk:
 
     Pages are accounted in the order they were planned and each new page is planned from the accounted
     prefix only, so which pages a sync fetches depends on the data, never on timing: runs with and without
-    transient faults fetch the same pages.
+    transient faults fetch the same pages. Near the target, a page still out is expected to add as many new
+    titles as the last ``YIELD_PAGES`` accounted pages did on average (lists overlap, so far fewer than 20):
+    planning stops when that would reach the target, so the last pages go out together instead of in a
+    trickle of small rounds, each waiting a whole round trip.
     """
 
     def __init__(self, target: int, window: int) -> None:
@@ -40,14 +46,16 @@ class PageWalk:
         self.seen: set[str] = set()
         self.ready: dict[int, tuple[Job, tuple[str, ...], int | None]] = {}
         self.planned = self.accounted = self._turn = 0
+        self._yields: deque[int] = deque(maxlen=YIELD_PAGES)
         self.finished = target <= 0
         self.exhausted = False
 
     def plan(self) -> Job | None:
         """The next page to fetch, or None when the window is full or the walk is over."""
         outstanding = self.planned - self.accounted
-        # Stop planning when the pages out would reach the target even if every title on them were new.
-        if self.finished or outstanding >= self.window or len(self.seen) + PAGE_SIZE * outstanding >= self.target:
+        # Stop planning when the pages out are expected to reach the target.
+        if self.finished or outstanding >= self.window or len(self.seen) + self.expected_yield() * outstanding \
+                >= self.target:
             return None
         for _ in LIST_ENDPOINTS:
             endpoint = LIST_ENDPOINTS[self._turn % len(LIST_ENDPOINTS)]
@@ -69,8 +77,16 @@ class PageWalk:
             return None
         job, keys, total_pages = self.ready.pop(self.accounted)
         self.accounted += 1
+        before = len(self.seen)
         self.seen.update(keys)
+        self._yields.append(len(self.seen) - before)
         if total_pages is not None:
             self.total[job.path] = total_pages
         self.finished = self.finished or len(self.seen) >= self.target
         return job
+
+    def expected_yield(self) -> float:
+        """New titles a page still out is expected to add: the recent average, at least 1 (a page), at most 20."""
+        if not self._yields:
+            return float(PAGE_SIZE)
+        return min(float(PAGE_SIZE), max(1.0, sum(self._yields) / len(self._yields)))
