@@ -123,10 +123,23 @@ class StreamlitSession:
                 return run
 
 
-def slider_state(proto, value: float) -> WidgetState:
-    """A widget state that moves a slider (``Run.widgets[label]``) to ``value``."""
+def moved_state(proto, steps: int = 1) -> WidgetState | None:
+    """A widget state that moves a slider or number input (``Run.widgets[label]``) ``steps`` steps up from its
+    default, within its range; None for other widgets."""
+    kind = type(proto).__name__
     state = WidgetState(id=proto.id)
-    state.double_array_value.data[:] = [float(value)]
+    if kind == "Slider":
+        current = list(proto.value) if proto.set_value and len(proto.value) else list(proto.default)
+        state.double_array_value.data[:] = [min(current[0] + steps * (proto.step or 1), proto.max)]
+    elif kind == "NumberInput":
+        target = (proto.value if proto.set_value else proto.default) + steps * (proto.step or 1)
+        target = min(target, proto.max) if proto.has_max else target
+        if proto.data_type == proto.INT:
+            state.int_value = int(target)
+        else:
+            state.double_value = float(target)
+    else:
+        return None
     return state
 
 
