@@ -68,7 +68,7 @@ def score_mix(top: pd.DataFrame) -> go.Figure:
     return style(fig, height=max(300, 28 * len(df) + 100))
 
 
-def blend_map(ranks: pd.DataFrame, weight: float, default: float = 0.4) -> go.Figure:
+def blend_map(ranks: pd.DataFrame, weight: float, default: float = 0.3) -> go.Figure:
     """Rank at each content weight of the titles in the chosen or the default list. Columns: weight, rank,
     title_id, title."""
     if ranks.empty:

@@ -19,8 +19,8 @@ MIN_COLD_VOTES = 1000
 #: Part of the persisted models' key: bump when content_catalogue or rated_titles change what models are fitted on.
 CATALOGUE_VERSION = f"catalogue-1-{MIN_COLD_VOTES}"
 NEW_USER = 0  # picker value of the cold-start "new user" (MovieLens user ids start at 1)
-DEFAULT_WEIGHT = 0.4
-BLEND_WEIGHTS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+DEFAULT_WEIGHT = 0.3  # HybridRecommender's content_weight
+BLEND_WEIGHTS = (0.0, 0.15, 0.3, 0.5, 0.75, 1.0)
 MIN_GENRE_RATINGS = 3  # a genre needs this many of a user's ratings before we call it a favourite
 
 

@@ -176,7 +176,7 @@ def test_blend_slider_extremes_change_the_list_without_errors():
     assert not at.exception
     content = table_titles(at, 0)
     assert content != collaborative and default_top != content
-    assert any("entered" in c.value and "Against the default 40%" in c.value for c in at.caption)
+    assert any("entered" in c.value and "Against the default 30%" in c.value for c in at.caption)
     assert any("100% content" in m.value for m in at.markdown)
 
 
