@@ -113,10 +113,17 @@ class Credentials:
     __str__ = __repr__
 
 
+def clean_secret(value: object) -> str:
+    """A pasted key or token without its whitespace: neither a v3 key (hex) nor a v4 token (a JWT) holds any, so
+    spaces, tabs and newlines picked up by copy and paste (a key wrapped over two lines) are dropped."""
+    return re.sub(r"\s+", "", str(value or ""))
+
+
 def credentials_from_env(env: Mapping[str, str] = os.environ) -> Credentials | None:
-    """Credentials from ``TMDB_BEARER_TOKEN`` or ``TMDB_API_KEY`` (the token wins), or None if neither is set."""
-    token = (env.get("TMDB_BEARER_TOKEN") or "").strip()
-    key = (env.get("TMDB_API_KEY") or "").strip()
+    """Credentials from ``TMDB_BEARER_TOKEN`` or ``TMDB_API_KEY`` (the token wins; whitespace dropped, see
+    ``clean_secret``), or None if neither is set."""
+    token = clean_secret(env.get("TMDB_BEARER_TOKEN"))
+    key = clean_secret(env.get("TMDB_API_KEY"))
     return Credentials(api_key=key or None, bearer_token=token or None) if token or key else None
 
 

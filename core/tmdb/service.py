@@ -14,8 +14,17 @@ from typing import Callable, Mapping
 from urllib.parse import urlsplit
 
 from core import config
-from core.tmdb.client import Credentials, TmdbAuthError, TmdbClient, TmdbError, TmdbUnavailable, make_session, redact
-from core.tmdb.store import TmdbStore, TmdbStoreDamaged, move_aside
+from core.tmdb.client import (
+    Credentials,
+    TmdbAuthError,
+    TmdbClient,
+    TmdbError,
+    TmdbUnavailable,
+    clean_secret,
+    make_session,
+    redact,
+)
+from core.tmdb.store import TmdbStore, TmdbStoreDamaged, TmdbSyncBusy, move_aside
 from core.tmdb.sync import refresh, sync
 
 Progress = Callable[[int, int, str], None]
@@ -43,25 +52,25 @@ def parse_secret(secret: str) -> tuple[Credentials | None, str]:
     """Credentials from what a user pasted, and a message when it cannot be a TMDB key or token.
 
     A v4 read access token (a JWT, ``eyJ...``) is sent as a bearer header; anything else as a v3 ``api_key``.
-    Only the shape is checked here; TMDB decides whether it is valid.
+    Whitespace that came with the paste (spaces, tabs, newlines, also inside a key wrapped over two lines) is
+    dropped. Only the shape is checked here; TMDB decides whether it is valid. Messages never repeat the secret.
     """
-    value = (secret or "").strip().removeprefix("Bearer ").strip()
+    value = clean_secret((secret or "").strip().removeprefix("Bearer "))
     if not value:
         return None, "Enter a TMDB API key (v3) or read access token (v4)."
-    if any(c.isspace() for c in value):
-        return None, "The key contains spaces; paste only the key itself."
     if _V4_TOKEN.match(value):
         return Credentials(bearer_token=value), ""
     if not _V3_KEY.match(value):
-        return None, ("This does not look like a TMDB key: a v3 API key has 32 hexadecimal characters, a v4 "
-                      "read access token starts with 'eyJ'. Find both under Settings > API on themoviedb.org.")
+        spaces = " (even without its spaces and line breaks)" if any(c.isspace() for c in secret.strip()) else ""
+        return None, (f"This does not look like a TMDB key{spaces}: a v3 API key has 32 hexadecimal characters, "
+                      "a v4 read access token starts with 'eyJ'. Find both under Settings > API on themoviedb.org.")
     return Credentials(api_key=value), ""
 
 
 def credentials_from(settings: Mapping[str, str]) -> Credentials | None:
     """Credentials from a settings mapping (``st.secrets`` or the environment): the token wins over the key."""
-    token = str(settings.get("TMDB_BEARER_TOKEN") or "").strip()
-    key = str(settings.get("TMDB_API_KEY") or "").strip()
+    token = clean_secret(settings.get("TMDB_BEARER_TOKEN"))
+    key = clean_secret(settings.get("TMDB_API_KEY"))
     return Credentials(api_key=key or None, bearer_token=token or None) if token or key else None
 
 
@@ -86,6 +95,8 @@ def _failure(exc: BaseException, client: TmdbClient) -> SyncOutcome:
     if isinstance(exc, TmdbUnavailable):
         return SyncOutcome("error", f"Could not reach TMDB at {client.host}: {redact(exc)}. The cached data is "
                                     "unchanged; try again later or check the network or TMDB_BASE_URL.")
+    if isinstance(exc, TmdbSyncBusy):
+        return SyncOutcome("warning", f"{exc} This one did nothing; the running sync keeps what it fetches.")
     if isinstance(exc, TmdbStoreDamaged):
         return SyncOutcome("error", f"{exc} Move it aside (the button below keeps the damaged file for "
                                     "inspection) and sync again.", store_damaged=True)

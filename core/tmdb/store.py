@@ -10,6 +10,7 @@ cursor; writes come from the sync's caller thread only. A DuckDB file takes one 
 from __future__ import annotations
 
 import json
+import os
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +20,11 @@ from typing import Iterator
 
 import duckdb
 import pandas as pd
+
+try:
+    import fcntl
+except ImportError:  # Windows: DuckDB's own file lock still keeps a second process out
+    fcntl = None
 
 from core import config
 from core.data import schema
@@ -82,6 +88,10 @@ def split_page(endpoint: str, payload: dict) -> PageItems:
 def page_items(endpoint: str, payload: dict) -> list[tuple[str, dict]]:
     """(media_type, result) pairs of a list page (see ``split_page`` for what is left out and counted)."""
     return split_page(endpoint, payload).titles
+
+
+class TmdbSyncBusy(OSError):
+    """Another sync or refresh is writing to this store (this process or another one)."""
 
 
 class TmdbStoreDamaged(OSError):
@@ -166,6 +176,27 @@ class TmdbStore(ReviewPages):
                               f"time): {first}") from exc
             raise TmdbStoreDamaged(f"The TMDB cache file {self.path.name} is damaged and cannot be read "
                                    f"({type(exc).__name__}).") from exc
+
+    @contextmanager
+    def sync_lock(self) -> Iterator[None]:
+        """Held for the whole of a sync or refresh, so that two at once (two sessions of the app, the app and the
+        CLI) cannot both write the store: the second raises ``TmdbSyncBusy`` at once instead of waiting. An
+        ``flock`` on ``<store>.lock``: per open file, so it also works between threads, and a killed process
+        releases it."""
+        if fcntl is None:
+            yield
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise TmdbSyncBusy(f"Another TMDB sync is already running on {self.path.name}; wait for it to "
+                                   "finish.") from None
+            yield
+        finally:
+            os.close(fd)  # closing the file releases the lock
 
     @contextmanager
     def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -207,8 +207,15 @@ def sync(client: TmdbClient, store: TmdbStore, target: int = 10_000, details: bo
         sync moves the store's ``last_sync``; every run, partial or not, is its ``last_attempt``.
 
     Raises:
-        TmdbAuthError: credentials rejected. TmdbUnavailable: TMDB unreachable.
+        TmdbAuthError: credentials rejected. TmdbUnavailable: TMDB unreachable or stopped answering.
+        TmdbSyncBusy: another sync or refresh is running on this store (nothing was done).
     """
+    with store.sync_lock():
+        return _sync(client, store, target, details, progress, cancel, reviews)
+
+
+def _sync(client: TmdbClient, store: TmdbStore, target: int, details: bool, progress: Progress | None,
+          cancel: threading.Event | None, reviews: bool) -> SyncReport:
     started, ok = time.monotonic(), False
     run = _Run(client, store, SyncReport(target=target), progress, cancel)
     try:
@@ -233,6 +240,12 @@ def refresh(client: TmdbClient, store: TmdbStore, max_age: timedelta, details: b
 
     Args and raises as ``sync``.
     """
+    with store.sync_lock():
+        return _refresh(client, store, max_age, details, progress, cancel, reviews)
+
+
+def _refresh(client: TmdbClient, store: TmdbStore, max_age: timedelta, details: bool, progress: Progress | None,
+             cancel: threading.Event | None, reviews: bool) -> SyncReport:
     started, ok = time.monotonic(), False
     cutoff = datetime.now(timezone.utc).replace(tzinfo=None) - max_age
     run = _Run(client, store, SyncReport(), progress, cancel)
