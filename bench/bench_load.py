@@ -132,7 +132,8 @@ def summarise(runs: list, errors: list, seconds: float, peak: float) -> dict:
         return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
     return {"runs": len(runs), "errors": len(errors), "exceptions": sum(len(r.exceptions) for r in runs),
-            "error_samples": errors[:3], "seconds": round(seconds, 1), "runs_per_s": round(len(runs) / seconds, 2),
+            "error_samples": errors[:3],
+            "exception_samples": sorted({f"{r.page or 'Home'}: {e[:300]}" for r in runs for e in r.exceptions})[:5], "seconds": round(seconds, 1), "runs_per_s": round(len(runs) / seconds, 2),
             "p50": round(pct(times, 50), 3) if times else None, "p95": round(pct(times, 95), 3) if times else None,
             "peak_rss_mb": round(peak), "pages": {p: {"p50": round(pct(v, 50), 3), "p95": round(pct(v, 95), 3),
                                                       "n": len(v)} for p, v in by_page.items()}}
@@ -174,6 +175,8 @@ def main() -> int:
                 print(f"{kind:9} users={n:3}: p50 {r['p50']:.2f} s  p95 {r['p95']:.2f} s  runs {r['runs']} "
                       f"({r['runs_per_s']}/s)  errors {r['errors']}  exceptions {r['exceptions']}  "
                       f"peak RSS {r['peak_rss_mb']} MB", flush=True)
+                for sample in r["exception_samples"] + r["error_samples"]:
+                    print(f"    {sample}", flush=True)
     pages = sorted({p for kind in results.values() for res in kind.values() for p in res["pages"]})
     for n in counts:
         print(f"\nper page, {n} users (p50 / p95 seconds):")
