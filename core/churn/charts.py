@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.charts import empty_figure, style
+from core.charts import empty_figure, reused, style
 from core.churn.display import label
 
 RISK = "#E4572E"
@@ -46,6 +46,7 @@ def _point(fig: go.Figure, x: float, y: float, name: str) -> None:
                              name=name, hovertemplate=f"{name}<br>%{{x:.2f}}, %{{y:.2f}}<extra></extra>"))
 
 
+@reused
 def roc_curve(roc: pd.DataFrame, point: dict | None = None) -> go.Figure:
     """ROC curve. Columns: fpr, tpr. ``point``: {"fpr", "tpr", "threshold"} of the chosen threshold."""
     if roc.empty:
@@ -61,6 +62,7 @@ def roc_curve(roc: pd.DataFrame, point: dict | None = None) -> go.Figure:
     return style(fig, height=360)
 
 
+@reused
 def pr_curve(pr: pd.DataFrame, base_rate: float, point: dict | None = None) -> go.Figure:
     """Precision-recall curve. Columns: recall, precision. ``point``: {"recall", "precision", "threshold"}."""
     if pr.empty:
@@ -75,6 +77,7 @@ def pr_curve(pr: pd.DataFrame, base_rate: float, point: dict | None = None) -> g
     return style(fig, height=360)
 
 
+@reused
 def reliability(rel: pd.DataFrame) -> go.Figure:
     """Reliability curve. Columns: mean_predicted, observed_rate, count."""
     if rel.empty:
@@ -91,6 +94,7 @@ def reliability(rel: pd.DataFrame) -> go.Figure:
     return style(fig, height=360)
 
 
+@reused
 def campaign(sweep: pd.DataFrame, threshold: float) -> go.Figure:
     """Expected net, benefit and cost by threshold. Columns: threshold, net, benefit, cost, is_best."""
     if sweep.empty:
@@ -110,6 +114,7 @@ def campaign(sweep: pd.DataFrame, threshold: float) -> go.Figure:
     return style(fig, height=360)
 
 
+@reused
 def model_scores(table: pd.DataFrame, base_rate: float) -> go.Figure:
     """CV ROC-AUC and PR-AUC per model. Columns: model, roc_auc, roc_auc_std, pr_auc, pr_auc_std."""
     if table.empty:
@@ -126,6 +131,7 @@ def model_scores(table: pd.DataFrame, base_rate: float) -> go.Figure:
     return style(fig, height=120 + 55 * len(t))
 
 
+@reused
 def importance(imp: pd.DataFrame, top: int = 12) -> go.Figure:
     """Permutation importance bars. Columns: feature, importance, std."""
     if imp.empty:
@@ -138,6 +144,7 @@ def importance(imp: pd.DataFrame, top: int = 12) -> go.Figure:
     return style(fig, height=120 + 28 * len(t), legend=False)
 
 
+@reused
 def contributions(expl: pd.DataFrame, top: int = 10) -> go.Figure:
     """One subscriber's factors that move the score by 0.05 points or more. Columns: feature, value, reference,
     contribution."""
@@ -153,6 +160,7 @@ def contributions(expl: pd.DataFrame, top: int = 10) -> go.Figure:
     return style(fig, height=120 + 28 * len(t), legend=False)
 
 
+@reused
 def segment_churn(profiles: pd.DataFrame, base_rate: float) -> go.Figure:
     """Churn rate per segment. Columns: name, size, churn_rate."""
     if profiles.empty:
@@ -167,6 +175,7 @@ def segment_churn(profiles: pd.DataFrame, base_rate: float) -> go.Figure:
     return style(fig, height=140 + 50 * len(t), legend=False)
 
 
+@reused
 def silhouette(scores: pd.DataFrame, k: int) -> go.Figure:
     """Silhouette by k. Columns: k, silhouette."""
     if scores.empty:
@@ -182,6 +191,7 @@ def silhouette(scores: pd.DataFrame, k: int) -> go.Figure:
 
 
 
+@reused
 def planted(table: pd.DataFrame) -> go.Figure:
     """Planted vs recovered coefficients per driver. Columns: driver, true_coefficient, recovered."""
     if table.empty:

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.charts import empty_figure, genre_color, style
+from core.charts import empty_figure, genre_color, reused, style
 
 SIDE_COLORS = ("#29B6F6", "#FF8A65")  # title A / title B (titles have no single genre colour)
 HIT_COLOR = "#66BB6A"
@@ -25,6 +25,7 @@ HOW_TO_READ: dict[str, str] = {
 }
 
 
+@reused
 def budget_curve(curve: pd.DataFrame, genre: str = "") -> go.Figure:
     """Predicted popularity (bars) and hit probability (line) by budget level.
 
@@ -51,6 +52,7 @@ def budget_curve(curve: pd.DataFrame, genre: str = "") -> go.Figure:
     return style(fig, height=360)
 
 
+@reused
 def radar(profile: pd.DataFrame, genre: str = "", group: str = "Genre") -> go.Figure:
     """Scenario vs genre average on percentile axes. Columns: axis, scenario, genre, scenario_value, genre_value."""
     if profile.empty:
@@ -69,6 +71,7 @@ def radar(profile: pd.DataFrame, genre: str = "", group: str = "Genre") -> go.Fi
     return style(fig, height=380)
 
 
+@reused
 def diff_bars(table: pd.DataFrame, name_a: str, name_b: str, colors: tuple[str, str] = SIDE_COLORS) -> go.Figure:
     """Diverging bars of normalised differences (A minus B). Columns: metric, kind, diff, favours."""
     data = table[table["diff"].notna()].iloc[::-1]
@@ -85,6 +88,7 @@ def diff_bars(table: pd.DataFrame, name_a: str, name_b: str, colors: tuple[str, 
     return style(fig, height=max(260, 34 * len(data) + 80), legend=False)
 
 
+@reused
 def genre_trend(trend: pd.DataFrame) -> go.Figure:
     """Titles per year and mean engagement per year, one line per genre. Columns: genre, year, titles, engagement."""
     if trend.empty:
@@ -103,6 +107,7 @@ def genre_trend(trend: pd.DataFrame) -> go.Figure:
     return style(fig, height=460)
 
 
+@reused
 def rating_trend(trend: pd.DataFrame, names: tuple[str, str], colors: tuple[str, str] = SIDE_COLORS) -> go.Figure:
     """Mean MovieLens rating per year per title. Columns: title, year, mean_rating, ratings."""
     if trend.empty:

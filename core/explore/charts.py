@@ -59,6 +59,7 @@ def sentence_case(label: str) -> str:
 SEGMENT_COLORS = ("#26C6DA", "#FFC857", "#E4572E", "#66BB6A", "#BA68C8", "#F06292", "#8D6E63", "#90A4AE")
 
 
+@charts.reused
 def genre_shares(stats: pd.DataFrame) -> go.Figure:
     """Share of titles (bars) vs share of engagement (diamonds) per genre.
 
@@ -75,6 +76,7 @@ def genre_shares(stats: pd.DataFrame) -> go.Figure:
     return charts.style(fig, height=max(260, 34 * len(d) + 80))
 
 
+@charts.reused
 def quality_popularity(df: pd.DataFrame) -> go.Figure:
     """WebGL scatter of rating vs popularity (log), one trace per primary genre.
 
@@ -94,6 +96,7 @@ def quality_popularity(df: pd.DataFrame) -> go.Figure:
     return charts.style(fig, height=480)
 
 
+@charts.reused
 def tier_matrix(matrix: pd.DataFrame) -> go.Figure:
     """Heatmap of each genre's share of titles per engagement tier. Columns: genre, tier, titles, share."""
     share = matrix.pivot(index="genre", columns="tier", values="share")
@@ -109,6 +112,7 @@ def tier_matrix(matrix: pd.DataFrame) -> go.Figure:
     return charts.style(fig, height=max(260, 34 * len(share) + 80), legend=False)
 
 
+@charts.reused
 def correlations(corr: pd.DataFrame) -> go.Figure:
     """Spearman correlation heatmap. Input: a square correlation frame indexed by metric name."""
     labels = [deepdive.METRIC_LABELS.get(c, c) for c in corr.columns]
@@ -119,6 +123,7 @@ def correlations(corr: pd.DataFrame) -> go.Figure:
     return charts.style(fig, height=460, legend=False)
 
 
+@charts.reused
 def anomalies(df: pd.DataFrame) -> go.Figure:
     """WebGL scatter of log votes vs rating with flagged titles in red.
 
@@ -142,6 +147,7 @@ def anomalies(df: pd.DataFrame) -> go.Figure:
     return charts.style(fig, height=440)
 
 
+@charts.reused
 def seasonal(profile: pd.DataFrame, basis: str) -> go.Figure:
     """Mean engagement per period. Columns: period, titles, mean_engagement, hit_rate."""
     fig = go.Figure(go.Bar(x=profile["period"], y=profile["mean_engagement"], marker_color="#26C6DA",
@@ -153,6 +159,7 @@ def seasonal(profile: pd.DataFrame, basis: str) -> go.Figure:
     return charts.style(fig, height=340, legend=False)
 
 
+@charts.reused
 def drivers(table: pd.DataFrame, overall: float) -> go.Figure:
     """Mean engagement per band, grouped by driver on a two-level axis. Columns: driver, band, titles,
     mean_engagement, hit_rate; ``overall`` is the mean engagement of the view (dashed line)."""
@@ -167,6 +174,7 @@ def drivers(table: pd.DataFrame, overall: float) -> go.Figure:
     return charts.style(fig, height=380, legend=False)
 
 
+@charts.reused
 def segment_curves(scores: pd.DataFrame, k: int, shown: int | None = None) -> go.Figure:
     """Silhouette (left axis) and inertia (right axis) by k, the best k ringed and the k shown (when another)
     marked. Columns: k, inertia, silhouette."""
@@ -190,6 +198,7 @@ def segment_curves(scores: pd.DataFrame, k: int, shown: int | None = None) -> go
     return charts.style(fig, height=340)
 
 
+@charts.reused
 def segments(df: pd.DataFrame) -> go.Figure:
     """WebGL scatter of reach (log votes) vs quality (rating) coloured by segment, attention in the hover.
     Columns: title, log_votes, vote_average, log_popularity, segment."""
@@ -205,6 +214,7 @@ def segments(df: pd.DataFrame) -> go.Figure:
     return charts.style(fig, height=420)
 
 
+@charts.reused
 def saturation(sat: pd.DataFrame) -> go.Figure:
     """Genre bubbles: supply share vs hit rate, sized by titles, with labelled opportunity zones.
 
@@ -231,6 +241,7 @@ def saturation(sat: pd.DataFrame) -> go.Figure:
     return charts.style(fig, height=480, legend=False)
 
 
+@charts.reused
 def pareto(curve: pd.DataFrame, titles_for_80: float) -> go.Figure:
     """Cumulative share curve with the 80% point marked. Columns: title_share, value_share."""
     fig = go.Figure(go.Scatter(x=curve["title_share"], y=curve["value_share"], mode="lines", name="Cumulative",
@@ -246,6 +257,7 @@ def pareto(curve: pd.DataFrame, titles_for_80: float) -> go.Figure:
     return charts.style(fig, height=380)
 
 
+@charts.reused
 def release_window(window: pd.DataFrame, basis: str) -> go.Figure:
     """Genre x period heatmap of hit rate. Columns: genre, period, titles, hit_rate."""
     order = list(deepdive.MONTHS) if basis != "decade" else sorted(window["period"].unique())
@@ -259,6 +271,7 @@ def release_window(window: pd.DataFrame, basis: str) -> go.Figure:
     return charts.style(fig, height=max(280, 30 * len(z) + 100), legend=False)
 
 
+@charts.reused
 def genre_network(nodes: pd.DataFrame, edges: pd.DataFrame) -> go.Figure:
     """Genre co-occurrence network. Nodes: genre, x, y, titles; edges: a, b, x0, y0, x1, y1, titles, hit_rate."""
     fig = go.Figure()

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.charts import empty_figure, genre_color, style
+from core.charts import empty_figure, genre_color, reused, style
 from core.forecast.dynamics import RECENT_YEARS
 from core.forecast.engine import HORIZON, MODELS
 from models.forecast import ProphetForecaster
@@ -69,6 +69,7 @@ def _band(fig: go.Figure, fc: pd.DataFrame, color: str, name: str, row=None, col
                              hovertemplate="%{x|%b %Y}: band from %{y:,.0f}<extra></extra>"), **kw)
 
 
+@reused
 def overview(history: pd.DataFrame, forecast: pd.DataFrame, unit: str = "Per month") -> go.Figure:
     """Small multiples: recent history and Prophet's forecast per genre.
 
@@ -105,6 +106,7 @@ def overview(history: pd.DataFrame, forecast: pd.DataFrame, unit: str = "Per mon
     return style(fig, height=260 * rows + 60, legend=False)
 
 
+@reused
 def detail(history: pd.DataFrame, forecasts: dict, genre: str, best: str = "", unit: str = "Per month") -> go.Figure:
     """One genre's full history, Prophet's forecast with its band, and the backtest winner's forecast.
 
@@ -151,6 +153,7 @@ def _zoom_recent(fig: go.Figure, history: pd.DataFrame, forecasts: list) -> None
     fig.update_yaxes(range=[0, 1.08 * max(float(t) for t in tops) or 1.0])
 
 
+@reused
 def backtest(holdout: pd.DataFrame, genre: str, unit: str = "Per month") -> go.Figure:
     """Held-out months: actuals against each model's forecast. Columns: ds, model, yhat ("Actual" rows = truth)."""
     if holdout.empty:
@@ -170,6 +173,7 @@ def backtest(holdout: pd.DataFrame, genre: str, unit: str = "Per month") -> go.F
     return style(fig, height=420)
 
 
+@reused
 def mase(summary: pd.DataFrame) -> go.Figure:
     """Backtest MASE per genre and model (genres without a backtest are left out).
 
@@ -192,6 +196,7 @@ def mase(summary: pd.DataFrame) -> go.Figure:
     return style(fig, height=max(260, 60 * len(known) + 120))
 
 
+@reused
 def seasonal(profiles: pd.DataFrame) -> go.Figure:
     """Heatmap of the month-of-year index. Columns: genre, month_name, index."""
     known = profiles.dropna(subset=["index"]) if len(profiles) else profiles
@@ -209,6 +214,7 @@ def seasonal(profiles: pd.DataFrame) -> go.Figure:
     return style(fig, height=max(240, 48 * len(grid) + 100), legend=False)
 
 
+@reused
 def momentum(table: pd.DataFrame) -> go.Figure:
     """Momentum per genre. Columns: genre, momentum_pct, last_12, prev_12."""
     known = table.dropna(subset=["momentum_pct"]) if len(table) else table
@@ -225,6 +231,7 @@ def momentum(table: pd.DataFrame) -> go.Figure:
     return style(fig, height=max(240, 45 * len(known) + 100), legend=False)
 
 
+@reused
 def velocity(table: pd.DataFrame) -> go.Figure:
     """Median velocity of recent titles per genre. Columns: genre, median_velocity, titles."""
     if table.empty:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.charts import empty_figure, genre_color, style
+from core.charts import empty_figure, genre_color, reused, style
 from core.integrity import raters as ig
 from core.integrity import sentiment as se
 from core.integrity import votes as iv
@@ -52,6 +52,7 @@ def _labels(df: pd.DataFrame) -> np.ndarray:
     return (df["title"].astype(str) + " (" + years + ")").to_numpy(str)
 
 
+@reused
 def rater_scatter(points: pd.DataFrame, x: str, y: str) -> go.Figure:
     """Scatter of two rater features, flagged raters coloured by review priority (WebGL for many raters).
 
@@ -75,6 +76,7 @@ def rater_scatter(points: pd.DataFrame, x: str, y: str) -> go.Figure:
     return style(fig, height=440)
 
 
+@reused
 def rating_shift(effect: pd.DataFrame) -> go.Figure:
     """Dumbbells: title mean without vs with flagged raters.
 
@@ -103,6 +105,7 @@ def rating_shift(effect: pd.DataFrame) -> go.Figure:
     return style(fig, height=max(320, 28 * len(df) + 120))
 
 
+@reused
 def vote_gap(points: pd.DataFrame) -> go.Figure:
     """WebGL scatter of vote count vs rating gap, flagged titles coloured by pattern.
 
@@ -135,6 +138,7 @@ def vote_gap(points: pd.DataFrame) -> go.Figure:
     return style(fig, height=460)
 
 
+@reused
 def vote_shape(shape: pd.DataFrame, title: str) -> go.Figure:
     """Bars of one title's vote shares with the typical shares as a line. Columns: stars, title, typical."""
     if shape.empty:
@@ -148,6 +152,7 @@ def vote_shape(shape: pd.DataFrame, title: str) -> go.Figure:
     return style(fig, height=340)
 
 
+@reused
 def genre_sentiment_map(genres: pd.DataFrame) -> go.Figure:
     """Bubbles per genre. Columns: genre, titles, votes, sentiment, positive, negative, polarisation."""
     if genres.empty:
@@ -167,6 +172,7 @@ def genre_sentiment_map(genres: pd.DataFrame) -> go.Figure:
     return style(fig, height=420, legend=False)
 
 
+@reused
 def genre_sentiment_bars(genres: pd.DataFrame) -> go.Figure:
     """Horizontal bars of coarse sentiment per genre. Columns: genre, titles, votes, sentiment."""
     if genres.empty:
@@ -181,6 +187,7 @@ def genre_sentiment_bars(genres: pd.DataFrame) -> go.Figure:
     return style(fig, height=max(320, 26 * len(df) + 100), legend=False)
 
 
+@reused
 def decade_sentiment(decades: pd.DataFrame, basis: str) -> go.Figure:
     """Lines of sentiment per release decade. Columns: decade, genre, titles, votes, sentiment."""
     if decades.empty:
@@ -199,6 +206,7 @@ def decade_sentiment(decades: pd.DataFrame, basis: str) -> go.Figure:
     return style(fig, height=400)
 
 
+@reused
 def review_trend(months: pd.DataFrame) -> go.Figure:
     """Monthly mean text sentiment and volatility (lines) over review counts (bars, right axis).
 
@@ -224,6 +232,7 @@ def review_trend(months: pd.DataFrame) -> go.Figure:
     return style(fig, height=400)
 
 
+@reused
 def review_genres(genres: pd.DataFrame) -> go.Figure:
     """Bars of mean text sentiment per genre with the same reviews' mean rating as dots.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.charts import empty_figure, genre_color, style
+from core.charts import empty_figure, genre_color, reused, style
 
 CONTENT_COLOR, COLLAB_COLOR = "#26C6DA", "#F3A712"
 MODEL_COLORS = ["#7E57C2", "#F3A712", "#26C6DA", "#9E9E9E"]
@@ -26,6 +26,7 @@ HOW_TO_READ: dict[str, str] = {
 }
 
 
+@reused
 def genre_taste(profile: pd.DataFrame, user_mean: float) -> go.Figure:
     """Mean rating per genre. Columns: genre, ratings, mean_rating."""
     if profile.empty:
@@ -40,6 +41,7 @@ def genre_taste(profile: pd.DataFrame, user_mean: float) -> go.Figure:
     return style(fig, height=max(260, 26 * len(df) + 80), legend=False)
 
 
+@reused
 def neighbours(df: pd.DataFrame, kind: str = "content") -> go.Figure:
     """Similarity bars, closest on top. Columns: title, similarity."""
     if df.empty:
@@ -52,6 +54,7 @@ def neighbours(df: pd.DataFrame, kind: str = "content") -> go.Figure:
     return style(fig, height=max(260, 28 * len(df) + 80), legend=False)
 
 
+@reused
 def score_mix(top: pd.DataFrame) -> go.Figure:
     """Stacked content/collaborative parts of each pick's score. Columns: rank, title, content_part,
     collaborative_part."""
@@ -68,6 +71,7 @@ def score_mix(top: pd.DataFrame) -> go.Figure:
     return style(fig, height=max(300, 28 * len(df) + 100))
 
 
+@reused
 def blend_map(ranks: pd.DataFrame, weight: float, default: float = 0.3) -> go.Figure:
     """Rank at each content weight of the titles in the chosen or the default list. Columns: weight, rank,
     title_id, title."""
@@ -91,6 +95,7 @@ def blend_map(ranks: pd.DataFrame, weight: float, default: float = 0.3) -> go.Fi
     return style(fig, height=max(320, 22 * len(grid) + 100), legend=False)
 
 
+@reused
 def rating_errors(table: pd.DataFrame) -> go.Figure:
     """RMSE and MAE per predictor. Columns: model, rmse, mae."""
     if table.empty:
@@ -103,6 +108,7 @@ def rating_errors(table: pd.DataFrame) -> go.Figure:
     return style(fig, height=380)
 
 
+@reused
 def ranking_metrics(table: pd.DataFrame) -> go.Figure:
     """Precision, recall, NDCG at 10 and coverage per model. Columns: model, precision, recall, ndcg, coverage."""
     if table.empty:
