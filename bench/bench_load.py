@@ -1,6 +1,6 @@
 """Concurrent users over Streamlit's websocket protocol: one process against replicas behind nginx.
 
-Each simulated user is what a browser tab does to the server (``tests/stclient.py``): it fetches the page (so the
+Each simulated user is what a browser tab does to the server (``core/deploy/client.py``): it fetches the page (so the
 proxy's sticky cookie applies), opens the websocket, and runs every page once, pausing ``--pause`` seconds on each;
 with ``--interact`` it also moves the sidebar's minimum-votes filter on Content Universe and the copilot's budget
 slider (a rerun with that widget's new value). Before measuring, one warm-up visit of every page runs on every
@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests import stclient  # noqa: E402
+from core.deploy import client as stclient  # noqa: E402
 from tests.e2e import harness  # noqa: E402
 
 PAGES = [harness.page_path(p).lstrip("/") for p in harness.PAGES]  # "" is home
@@ -131,9 +131,10 @@ def summarise(runs: list, errors: list, seconds: float, peak: float) -> dict:
     def pct(values, q):
         return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
+    samples = sorted({f"{r.page or 'Home'}: {e[:300]}" for r in runs for e in r.exceptions})[:5]
     return {"runs": len(runs), "errors": len(errors), "exceptions": sum(len(r.exceptions) for r in runs),
-            "error_samples": errors[:3],
-            "exception_samples": sorted({f"{r.page or 'Home'}: {e[:300]}" for r in runs for e in r.exceptions})[:5], "seconds": round(seconds, 1), "runs_per_s": round(len(runs) / seconds, 2),
+            "error_samples": errors[:3], "exception_samples": samples, "seconds": round(seconds, 1),
+            "runs_per_s": round(len(runs) / seconds, 2),
             "p50": round(pct(times, 50), 3) if times else None, "p95": round(pct(times, 95), 3) if times else None,
             "peak_rss_mb": round(peak), "pages": {p: {"p50": round(pct(v, 50), 3), "p95": round(pct(v, 95), 3),
                                                       "n": len(v)} for p, v in by_page.items()}}

@@ -8,6 +8,8 @@ and supervises them:
   (``core.diskcache``) and read by the others; the embedded data cache is built once;
 * every replica gets the same ``server.cookieSecret`` (kept in ``<cache>/deploy/cookie_secret``, mode 0600), so
   a browser moved to another replica after a failure keeps a valid XSRF cookie for uploads;
+* each replica, once it answers, gets one warm-up visit of every page (``core.deploy.client``, in the
+  background): persisted models are read into its memory or trained once, so users' first visits are warm;
 * health checks (``/_stcore/health``) every second; a replica that exits or stops answering is replaced on the
   same port; nginx sends its users to the other replicas meanwhile and they reconnect (a new session);
 * the run folder holds the nginx config, logs and ``serve.json`` (ports, pids, restarts) for scripts and tests.
@@ -26,6 +28,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -90,11 +93,12 @@ class Replica:
     restarts: int = 0
     failed_checks: int = 0
     ready: bool = False
+    warm: bool = False
     exits: list = field(default_factory=list)
 
     def state(self) -> dict:
         return {"index": self.index, "port": self.port, "pid": self.proc.pid if self.proc else None,
-                "restarts": self.restarts, "ready": self.ready}
+                "restarts": self.restarts, "ready": self.ready, "warm": self.warm}
 
 
 class Deployment:
@@ -108,16 +112,17 @@ class Deployment:
     """
 
     def __init__(self, replicas: int, host: str = "0.0.0.0", port: int = 8501, run_dir: Path | None = None,
-                 app: str = "app.py", max_upload_mb: int = 1024) -> None:
+                 app: str = "app.py", max_upload_mb: int = 1024, warm_up: bool = True) -> None:
         if replicas < 1:
             raise ValueError("--replicas must be at least 1")
         self.host, self.port = host, port or free_port()
         self.run_dir = Path(run_dir) if run_dir else Path(tempfile.mkdtemp(prefix="marquee-serve-"))
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        self.app, self.max_upload_mb = app, max_upload_mb
+        self.app, self.max_upload_mb, self.warm_up = app, max_upload_mb, warm_up
         self.replicas = [Replica(i, free_port()) for i in range(replicas)]
         self.nginx: subprocess.Popen | None = None
         self._stopping = False
+        self._state_lock = threading.Lock()
         self._env = {**os.environ, "STREAMLIT_SERVER_COOKIE_SECRET": cookie_secret(),
                      "MARQUEE_CACHE_DIR": str(config.cache_dir())}
 
@@ -135,7 +140,7 @@ class Deployment:
         env = {**self._env, "MARQUEE_REPLICA": str(replica.index)}
         replica.proc = subprocess.Popen(cmd, cwd=config.ROOT, env=env, stdout=out, stderr=out,
                                         stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
-        replica.started, replica.failed_checks, replica.ready = time.monotonic(), 0, False
+        replica.started, replica.failed_checks, replica.ready, replica.warm = time.monotonic(), 0, False, False
 
     def _replace(self, replica: Replica, why: str) -> None:
         log.warning("Replica %d (port %d) %s; starting a new one", replica.index, replica.port, why)
@@ -158,6 +163,9 @@ class Deployment:
                 if not replica.ready:
                     replica.ready = True
                     self._write_state()
+                    if self.warm_up:
+                        threading.Thread(target=self._warm, args=(replica, replica.proc.pid), daemon=True,
+                                         name=f"warm-up-{replica.index}").start()
                 replica.failed_checks = 0
                 continue
             if not replica.ready and time.monotonic() - replica.started < START_TIMEOUT:
@@ -168,6 +176,24 @@ class Deployment:
         if self.nginx is not None and self.nginx.poll() is not None:
             log.warning("The proxy exited with code %s; restarting it", self.nginx.returncode)
             self._start_proxy()
+
+    def _warm(self, replica: Replica, pid: int) -> None:
+        """Visit every page once on this replica (direct, not through the proxy); a failure is only logged."""
+        from core.deploy import client
+
+        start = time.monotonic()
+        try:
+            runs = client.run_sync(client.open_pages(f"http://127.0.0.1:{replica.port}", client.page_names()))
+        except Exception as exc:  # a replica replaced meanwhile, a timeout: its users warm it instead
+            log.warning("Warm-up of replica %d stopped: %s", replica.index, type(exc).__name__)
+            return
+        failed = [r.page or "Home" for r in runs if not r.ok]
+        if failed:
+            log.warning("Warm-up of replica %d: pages with an error: %s", replica.index, ", ".join(failed))
+        if replica.proc is not None and replica.proc.pid == pid:
+            replica.warm = not failed
+            log.info("Replica %d warm in %.1f s", replica.index, time.monotonic() - start)
+            self._write_state()
 
     # -- proxy -----------------------------------------------------------------------------------------------
     def _start_proxy(self) -> None:
@@ -216,9 +242,11 @@ class Deployment:
                 "replicas": [r.state() for r in self.replicas], "stopped": self._stopping}
 
     def _write_state(self) -> None:
-        tmp = self.run_dir / "serve.json.tmp"
-        tmp.write_text(json.dumps(self.state()))
-        os.replace(tmp, self.run_dir / "serve.json")
+        with self._state_lock:  # the supervisor and warm-up threads both report
+            fd, tmp = tempfile.mkstemp(dir=self.run_dir, prefix=".serve-", suffix=".json")
+            with os.fdopen(fd, "w") as fh:
+                fh.write(json.dumps(self.state()))
+            os.replace(tmp, self.run_dir / "serve.json")
 
 
 def _die_with_parent() -> None:
@@ -260,10 +288,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="0.0.0.0", help="address the proxy listens on (default 0.0.0.0)")
     parser.add_argument("--port", type=int, default=8501, help="proxy port (default 8501; 0 picks a free one)")
     parser.add_argument("--run-dir", type=Path, default=None, help="folder for config, logs and serve.json")
+    parser.add_argument("--no-warm-up", action="store_true", help="skip the warm-up visit of every page")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
-        deployment = Deployment(args.replicas, args.host, args.port, args.run_dir)
+        deployment = Deployment(args.replicas, args.host, args.port, args.run_dir, warm_up=not args.no_warm_up)
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2

@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from tests import stclient
+from core.deploy import client as stclient
 from tests.e2e import harness
 
 
@@ -46,6 +46,14 @@ def test_sessions_spread_over_the_replicas_and_each_stays_on_its_own(deployment)
     assert set(seen) == ports
     for port, cookie in seen.items():  # a returning browser (its cookie) always lands on the same replica
         assert {_upstream(url, cookie)[0].rsplit(":", 1)[-1] for _ in range(10)} == {port}
+
+
+def test_every_replica_is_warmed_up_after_start(deployment):
+    """One visit of every page per replica, in the background, so users' first visits find models in memory."""
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and not all(r["warm"] for r in deployment()["replicas"]):
+        time.sleep(0.5)
+    assert all(r["warm"] for r in deployment()["replicas"]), deployment()["replicas"]
 
 
 def test_pages_run_through_the_proxy_over_the_websocket_protocol(deployment):

@@ -60,3 +60,18 @@ def test_cookie_secret_is_shared_kept_private_and_overridable(cache_dir, monkeyp
 def test_a_config_nginx_rejects_is_reported_in_one_sentence(tmp_path):
     with pytest.raises(proxy.ProxyUnavailable, match=r"nginx rejected the generated config .*\[emerg\]"):
         proxy.write_config(tmp_path / "run", "127.0.0.1:0", [8611])  # port 0: nginx refuses it
+
+
+def test_page_names_are_the_urls_streamlit_serves():
+    from core.deploy import client
+
+    names = client.page_names()
+    assert names[0] == "" and "Investment_Copilot" in names and "Usage" in names
+    assert len(names) == 1 + len(list((config.ROOT / "pages").glob("*.py")))
+
+
+def test_the_protocol_client_talks_to_loopback_only():
+    from core.deploy import client
+
+    with pytest.raises(ValueError, match="loopback"):
+        client.StreamlitSession("http://example.com:8501")

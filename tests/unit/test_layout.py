@@ -33,9 +33,11 @@ def _imports(path: Path) -> set[str]:
 
 
 def may_use_streamlit(path: Path) -> bool:
-    """Whether a module may import Streamlit itself: a view, a cache, or core/ui."""
+    """Whether a module may import Streamlit itself: a view, a cache, or core/ui; and the deployment's protocol
+    client, which speaks Streamlit's wire format (its protobuf messages) and draws nothing."""
     rel = path.relative_to(ROOT)
-    return rel.parts[:2] == ("core", "ui") or path.name in ("view.py", "cache.py")
+    return rel.parts[:2] == ("core", "ui") or path.name in ("view.py", "cache.py") or rel.as_posix() == \
+        "core/deploy/client.py"
 
 
 def may_load_streamlit(path: Path) -> bool:

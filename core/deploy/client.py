@@ -1,4 +1,4 @@
-"""A minimal client of Streamlit's own websocket protocol, for load benchmarks and deployment tests.
+"""A minimal client of Streamlit's own websocket protocol: the deployment's warm-up, load benchmarks, tests.
 
 It does what a browser tab does, without rendering: fetch the page (keeping the proxy's cookies, so sticky
 routing applies), open ``/_stcore/stream`` with the ``streamlit`` subprotocol, and ask for script runs with
@@ -14,6 +14,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
+from pathlib import Path
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -141,6 +142,15 @@ def moved_state(proto, steps: int = 1) -> WidgetState | None:
     else:
         return None
     return state
+
+
+def page_names(root: Path | None = None) -> list[str]:
+    """Every page's URL name as ``streamlit run app.py`` serves it, home ("") first, in nav order."""
+    root = root or Path(__file__).resolve().parents[2]
+    names = [""]
+    for path in sorted((root / "pages").glob("*.py")):
+        names.append(path.stem.split("_", 1)[1] if path.stem[0].isdigit() else path.stem)
+    return names
 
 
 def run_sync(coro):
