@@ -69,8 +69,10 @@ def first_visits(browser, runs: int, pages: list[str] = PAGES) -> dict[str, list
     return out
 
 
-#: No progress bar or spinner is showing (a page that waits for a model shows one).
-NO_PROGRESS_JS = """() => !document.querySelector('[data-testid="stProgress"], [data-testid="stSpinner"]')"""
+#: No spinner and no unfinished progress bar is showing (a page that waits for a model shows one; a finished
+#: bar may stay at 100%).
+NO_PROGRESS_JS = """() => !document.querySelector('[data-testid="stSpinner"]') && [...document.querySelectorAll(
+  '[data-testid="stProgress"] [role="progressbar"]')].every(b => b.getAttribute('aria-valuenow') === '100')"""
 
 
 def warm_switches(browser, runs: int) -> dict[str, list[float]]:
