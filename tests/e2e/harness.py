@@ -52,6 +52,15 @@ def wait_healthy(url: str, timeout: float = 60) -> float:
     raise TimeoutError(f"app at {url} not healthy after {timeout} s")
 
 
+def stop_group(proc: subprocess.Popen, timeout: float) -> None:
+    """SIGTERM a child started with ``start_new_session`` and its group; SIGKILL after ``timeout`` seconds."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
 @contextmanager
 def running_server(env: dict | None = None, health_timeout: float = 60):
     """Run ``streamlit run app.py`` on 127.0.0.1:<free port>; yield (url, start_time, pid); stop it by PID."""
@@ -66,11 +75,7 @@ def running_server(env: dict | None = None, health_timeout: float = 60):
         wait_healthy(url, health_timeout)
         yield url, started, proc.pid
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop_group(proc, 10)
 
 
 @contextmanager
@@ -106,11 +111,7 @@ def running_deployment(replicas: int = 2, env: dict | None = None, timeout: floa
             time.sleep(0.2)
         yield state
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop_group(proc, 30)
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
