@@ -13,6 +13,7 @@ processes (sum over replicas plus nginx), sampled every 0.5 s. Bounded: at most 
 run stops after ``--max-seconds``. The last line is one JSON object with everything.
 
     python bench/bench_load.py [--users 5,20] [--replicas 2] [--pause 3] [--setups single,replicas] [--interact]
+    python bench/bench_load.py --soak 600 --users 20 --setups single   # RSS flat over 10 minutes?
 """
 from __future__ import annotations
 
@@ -105,6 +106,59 @@ async def user(url: str, pause: float, interact: bool, deadline: float, runs: li
         errors.append(f"{type(exc).__name__}: {exc}")
 
 
+async def soak_user(index: int, url: str, pause: float, deadline: float, runs: list, errors: list) -> None:
+    """One user going round every page until ``deadline``; on each round it moves the minimum-votes filter to a
+    value of its own (so the server sees many distinct filter combinations) and the copilot slider."""
+    rounds = 0
+    try:
+        async with stclient.StreamlitSession(url, timeout=120) as session:
+            while time.monotonic() < deadline:
+                for page in PAGES:
+                    if time.monotonic() > deadline:
+                        return
+                    run = await session.run(page)
+                    runs.append(run)
+                    if page in (FILTER_PAGE, SLIDER_PAGE):
+                        label = FILTER_LABEL if page == FILTER_PAGE else SLIDER_LABEL
+                        proto = next((w for name, w in run.widgets.items() if name.startswith(label)), None)
+                        state = stclient.moved_state(proto, 1 + (index + rounds) % 20) if proto else None
+                        if state is not None:
+                            states = stclient.WidgetStates()
+                            states.widgets.append(state)
+                            runs.append(await session.run(page, widgets=states))
+                    await asyncio.sleep(pause)
+                rounds += 1
+    except Exception as exc:
+        errors.append(f"{type(exc).__name__}: {exc}")
+
+
+def soak(url: str, pids, users: int, pause: float, seconds: float) -> dict:
+    """``users`` users for ``seconds``: RSS per minute and its growth over the second half (MB per minute)."""
+    runs, errors = [], []
+
+    async def all_users():
+        deadline = time.monotonic() + seconds
+        await asyncio.gather(*(soak_user(i, url, pause, deadline, runs, errors) for i in range(users)))
+
+    with MemorySampler(pids) as mem:
+        start = time.perf_counter()
+        stclient.run_sync(all_users())
+        took = time.perf_counter() - start
+    result = summarise(runs, errors, took, mem.peak)
+    per_minute = {}
+    for t, mb in mem.samples:
+        per_minute[int(t // 60)] = mb  # the last sample of each minute
+    half = [(t, mb) for t, mb in mem.samples if t >= seconds / 2]
+    slope = 0.0
+    if len(half) > 2:
+        ts, mbs = [t for t, _ in half], [mb for _, mb in half]
+        mean_t, mean_m = statistics.fmean(ts), statistics.fmean(mbs)
+        slope = sum((a - mean_t) * (b - mean_m) for a, b in half) / sum((a - mean_t) ** 2 for a in ts) * 60
+    result.update({"rss_by_minute_mb": {m: round(v) for m, v in per_minute.items()},
+                   "rss_growth_mb_per_min_second_half": round(slope, 1)})
+    return result
+
+
 async def load(url: str, users: int, pause: float, interact: bool, max_seconds: float) -> tuple[list, list, float]:
     runs, errors = [], []
     deadline = time.monotonic() + max_seconds
@@ -161,9 +215,26 @@ def main() -> int:
     parser.add_argument("--setups", default="single,replicas")
     parser.add_argument("--interact", action="store_true", help="also move a filter and the copilot slider")
     parser.add_argument("--max-seconds", type=float, default=300.0, help="cap of one load run")
+    parser.add_argument("--soak", type=float, default=0.0,
+                        help="instead: the first --users count goes round every page for this many seconds "
+                             "(at most 1800), moving filters to values of their own; prints RSS per minute")
     args = parser.parse_args()
     counts = [min(int(n), MAX_USERS) for n in args.users.split(",")]
     results: dict = {}
+    if args.soak:
+        for kind in args.setups.split(","):
+            with setup(kind, args.replicas) as (url, direct, pids):
+                warm(direct)
+                r = soak(url, pids, counts[0], args.pause, min(args.soak, 1800.0))
+            results[kind] = r
+            print(f"{kind:9} soak {counts[0]} users {args.soak:.0f} s: p50 {r['p50']:.2f} s  p95 {r['p95']:.2f} s  "
+                  f"runs {r['runs']}  errors {r['errors']}  exceptions {r['exceptions']}  RSS by minute (MB) "
+                  f"{r['rss_by_minute_mb']}  growth over the second half "
+                  f"{r['rss_growth_mb_per_min_second_half']} MB/min", flush=True)
+            for sample in r["exception_samples"] + r["error_samples"]:
+                print(f"    {sample}", flush=True)
+        print(json.dumps({"soak_seconds": args.soak, "users": counts[0], "results": results}))
+        return 0
     for kind in args.setups.split(","):
         with setup(kind, args.replicas) as (url, direct, pids):
             warm(direct)
