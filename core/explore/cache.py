@@ -157,3 +157,11 @@ def market_release_window(flt: Filters, basis: str) -> dict:
 
     window = market.release_window(data_cache.strategy_frame(flt), basis)
     return {"window": window, "insights": market.release_window_insights(window, basis)}
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def episodes_overview(stamp: str) -> dict:
+    """The TV audiences section (embedded Bake Off episodes); ``stamp`` is the embedded cache's version."""
+    from core.explore import episodes
+
+    return episodes.overview(data_cache.embedded_data().episodes)

@@ -18,6 +18,10 @@ from core.explore import deepdive, market
 _HIT_SHARE = f"{1 - config.HIT_QUANTILE:.0%}"  # share of titles that are hits (the view's average hit rate)
 
 HOW_TO_READ: dict[str, str] = {
+    "episode_audience": "Lines: each series' 7-day audience (millions) episode by episode; a line that climbs to "
+                        "its last point is a series whose finale drew more than its premiere.",
+    "series_audience": "Bars: each series' average 7-day audience an episode; the last bar, outlined, is the next "
+                       "series' forecast with its interval from the backtest errors.",
     "genre_shares": "Bars: each genre's share of titles; diamonds: its share of engagement. A diamond right of "
                     "its bar means the genre earns more than its size.",
     "quality_popularity": "Each dot is a title: higher = better rated, further right = more popular (log scale). "
@@ -297,3 +301,39 @@ def genre_network(nodes: pd.DataFrame, edges: pd.DataFrame) -> go.Figure:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return charts.style(fig, height=520, legend=False)
+
+
+@charts.reused
+def episode_audience(episodes: pd.DataFrame) -> go.Figure:
+    """7-day viewers per episode, one line per series.
+
+    Columns: series, episode, airdate, viewers_7day.
+    """
+    fig = go.Figure()
+    for series, g in episodes.groupby("series", sort=True):
+        fig.add_trace(go.Scatter(x=g["episode"], y=g["viewers_7day"], mode="lines+markers", name=f"Series {series}",
+                                 customdata=g["airdate"].dt.strftime("%d %b %Y"),
+                                 hovertemplate=f"Series {series}, episode %{{x}} (%{{customdata}}): "
+                                               "%{y:.2f}M viewers<extra></extra>"))
+    fig.update_layout(xaxis_title="Episode", yaxis_title="7-day viewers (millions)")
+    return charts.style(fig, height=420)
+
+
+@charts.reused
+def series_audience(series: pd.DataFrame, forecast: dict) -> go.Figure:
+    """Average 7-day viewers per series, and the next series' forecast with its interval.
+
+    Columns: series, mean_viewers, episodes. ``forecast``: series, point, low, high (``episodes.next_series``).
+    """
+    fig = go.Figure(go.Bar(x=series["series"].astype(str), y=series["mean_viewers"], name="Aired",
+                           marker_color="#29B6F6", customdata=series["episodes"],
+                           hovertemplate="Series %{x}: %{y:.2f}M an episode over %{customdata} episodes"
+                                         "<extra></extra>"))
+    if forecast:
+        fig.add_trace(go.Bar(x=[str(forecast["series"])], y=[forecast["point"]], name="Forecast",
+                             marker=dict(color="rgba(0,0,0,0)", line=dict(color="#F3A712", width=2)),
+                             error_y=dict(type="data", symmetric=False, array=[forecast["high"] - forecast["point"]],
+                                          arrayminus=[forecast["point"] - forecast["low"]], color="#F3A712"),
+                             hovertemplate="Series %{x} (forecast): %{y:.2f}M<extra></extra>"))
+    fig.update_layout(xaxis_title="Series", yaxis_title="Average 7-day viewers (millions)", barmode="overlay")
+    return charts.style(fig, height=380)

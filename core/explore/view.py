@@ -41,8 +41,9 @@ def render_universe(flt: Filters) -> None:
         ui.table(cache.universe_titles(flt, "", top_n)["top"], "titles_in_view", key="cu_dl_small")
         return
     # Lazy tabs: only the open tab's charts are computed and drawn (the big scatter stays off the first view).
-    genres_tab, quality_tab, top_tab = st.tabs(["Genres", "Quality vs popularity", "Top titles"], key="cu_tab",
-                                               on_change="rerun", bind="query-params")
+    genres_tab, quality_tab, top_tab, tv_tab = st.tabs(["Genres", "Quality vs popularity", "Top titles",
+                                                        "TV audiences"], key="cu_tab", on_change="rerun",
+                                                       bind="query-params")
     if genres_tab.open:
         with genres_tab:
             _genres(overview)
@@ -52,6 +53,32 @@ def render_universe(flt: Filters) -> None:
     if top_tab.open:
         with top_tab:
             _by_media(flt, overview["media"], "cu_media_top", lambda m: _top(flt, m, top_n))
+    if tv_tab.open:
+        with tv_tab:
+            _tv_audiences()
+
+
+def _tv_audiences() -> None:
+    """Episode audiences of the embedded TV series (independent of the title filters: it is its own table)."""
+    tv = cache.episodes_overview(data_cache.source_version("embedded"))
+    st.subheader("TV audiences: The Great British Bake Off, episode by episode")
+    st.caption("Real UK audiences (BARB 7-day and 28-day viewers, millions) from the embedded `bakeoff` data; the "
+               "title filters do not apply to this table. Catch-up = 28-day minus 7-day viewers.")
+    if tv["series"].empty:
+        st.info("No episode audiences in the embedded data.", icon=":material/tv:")
+        return
+    ui.chart(cx.episode_audience(tv["episodes"]), cx.HOW_TO_READ["episode_audience"], tv["insights"][:4],
+             key="cu_tv_episodes")
+    table = tv["series"][["series", "episodes", "first_aired", "mean_viewers", "premiere", "finale", "finale_lift",
+                          "change", "catch_up"]]
+    ui.table(table, "tv_series_audiences", key="cu_tv_dl", column_config={
+        "first_aired": st.column_config.DateColumn("first aired"),
+        "mean_viewers": st.column_config.NumberColumn("mean viewers (M)", format="%.2f"),
+        "premiere": st.column_config.NumberColumn("premiere (M)", format="%.2f"),
+        "finale": st.column_config.NumberColumn("finale (M)", format="%.2f"),
+        "finale_lift": st.column_config.NumberColumn("finale vs mean", format="percent"),
+        "change": st.column_config.NumberColumn("vs previous series", format="percent"),
+        "catch_up": st.column_config.NumberColumn("catch-up (M)", format="%.2f")})
 
 
 def _genres(overview: dict) -> None:

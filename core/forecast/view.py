@@ -10,7 +10,7 @@ from core.data.features import Filters
 from core.forecast import cache, dynamics, engine
 from core.forecast import charts as cf
 
-TABS = ("Outlook", "One genre", "Accuracy", "Seasonality", "Gaining speed")
+TABS = ("Outlook", "One genre", "Accuracy", "Seasonality", "Gaining speed", "TV season")
 
 
 def question() -> str:
@@ -41,7 +41,7 @@ def render(flt: Filters) -> None:
     # Lazy tabs: only the open tab runs and draws its charts; the open tab is in the URL (?fc_tab=...) next to the
     # filters, so a view can be shared.
     sections = (lambda: _outlook(flt, inputs, measure), lambda: _one_genre(flt, genres, measure),
-                lambda: _accuracy(flt), lambda: _seasonality(flt), lambda: _speed(flt))
+                lambda: _accuracy(flt), lambda: _seasonality(flt), lambda: _speed(flt), _tv_season)
     ui.lazy_tabs(dict(zip(TABS, sections)), key="fc_tab", bind="query-params")
 
 
@@ -114,3 +114,24 @@ def _speed(flt: Filters) -> None:
     st.caption(dynamics.RISING_STARS_NOTE)
     ui.table(found["stars"], "rising_stars", key="fc_dl_stars")
     ui.bullets(found["star_insights"])
+
+
+def _tv_season() -> None:
+    """Next series' audience of the embedded TV show, backtested on the series already aired."""
+    from core.explore import cache as explore_cache
+    from core.explore import charts as cx
+
+    tv = explore_cache.episodes_overview(data_cache.source_version("embedded"))
+    st.subheader("Next TV series: The Great British Bake Off")
+    st.caption("Each series' average 7-day audience (real BARB figures, embedded `bakeoff` data; the title filters "
+               "do not apply). The forecast uses whichever of a linear trend or the last series had the smaller "
+               "error when each earlier series was forecast from the ones before it.")
+    fc = tv["forecast"]
+    if not fc:
+        st.info("Too few series aired to forecast the next one.", icon=":material/tv:")
+        return
+    ui.chart(cx.series_audience(tv["series"], fc), cx.HOW_TO_READ["series_audience"], tv["insights"][-1:],
+             key="fc_tv_series")
+    ui.table(fc["backtest"], "tv_season_backtest", key="fc_tv_dl", column_config={
+        c: st.column_config.NumberColumn(format="%.2f") for c in ("actual", "trend", "naive", "trend_error",
+                                                                   "naive_error")})

@@ -39,7 +39,7 @@ def default_flags(default_view):
     return int(anomaly.flag_share(deepdive_models.fit_anomalies(default_view)["scores"], anomaly.CONTAMINATION).sum())
 
 
-TABS = {UNIVERSE: ("cu_tab", ("Genres", "Quality vs popularity", "Top titles")),
+TABS = {UNIVERSE: ("cu_tab", ("Genres", "Quality vs popularity", "Top titles", "TV audiences")),
         DEEP_DIVE: ("dd_tab", ("Drivers", "Timing", "Outliers", "Segments")),
         MARKET: ("mo_tab", ("Saturation", "Concentration", "Release windows", "Pairings"))}
 
@@ -61,7 +61,7 @@ def test_every_tab_renders_and_only_the_open_tab_draws(path):
     charts = {}
     for label in (*labels[1:], labels[0]):
         charts[label] = len(_tab(at, path, label).get("plotly_chart"))
-    assert sum(charts.values()) == {UNIVERSE: 3, DEEP_DIVE: 7, MARKET: 4}[path]  # each chart in exactly one tab
+    assert sum(charts.values()) == {UNIVERSE: 4, DEEP_DIVE: 7, MARKET: 4}[path]  # each chart in exactly one tab
     assert charts[labels[0]] <= 2  # the first view stays light
 
 
@@ -329,3 +329,13 @@ def tmdb_source_few_dates(monkeypatch, tmdb_like_frame):
     titles["release_date"] = titles["release_date"].where(titles.index < 5)
     with pagekit.tmdb_titles_as_source(monkeypatch, titles):
         yield
+
+
+def test_tv_audiences_tab_shows_the_embedded_episodes_with_computed_insights():
+    at = _tab(open_page(UNIVERSE), UNIVERSE, "TV audiences")
+    shown = text(at)
+    assert any("The Great British Bake Off" in h.value for h in at.subheader)
+    assert "Series 7 drew the most: 13.56M viewers an episode" in shown  # the real BARB figures
+    assert "41 of 94 report a 28-day audience below the 7-day one" in shown
+    assert len(at.get("plotly_chart")) == 1 and len(at.dataframe) == 1
+    assert len(at.dataframe[0].value) == 10  # one row per series

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "pages" / "05_Forecasting.py"
 
 
-TABS = ("Outlook", "One genre", "Accuracy", "Seasonality", "Gaining speed")
+TABS = ("Outlook", "One genre", "Accuracy", "Seasonality", "Gaining speed", "TV season")
 
 
 def open_page(tab: str = "", **filters) -> AppTest:
@@ -52,7 +52,8 @@ def test_default_view_forecasts_six_genres_with_an_outlook(default_page):
 
 
 @pytest.mark.parametrize("tab, charts, tables", [("Outlook", 1, 0), ("One genre", 2, 1), ("Accuracy", 1, 1),
-                                                 ("Seasonality", 1, 0), ("Gaining speed", 2, 1)])
+                                                 ("Seasonality", 1, 0), ("Gaining speed", 2, 1),
+                                                 ("TV season", 1, 1)])
 def test_every_tab_renders(default_page, tab, charts, tables):
     at = open_tab(default_page, tab)
     assert len(at.get("plotly_chart")) == charts and len(at.dataframe) == tables
@@ -187,3 +188,11 @@ def test_tmdb_source_with_too_few_titles_says_why(monkeypatch, tmdb_like_frame):
             zero_share = int(info.removeprefix(f"{genre}: ").split("%")[0])
             assert 50 < zero_share <= 100  # above the page's limit of half the months at zero
             assert not at.get("plotly_chart") and not at.dataframe  # a reason instead of a forecast
+
+
+def test_tv_season_tab_forecasts_the_next_series_from_its_backtest(default_page):
+    at = open_tab(default_page, "TV season")
+    shown = text(at)
+    assert "Series 11: 9.24M an episode expected" in shown  # the last series' average won the backtest
+    assert "backtest error over 7 series was 1.92M against 2.82M for a linear trend" in shown
+    assert list(at.dataframe[0].value["series"]) == list(range(4, 11))
