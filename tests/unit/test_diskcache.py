@@ -213,3 +213,37 @@ def test_prune_survives_files_removed_by_another_process(monkeypatch):
     monkeypatch.setattr(type(victim), "stat", flaky_stat)
     removed = diskcache.prune(limit=0)
     assert "t-k0.joblib" in removed and "t-k2.joblib" in removed
+
+
+def test_a_file_written_by_an_older_marquee_is_rebuilt_not_served(cache_dir, monkeypatch):
+    """An older file scheme (MAGIC) reads as missing: the entry is rebuilt and stored in today's scheme."""
+    monkeypatch.setattr(diskcache, "MAGIC", diskcache.MAGIC - 1)
+    diskcache.save("model", "k", {"from": "old"})
+    monkeypatch.undo()
+    monkeypatch.setenv("MARQUEE_CACHE_DIR", str(cache_dir))
+    assert diskcache.load("model", "k") is None
+    assert diskcache.load_or_build("model", "k", lambda: {"from": "new"}) == {"from": "new"}
+    assert diskcache.load("model", "k") == {"from": "new"}
+
+
+def test_a_full_disk_costs_speed_not_the_result(monkeypatch):
+    import errno
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(diskcache.tempfile, "mkstemp", full)
+    assert diskcache.load_or_build("model", "full", lambda: [1, 2]) == [1, 2]
+    assert not diskcache.save("model", "full", [1, 2])
+    assert not list(config.cache_dir().rglob("*.tmp"))
+
+
+def test_a_truncated_embedded_cache_is_rebuilt(cache_dir):
+    from core.data import embedded
+
+    first = embedded.load()
+    table = embedded._cache_path() / "titles.parquet"
+    table.write_bytes(table.read_bytes()[:1000])  # cut short (a crash mid-write, a full disk)
+    again = embedded.load()
+    assert len(again.titles) == len(first.titles) == 62_801
+    assert embedded.read(embedded._cache_path()).titles.shape == first.titles.shape
