@@ -43,6 +43,25 @@ def _xgboost_regressor(n_estimators: int, learning_rate: float, random_state: in
                                 subsample=0.8, colsample_bytree=0.9, random_state=random_state, n_jobs=1)
 
 
+def hit_challengers(random_state: int = 0) -> dict:
+    """Unfitted classifiers compared with the hit model (:class:`HitModel`, a Random Forest) on the same folds:
+    a balanced logistic regression after median imputation and scaling, and XGBoost (omitted if it cannot be
+    imported)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    out = {"Logistic Regression": make_pipeline(SimpleImputer(strategy="median"), StandardScaler(),
+                                                LogisticRegression(class_weight="balanced", max_iter=2000))}
+    try:
+        import xgboost
+
+        out["XGBoost"] = xgboost.XGBClassifier(n_estimators=200, learning_rate=0.05, max_depth=3,
+                                               random_state=random_state, n_jobs=1)
+    except ImportError:
+        pass
+    return out
+
+
 def make_booster(name: str, n_estimators: int = 200, learning_rate: float = 0.05, random_state: int = 0):
     """An unfitted gradient-boosting regressor by name ("lightgbm" or "xgboost")."""
     if name == "lightgbm":

@@ -225,3 +225,27 @@ def quality_insights(evaluation: dict) -> list[str]:
             f"by x{10 ** m['mae']:.1f}) against {b['r2']:.2f} for the {b['model'].lower()}.",
             f"Hits: ROC-AUC {c['roc_auc']:.2f} against {cb['roc_auc']:.2f} for the {cb['model'].lower()}, "
             f"{evaluation['folds']}-fold on {evaluation['n']:,} titles."]
+
+
+def hit_model_insights(evaluation: dict) -> list[str]:
+    """Sentences on the three hit classifiers compared on the same folds, and the forest's calls at its threshold."""
+    compared, rep = evaluation.get("hit_models"), evaluation.get("hit_report")
+    if compared is None or rep is None:
+        return []
+    ranked = compared.sort_values("roc_auc", ascending=False)
+    best, forest = ranked.iloc[0], compared[compared["model"] == "Random Forest"].iloc[0]
+    gap, spread = best["roc_auc"] - forest["roc_auc"], forest["roc_auc_std"]
+    if best["model"] == "Random Forest":
+        verdict = "the page's Random Forest is the best of them"
+    elif gap <= spread:
+        verdict = (f"{best['model']} leads by {gap:.3f}, within the fold-to-fold spread ({spread:.3f}), so the page "
+                   "keeps the Random Forest")
+    else:
+        verdict = f"{best['model']} beats the page's Random Forest by {gap:.3f}, more than the spread ({spread:.3f})"
+    scores = ", ".join(f"{r['model']} {r['roc_auc']:.3f}" for _, r in ranked.iterrows())
+    hit = rep["report"].set_index("class").loc["hit"]
+    called = int(rep["confusion"]["called: hit"].sum())
+    return [f"Same {evaluation['folds']} folds, ROC-AUC: {scores}; {verdict}.",
+            f"At probability {rep['threshold']:.2f} the forest calls {called:,} of {evaluation['n']:,} titles hits "
+            f"(out of fold): {hit['precision']:.0%} of those calls are hits (precision) and it finds "
+            f"{hit['recall']:.0%} of the actual hits (recall); accuracy {rep['accuracy']:.0%}."]

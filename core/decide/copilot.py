@@ -27,7 +27,14 @@ from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.metrics import mean_absolute_error, r2_score, roc_auc_score
 from sklearn.model_selection import KFold, StratifiedKFold
 
-from models.copilot import GENRE_PREFIX, GenreMedianRegressor, GenreRateClassifier, HitModel, PopularityModel
+from models.copilot import (
+    GENRE_PREFIX,
+    GenreMedianRegressor,
+    GenreRateClassifier,
+    HitModel,
+    PopularityModel,
+    hit_challengers,
+)
 
 MIN_TRAIN = 40        # titles with a known budget needed before any model is trained
 FOLDS = 5
@@ -177,15 +184,38 @@ def evaluate(ts: TrainingSet, booster: str = "lightgbm", random_state: int = 0) 
     used = reg_out["fitted"][reg_name].booster_
     if used != booster:
         reg["model"] = reg["model"].replace(reg_name, "Gradient boosting (XGBoost, fallback)")
-    classifiers = {"Random Forest": HitModel(random_state=random_state),
-                   "Baseline: genre hit rate": GenreRateClassifier(), "Baseline: prior": DummyClassifier()}
+    baselines = {"Random Forest": HitModel(random_state=random_state),
+                 "Baseline: genre hit rate": GenreRateClassifier(), "Baseline: prior": DummyClassifier()}
+    challengers = hit_challengers(random_state)
     clf_score = {"predict": lambda est, X: est.predict_proba(X)[:, 1], "metrics": {"roc_auc": roc_auc_score}}
-    clf, clf_out = _cv(classifiers, ts.X, ts.hit,
-                       StratifiedKFold(k, shuffle=True, random_state=random_state).split(ts.X, ts.hit), clf_score,
-                       budget)
-    return {"regression": reg, "classification": clf, "oof_log_pop": reg_out["oof"][reg_name],
-            "oof_hit": clf_out["oof"]["Random Forest"], "folds": k, "booster": used,
-            "fallback": reg_out["fitted"][reg_name].fallback_reason_, "n": len(ts.hit)}
+    every, clf_out = _cv({**baselines, **challengers}, ts.X, ts.hit,
+                         StratifiedKFold(k, shuffle=True, random_state=random_state).split(ts.X, ts.hit), clf_score,
+                         budget)
+    clf = every[every["model"].isin(list(baselines))].reset_index(drop=True)
+    compared = every[every["model"].isin(["Random Forest", *challengers])].reset_index(drop=True)
+    return {"regression": reg, "classification": clf, "hit_models": compared,
+            "hit_report": hit_report(ts.hit, clf_out["oof"]["Random Forest"]),
+            "oof_log_pop": reg_out["oof"][reg_name], "oof_hit": clf_out["oof"]["Random Forest"], "folds": k,
+            "booster": used, "fallback": reg_out["fitted"][reg_name].fallback_reason_, "n": len(ts.hit)}
+
+
+HIT_THRESHOLD = 0.5  # the forest is trained with balanced class weights, so 0.5 is its own decision line
+
+
+def hit_report(y: np.ndarray, proba: np.ndarray, threshold: float = HIT_THRESHOLD) -> dict:
+    """Confusion matrix and per-class precision / recall / F1 of out-of-fold hit calls at ``threshold``."""
+    from sklearn.metrics import classification_report, confusion_matrix
+
+    called = (np.asarray(proba) >= threshold).astype(int)
+    matrix = confusion_matrix(y, called, labels=[0, 1])
+    report = classification_report(y, called, labels=[0, 1], target_names=["not a hit", "hit"], output_dict=True,
+                                   zero_division=0)
+    rows = [{"class": name, **{k: float(v) for k, v in report[name].items()}}
+            for name in ("not a hit", "hit", "macro avg", "weighted avg")]
+    return {"threshold": threshold, "accuracy": float(report["accuracy"]),
+            "confusion": pd.DataFrame(matrix, index=["actual: not a hit", "actual: hit"],
+                                      columns=["called: not a hit", "called: hit"]).reset_index(names=""),
+            "report": pd.DataFrame(rows)}
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,15 @@ def _quality(evaluation: dict) -> None:
         ui.download(reg, "copilot_cv_popularity", key="ic_dl_cv_reg", label="Download popularity CV table")
         st.dataframe(clf, width="stretch", hide_index=True, column_config=fmt)
         ui.download(clf, "copilot_cv_hit", key="ic_dl_cv_clf", label="Download hit CV table")
+        if "hit_models" in evaluation:
+            st.markdown("**Hit models on the same folds, and the forest's calls at its threshold (out of fold)**")
+            st.dataframe(evaluation["hit_models"], width="stretch", hide_index=True, column_config=fmt)
+            report = evaluation["hit_report"]
+            c = st.columns(2)
+            c[0].dataframe(report["confusion"], width="stretch", hide_index=True)
+            c[1].dataframe(report["report"], width="stretch", hide_index=True, column_config={
+                k: st.column_config.NumberColumn(format="%.2f") for k in ("precision", "recall", "f1-score")})
+            ui.bullets(advice.hit_model_insights(evaluation))
         ui.bullets(advice.quality_insights(evaluation) + copilot.rules_text())
         st.markdown(f"- **Segment** of a new title: the portfolio segmentation (Performance Deep Dive, K-Means on "
                     f"{segment.feature_list()}) places it by {segment.FEATURE_LABELS['log_popularity']} computed "

@@ -93,6 +93,18 @@ def test_xgboost_radio_changes_outputs_and_names_the_model():
     assert _outputs(at) != before and _outputs(at)[0] != before[0]
 
 
+def test_copilot_compares_three_hit_models_and_reports_the_forest_calls():
+    at = _open(COPILOT)
+    compared, confusion, report = (at.dataframe[i].value for i in (2, 3, 4))
+    assert list(compared["model"]) == ["Random Forest", "Logistic Regression", "XGBoost"]
+    assert compared["roc_auc"].iloc[0] == at.dataframe[1].value["roc_auc"].iloc[0]
+    titles = int(_metrics(at)["Folds / titles"].split(" / ")[1].replace(",", ""))
+    assert confusion.iloc[:, 1:].to_numpy().sum() == titles  # every training title, called once out of fold
+    assert list(report["class"])[:2] == ["not a hit", "hit"]
+    shown = "\n".join(m.value for m in at.markdown)
+    assert "Same 5 folds, ROC-AUC: " in shown and "of the actual hits (recall)" in shown
+
+
 def test_cross_validation_tables_can_be_downloaded():
     at = _open(COPILOT)
     labels = [b.label for b in at.get("download_button")]

@@ -144,6 +144,26 @@ def test_evaluate_reports_models_and_baselines(trained):
     assert ev["classification"].set_index("model").loc["Baseline: prior", "roc_auc"] == 0.5
 
 
+def test_three_hit_classifiers_share_the_folds_and_the_forest_calls_are_reported(trained, strategy_frame):
+    _, ev = trained
+    hits = copilot.build_training(features.engineer(strategy_frame.sample(600, random_state=0)[
+        list(schema.TITLE_COLUMNS)])).hit  # the fixture's training set
+    compared = ev["hit_models"].set_index("model")
+    assert list(compared.index) == ["Random Forest", "Logistic Regression", "XGBoost"]
+    assert compared.loc["Random Forest", "roc_auc"] == ev["classification"].set_index("model").loc[
+        "Random Forest", "roc_auc"]  # the same folds: the forest scores the same in both tables
+    assert list(ev["classification"]["model"]) == ["Random Forest", "Baseline: genre hit rate", "Baseline: prior"]
+    rep = ev["hit_report"]
+    confusion = rep["confusion"].set_index("")
+    called = np.asarray(ev["oof_hit"]) >= rep["threshold"]
+    assert int(confusion.loc["actual: hit", "called: hit"]) == int((called & (hits == 1)).sum())
+    assert int(confusion.loc["actual: not a hit", "called: hit"]) == int((called & (hits == 0)).sum())
+    hit = rep["report"].set_index("class").loc["hit"]
+    assert hit["support"] == hits.sum() and hit["recall"] == pytest.approx((called & (hits == 1)).sum() / hits.sum())
+    lines = copilot_advice.hit_model_insights(ev)
+    assert lines[0].startswith("Same 5 folds, ROC-AUC: ") and f"{hit['recall']:.0%} of the actual hits" in lines[1]
+
+
 def test_models_beat_baselines_on_the_real_view(strategy_frame):
     ev = copilot.evaluate(copilot.build_training(strategy_frame))
     reg, clf = ev["regression"].set_index("model"), ev["classification"].set_index("model")
