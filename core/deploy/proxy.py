@@ -55,8 +55,9 @@ def write_config(run_dir: Path, listen: str, upstreams: list[int], max_upload_mb
     return path
 
 
-def start(run_dir: Path, conf: Path) -> subprocess.Popen:
-    """Start nginx in the foreground of a child process (``daemon off`` is in the config)."""
+def start(run_dir: Path, conf: Path, preexec_fn=None) -> subprocess.Popen:
+    """Start nginx in the foreground of a child process (``daemon off`` is in the config); ``preexec_fn`` runs in
+    the child before exec (the supervisor's die-with-parent request)."""
     log = open(run_dir / "nginx.out", "ab")  # noqa: SIM115 - handed to the child, closed with it
     cmd = [nginx_binary(), "-p", str(run_dir), "-e", str(run_dir / "error.log"), "-c", str(conf)]
-    return subprocess.Popen(cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+    return subprocess.Popen(cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL, preexec_fn=preexec_fn)

@@ -199,7 +199,7 @@ class Deployment:
     def _start_proxy(self) -> None:
         conf = proxy.write_config(self.run_dir, f"{self.host}:{self.port}", [r.port for r in self.replicas],
                                   self.max_upload_mb)
-        self.nginx = proxy.start(self.run_dir, conf)
+        self.nginx = proxy.start(self.run_dir, conf, _die_with_parent)
         self._write_state()
 
     # -- lifecycle -------------------------------------------------------------------------------------------
@@ -249,14 +249,24 @@ class Deployment:
             os.replace(tmp, self.run_dir / "serve.json")
 
 
-def _die_with_parent() -> None:
-    """In a child, before exec: ask Linux to send SIGTERM when the supervisor dies, even by SIGKILL (no orphans)."""
+def _libc_prctl():
+    """libc's ``prctl``, resolved in the supervisor (Linux), or None elsewhere."""
     try:
         import ctypes
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: children are stopped by stop() only
-        pass
+        return ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _libc_prctl()
+
+
+def _die_with_parent() -> None:
+    """In a child, before exec: ask Linux to send SIGTERM when the supervisor dies, even by SIGKILL (no orphans).
+    Only a call of a function resolved before the fork runs here: no import, no lock another thread may hold."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _answers(url: str) -> bool:

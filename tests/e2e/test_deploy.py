@@ -104,3 +104,46 @@ def test_a_killed_replica_is_replaced_and_its_users_are_served_meanwhile(deploym
             break
         time.sleep(1)
     assert _upstream(url, cookie)[0].endswith(f":{victim['port']}")
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for its reaper counts as gone)."""
+    try:
+        state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_a_killed_supervisor_leaves_no_replica_or_proxy_behind(tmp_path):
+    """SIGKILL gives the supervisor no chance to stop its children: Linux's parent-death signal does."""
+    import json
+    import subprocess
+    import sys
+
+    run_dir = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "core", "serve", "--replicas", "2", "--host", "127.0.0.1",
+                             "--port", "0", "--run-dir", str(run_dir), "--no-warm-up"], cwd=harness.ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                state = json.loads((run_dir / "serve.json").read_text())
+                if state["proxy"]["pid"] and all(r["ready"] for r in state["replicas"]):
+                    break
+            except (OSError, ValueError, KeyError):
+                pass
+            time.sleep(0.2)
+        children = [state["proxy"]["pid"], *(r["pid"] for r in state["replicas"])]
+        assert all(_alive(pid) for pid in children)
+        os.kill(proc.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and any(_alive(pid) for pid in children):
+            time.sleep(0.2)
+        assert not any(_alive(pid) for pid in children)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
