@@ -75,10 +75,11 @@ class MemorySampler:
         return max((mb for _, mb in self.samples), default=0.0)
 
 
-def _moved(run, label: str):
-    """Widget states that move the first widget whose label starts with ``label`` one step up (None if absent)."""
+def _moved(run, label: str, steps: int = 1):
+    """Widget states that move the first widget whose label starts with ``label`` ``steps`` steps up (None if
+    absent)."""
     proto = next((w for name, w in run.widgets.items() if name.startswith(label)), None)
-    state = stclient.moved_state(proto) if proto is not None else None
+    state = stclient.moved_state(proto, steps) if proto is not None else None
     if state is None:
         return None
     states = stclient.WidgetStates()
@@ -120,11 +121,8 @@ async def soak_user(index: int, url: str, pause: float, deadline: float, runs: l
                     runs.append(run)
                     if page in (FILTER_PAGE, SLIDER_PAGE):
                         label = FILTER_LABEL if page == FILTER_PAGE else SLIDER_LABEL
-                        proto = next((w for name, w in run.widgets.items() if name.startswith(label)), None)
-                        state = stclient.moved_state(proto, 1 + (index + rounds) % 20) if proto else None
-                        if state is not None:
-                            states = stclient.WidgetStates()
-                            states.widgets.append(state)
+                        states = _moved(run, label, 1 + (index + rounds) % 20)
+                        if states is not None:
                             runs.append(await session.run(page, widgets=states))
                     await asyncio.sleep(pause)
                 rounds += 1

@@ -52,11 +52,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def healthy(port: int, timeout: float = 2.0) -> bool:
     """Whether the replica on ``port`` answers its health check."""
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{HEALTH_PATH}", timeout=timeout) as resp:
-            return resp.status == 200
-    except (OSError, ValueError):
-        return False
+    return _answers(f"http://127.0.0.1:{port}{HEALTH_PATH}", timeout)
 
 
 def cookie_secret() -> str:
@@ -269,9 +265,10 @@ def _die_with_parent() -> None:
         _PRCTL(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def _answers(url: str) -> bool:
+def _answers(url: str, timeout: float = 1.0) -> bool:
+    """Whether ``url`` answers 200 within ``timeout`` seconds."""
     try:
-        with urllib.request.urlopen(url, timeout=1) as resp:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
             return resp.status == 200
     except (OSError, ValueError):
         return False

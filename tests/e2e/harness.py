@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -34,9 +33,9 @@ def console_text(msg) -> str:
 
 def free_port() -> int:
     """A port nothing listens on right now (bind port 0 and read it back)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    from core.deploy.serve import free_port as free
+
+    return free()
 
 
 def wait_healthy(url: str, timeout: float = 60) -> float:
